@@ -1,0 +1,143 @@
+/**
+ * The cluster model: what the loader (`src/load`) produces and what the naive evaluator
+ * (`src/naive`) and the compiler consume. Plain readonly data, already defaulted
+ * (SEMANTICS.md §1.1) and validated (§1.4–1.5); no behaviour lives here.
+ */
+
+/** Protocols a NetworkPolicy port may name (SEMANTICS.md §1.5). */
+export const POLICY_PROTOCOLS = ['TCP', 'UDP', 'SCTP'] as const;
+export type PolicyProtocol = (typeof POLICY_PROTOCOLS)[number];
+
+/** IANA protocol numbers; flows carry numbers so ICMP and others fit too. */
+export const IP_PROTOCOL = { ICMP: 1, TCP: 6, UDP: 17, ICMPV6: 58, SCTP: 132 } as const;
+export const POLICY_PROTOCOL_NUMBER: Readonly<Record<PolicyProtocol, number>> = {
+  TCP: IP_PROTOCOL.TCP,
+  UDP: IP_PROTOCOL.UDP,
+  SCTP: IP_PROTOCOL.SCTP,
+};
+
+/** Where an object came from: a file (or a live cluster) and the 1-based document in it. */
+export interface Origin {
+  readonly source: string;
+  readonly document: number;
+  /** Path of the object inside its document when it came out of a List, e.g. `items[3]`. */
+  readonly itemPath: string;
+}
+
+export type IpFamily = 4 | 6;
+
+export interface IpAddress {
+  readonly family: IpFamily;
+  /** The address as an unsigned integer (32 or 128 bits). */
+  readonly value: bigint;
+  /** Canonical text (dotted quad, RFC 5952 IPv6). */
+  readonly text: string;
+}
+
+export interface Cidr {
+  readonly family: IpFamily;
+  /** Network address with host bits cleared. */
+  readonly network: bigint;
+  readonly prefixLength: number;
+  /** Canonical masked text, e.g. `10.10.0.0/24`. */
+  readonly text: string;
+}
+
+export type Labels = Readonly<Record<string, string>>;
+
+export const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
+export type SelectorOperator = (typeof SELECTOR_OPERATORS)[number];
+
+export interface LabelSelectorRequirement {
+  readonly key: string;
+  readonly operator: SelectorOperator;
+  readonly values: readonly string[];
+}
+
+export interface LabelSelector {
+  readonly matchLabels: Labels;
+  readonly matchExpressions: readonly LabelSelectorRequirement[];
+}
+
+export interface Namespace {
+  readonly name: string;
+  /** Includes the synthesized `kubernetes.io/metadata.name` label. */
+  readonly labels: Labels;
+  /** False when the namespace was only referenced (by a pod or policy) and created implicitly. */
+  readonly declared: boolean;
+  readonly origin: Origin | null;
+}
+
+export interface ContainerPort {
+  readonly name: string | null;
+  readonly containerPort: number;
+  readonly protocol: PolicyProtocol;
+}
+
+export interface Pod {
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Labels;
+  /** `status.podIPs` (or `status.podIP`), in the order given; the first is the primary IP. */
+  readonly ips: readonly IpAddress[];
+  readonly nodeName: string | null;
+  readonly hostIP: IpAddress | null;
+  readonly hostNetwork: boolean;
+  /** `status.phase`; `Unknown` when absent. */
+  readonly phase: string;
+  readonly containerPorts: readonly ContainerPort[];
+  readonly origin: Origin | null;
+}
+
+export interface IpBlock {
+  readonly cidr: Cidr;
+  readonly except: readonly Cidr[];
+}
+
+/** One element of `from`/`to`. Validation guarantees at least one field, and ipBlock alone. */
+export interface PolicyPeer {
+  readonly podSelector: LabelSelector | null;
+  readonly namespaceSelector: LabelSelector | null;
+  readonly ipBlock: IpBlock | null;
+}
+
+export interface PolicyPort {
+  readonly protocol: PolicyProtocol;
+  /** Number, container-port name, or null for "every port of the protocol". */
+  readonly port: number | string | null;
+  readonly endPort: number | null;
+}
+
+export interface PolicyRule {
+  /** `from` (ingress) or `to` (egress). Empty means every peer, external addresses included. */
+  readonly peers: readonly PolicyPeer[];
+  /** Empty means every port of every protocol. */
+  readonly ports: readonly PolicyPort[];
+}
+
+export const POLICY_TYPES = ['Ingress', 'Egress'] as const;
+export type PolicyType = (typeof POLICY_TYPES)[number];
+
+export interface NetworkPolicy {
+  readonly namespace: string;
+  readonly name: string;
+  readonly podSelector: LabelSelector;
+  /** Defaulted and de-duplicated, in the order Ingress, Egress. */
+  readonly policyTypes: readonly PolicyType[];
+  readonly ingress: readonly PolicyRule[];
+  readonly egress: readonly PolicyRule[];
+  readonly origin: Origin | null;
+}
+
+/** A loaded cluster. Every list is sorted by (namespace, name) so output is deterministic. */
+export interface Cluster {
+  readonly namespaces: readonly Namespace[];
+  readonly pods: readonly Pod[];
+  readonly policies: readonly NetworkPolicy[];
+}
+
+export type Direction = 'ingress' | 'egress';
+
+export function qualifiedName(object: { readonly namespace: string; readonly name: string }): string {
+  return `${object.namespace}/${object.name}`;
+}

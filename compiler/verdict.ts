@@ -1,0 +1,98 @@
+/**
+ * The verdict vocabulary shared by the naive evaluator, the compiled tables and the dataplane.
+ * Only names and numbers live here, no matching logic: the property test compares the two
+ * engines through this vocabulary, so it must not hide a shared bug.
+ *
+ * Numbers are stable (they appear in JSON output and flow logs): allows are 1–63, drops 64–127,
+ * the dataplane adds its own codes from 128 on.
+ */
+
+/** Why one direction (the source's egress or the destination's ingress) let a flow through or not. */
+export const DirectionReason = {
+  /** The endpoint on this side is not a policed pod: an external address, a node, a hostNetwork pod. */
+  NOT_A_POD: 1,
+  /** The pod is a policed endpoint but no policy isolates it in this direction. */
+  NOT_ISOLATED: 2,
+  /** A rule of a policy that isolates the pod matched. */
+  RULE: 3,
+  /** Ingress only: the source is the destination pod's own node (SEMANTICS.md §1.2 exemptions). */
+  LOCAL_NODE: 4,
+  /** Source and destination are the same pod: traffic never leaves its network namespace. */
+  SELF: 5,
+  /** Isolated and no rule matched: default deny. */
+  NO_RULE_MATCHED: 64,
+} as const;
+export type DirectionReason = (typeof DirectionReason)[keyof typeof DirectionReason];
+
+export const DIRECTION_REASON_TEXT: Readonly<Record<DirectionReason, string>> = {
+  [DirectionReason.NOT_A_POD]: 'not a pod endpoint',
+  [DirectionReason.NOT_ISOLATED]: 'not isolated',
+  [DirectionReason.RULE]: 'allowed by rule',
+  [DirectionReason.LOCAL_NODE]: 'from the pod\'s own node',
+  [DirectionReason.SELF]: 'pod to itself',
+  [DirectionReason.NO_RULE_MATCHED]: 'default deny: no rule matched',
+};
+
+/** The verdict of a whole flow (egress at the source, then ingress at the destination). */
+export const Reason = {
+  ALLOW_SELF: 1,
+  /** Neither side is isolated in the direction that matters (or neither is a pod). */
+  ALLOW_NOT_ISOLATED: 2,
+  /** At least one side is isolated and a rule allowed the flow there; the other side allowed too. */
+  ALLOW_POLICY: 3,
+  /** The destination's ingress is exempt because the source is its node; egress allowed. */
+  ALLOW_LOCAL_NODE: 4,
+  DROP_EGRESS_DEFAULT_DENY: 64,
+  DROP_INGRESS_DEFAULT_DENY: 65,
+} as const;
+export type Reason = (typeof Reason)[keyof typeof Reason];
+
+export const REASON_NAME: Readonly<Record<Reason, string>> = {
+  [Reason.ALLOW_SELF]: 'allow-self',
+  [Reason.ALLOW_NOT_ISOLATED]: 'allow-not-isolated',
+  [Reason.ALLOW_POLICY]: 'allow-policy',
+  [Reason.ALLOW_LOCAL_NODE]: 'allow-local-node',
+  [Reason.DROP_EGRESS_DEFAULT_DENY]: 'drop-egress-default-deny',
+  [Reason.DROP_INGRESS_DEFAULT_DENY]: 'drop-ingress-default-deny',
+};
+
+export function isAllowReason(reason: number): boolean {
+  return reason >= 1 && reason < 64;
+}
+
+/**
+ * Combine the two directional verdicts into the flow's reason. Order matters and is part of the
+ * contract: a pod to itself is always allowed; egress is evaluated first, so an egress deny is
+ * reported even when ingress would deny too.
+ */
+export function combineDirections(egress: DirectionReason, ingress: DirectionReason): Reason {
+  if (egress === DirectionReason.SELF || ingress === DirectionReason.SELF) return Reason.ALLOW_SELF;
+  if (egress === DirectionReason.NO_RULE_MATCHED) return Reason.DROP_EGRESS_DEFAULT_DENY;
+  if (ingress === DirectionReason.NO_RULE_MATCHED) return Reason.DROP_INGRESS_DEFAULT_DENY;
+  if (ingress === DirectionReason.LOCAL_NODE) return Reason.ALLOW_LOCAL_NODE;
+  if (egress === DirectionReason.RULE || ingress === DirectionReason.RULE) return Reason.ALLOW_POLICY;
+  return Reason.ALLOW_NOT_ISOLATED;
+}
+
+/**
+ * Where an allow came from: policy, rule index in its direction, and the peer and port entries
+ * that matched (null when the rule has no `from`/`to`, or no `ports`). When several rules match,
+ * the reported one is the first in (policy namespace/name, rule, peer, port) order — both engines
+ * must agree on this, so it is part of the contract too.
+ */
+export interface RuleRef {
+  readonly policyNamespace: string;
+  readonly policyName: string;
+  readonly direction: 'ingress' | 'egress';
+  readonly ruleIndex: number;
+  readonly peerIndex: number | null;
+  readonly portIndex: number | null;
+}
+
+export function formatRuleRef(ref: RuleRef): string {
+  const field = ref.direction === 'ingress' ? 'from' : 'to';
+  let text = `${ref.policyNamespace}/${ref.policyName} ${ref.direction}[${ref.ruleIndex}]`;
+  text += ref.peerIndex === null ? ` (any peer)` : ` ${field}[${ref.peerIndex}]`;
+  text += ref.portIndex === null ? ` (any port)` : ` ports[${ref.portIndex}]`;
+  return text;
+}

@@ -1,0 +1,11 @@
+/**
+ * netpol-emu's library entry point. Layers: `src/` is the edge (loading, CLI, reports),
+ * `compiler/` lowers a cluster model into rule tables, `dataplane/` filters packets.
+ */
+export type * from '../compiler/model.js';
+export * from '../compiler/verdict.js';
+export { ExitCode, formatDiagnostic, InvalidInputError, UserError, type Diagnostic } from './diagnostics.js';
+export { loadCluster, type LoadOptions, type LoadResult } from './load/load-cluster.js';
+export { readManifestText, type RawObject } from './load/read-manifests.js';
+export { parseCidr, parseIp } from './load/parse-ip.js';
+export { NaiveEvaluator, type Flow, type FlowEngine, type FlowVerdict, type DirectionVerdict } from './naive/naive-evaluator.js';

@@ -1,0 +1,145 @@
+/**
+ * Raw objects → a validated, sorted Cluster. Decodes each object by kind, synthesizes namespace
+ * labels and implicit namespaces, and rejects what the API server could not hold at once:
+ * two objects with the same kind and name, two live pods with the same IP.
+ */
+import type { Cluster, Namespace, NetworkPolicy, Origin, Pod } from '../../compiler/model.js';
+import type { Diagnostic } from '../diagnostics.js';
+import { decodeMetadata } from './decode-metadata.js';
+import { decodeNetworkPolicy } from './decode-network-policy.js';
+import { decodePod } from './decode-pod.js';
+import { ObjectReader } from './object-reader.js';
+import type { RawObject } from './read-manifests.js';
+
+/** The label every namespace carries, immutable, set by the API server. */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+export interface LoadStats {
+  /** Objects used, by kind. */
+  readonly used: Record<string, number>;
+  /** Objects of other kinds (or other API groups), skipped, by `apiVersion/kind`. */
+  readonly skipped: Record<string, number>;
+}
+
+const SUPPORTED: Readonly<Record<string, string>> = {
+  Namespace: 'v1',
+  Pod: 'v1',
+  NetworkPolicy: 'networking.k8s.io/v1',
+};
+
+function describeOrigin(origin: Origin | null): string {
+  if (!origin) return 'an earlier object';
+  return `${origin.source} document ${origin.document}${origin.itemPath ? ` ${origin.itemPath}` : ''}`;
+}
+
+function compareByName(a: { namespace: string; name: string }, b: { namespace: string; name: string }): number {
+  if (a.namespace !== b.namespace) return a.namespace < b.namespace ? -1 : 1;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** A pod that owns its IPs as a pod endpoint (not hostNetwork, not finished): only these may not share IPs. */
+function ownsPodIps(pod: Pod): boolean {
+  return !pod.hostNetwork && pod.phase !== 'Succeeded' && pod.phase !== 'Failed';
+}
+
+export function buildCluster(objects: readonly RawObject[], diagnostics: Diagnostic[]): { cluster: Cluster; stats: LoadStats } {
+  const used: Record<string, number> = {};
+  const skipped: Record<string, number> = {};
+  const declaredNamespaces = new Map<string, { labels: Record<string, string>; origin: Origin }>();
+  const pods = new Map<string, Pod>();
+  const policies = new Map<string, NetworkPolicy>();
+
+  for (const { origin, object } of objects) {
+    const reader = new ObjectReader(origin, diagnostics);
+    const kind = object['kind'];
+    const apiVersion = object['apiVersion'];
+    if (typeof kind !== 'string' || kind === '') {
+      reader.error('missing-field', 'kind', 'Object has no kind: every manifest needs apiVersion and kind');
+      continue;
+    }
+    const expectedVersion = SUPPORTED[kind];
+    if (expectedVersion === undefined || (apiVersion !== undefined && apiVersion !== null && apiVersion !== expectedVersion)) {
+      const key = `${typeof apiVersion === 'string' ? apiVersion : '?'}/${kind}`;
+      skipped[key] = (skipped[key] ?? 0) + 1;
+      const name = (object['metadata'] as { name?: unknown } | undefined)?.name;
+      reader.report('info', 'skipped-kind', null, `skipped ${kind}${typeof name === 'string' ? ` ${name}` : ''} (${typeof apiVersion === 'string' ? apiVersion : 'no apiVersion'}): netpol-emu reads only v1 Namespace, v1 Pod and networking.k8s.io/v1 NetworkPolicy`);
+      continue;
+    }
+    if (kind === 'Namespace') {
+      const meta = decodeMetadata(reader, object, 'Namespace', false);
+      if (!meta) continue;
+      const previous = declaredNamespaces.get(meta.name);
+      if (previous) {
+        reader.error('duplicate-object', 'metadata.name', `Namespace ${JSON.stringify(meta.name)} is already defined in ${describeOrigin(previous.origin)}`);
+        continue;
+      }
+      declaredNamespaces.set(meta.name, { labels: meta.labels, origin });
+    } else if (kind === 'Pod') {
+      const pod = decodePod(reader, object);
+      if (!pod) continue;
+      const key = `${pod.namespace}/${pod.name}`;
+      const previous = pods.get(key);
+      if (previous) {
+        reader.error('duplicate-object', 'metadata.name', `Pod ${key} is already defined in ${describeOrigin(previous.origin)}`);
+        continue;
+      }
+      pods.set(key, pod);
+    } else {
+      const policy = decodeNetworkPolicy(reader, object);
+      if (!policy) continue;
+      const key = `${policy.namespace}/${policy.name}`;
+      const previous = policies.get(key);
+      if (previous) {
+        reader.error('duplicate-object', 'metadata.name', `NetworkPolicy ${key} is already defined in ${describeOrigin(previous.origin)}`);
+        continue;
+      }
+      policies.set(key, policy);
+    }
+    used[kind] = (used[kind] ?? 0) + 1;
+  }
+
+  // Two live pods may not share an IP; a finished pod's IP may already be reused (SEMANTICS.md §4 #15).
+  const podByIp = new Map<string, Pod>();
+  for (const pod of [...pods.values()].sort(compareByName)) {
+    if (!ownsPodIps(pod)) continue;
+    pod.ips.forEach((ip, i) => {
+      const other = podByIp.get(ip.text);
+      if (other) {
+        diagnostics.push({
+          severity: 'error',
+          code: 'duplicate-ip',
+          origin: pod.origin,
+          object: `Pod ${pod.namespace}/${pod.name}`,
+          path: `status.podIPs[${i}]`,
+          message: `IP ${ip.text} is also the IP of pod ${other.namespace}/${other.name} (${describeOrigin(other.origin)})`,
+        });
+      } else {
+        podByIp.set(ip.text, pod);
+      }
+    });
+  }
+
+  const namespaces = new Map<string, Namespace>();
+  for (const [name, { labels, origin }] of declaredNamespaces) {
+    namespaces.set(name, { name, labels: { ...labels, [NAMESPACE_NAME_LABEL]: name }, declared: true, origin });
+  }
+  const reference = (name: string, by: string, origin: Origin | null): void => {
+    if (namespaces.has(name)) return;
+    namespaces.set(name, { name, labels: { [NAMESPACE_NAME_LABEL]: name }, declared: false, origin: null });
+    diagnostics.push({
+      severity: 'warning',
+      code: 'implicit-namespace',
+      origin,
+      object: by,
+      path: 'metadata.namespace',
+      message: `namespace ${JSON.stringify(name)} is not declared; created with only the label ${NAMESPACE_NAME_LABEL}=${name}`,
+    });
+  };
+  const sortedPods = [...pods.values()].sort(compareByName);
+  const sortedPolicies = [...policies.values()].sort(compareByName);
+  for (const pod of sortedPods) reference(pod.namespace, `Pod ${pod.namespace}/${pod.name}`, pod.origin);
+  for (const policy of sortedPolicies) reference(policy.namespace, `NetworkPolicy ${policy.namespace}/${policy.name}`, policy.origin);
+
+  const sortedNamespaces = [...namespaces.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { cluster: { namespaces: sortedNamespaces, pods: sortedPods, policies: sortedPolicies }, stats: { used, skipped } };
+}

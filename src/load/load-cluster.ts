@@ -1,0 +1,29 @@
+/** One-shot loading: manifests (and, later, live objects) → Cluster, or every diagnostic. */
+import type { Cluster } from '../../compiler/model.js';
+import { InvalidInputError, type Diagnostic } from '../diagnostics.js';
+import { buildCluster, type LoadStats } from './build-cluster.js';
+import { readManifests, type RawObject } from './read-manifests.js';
+
+export interface LoadOptions {
+  /** `-f` paths: files or directories. */
+  readonly paths?: readonly string[];
+  /** Objects from elsewhere (a live cluster), appended after the files. */
+  readonly objects?: readonly RawObject[];
+}
+
+export interface LoadResult {
+  readonly cluster: Cluster;
+  /** Warnings and infos; errors make `loadCluster` throw. */
+  readonly diagnostics: readonly Diagnostic[];
+  readonly stats: LoadStats & { readonly files: readonly string[] };
+}
+
+/** Throws InvalidInputError carrying every diagnostic when any error was found. */
+export function loadCluster(options: LoadOptions): LoadResult {
+  const diagnostics: Diagnostic[] = [];
+  const { files, objects } = readManifests(options.paths ?? [], diagnostics);
+  const all = options.objects ? [...objects, ...options.objects] : objects;
+  const { cluster, stats } = buildCluster(all, diagnostics);
+  if (diagnostics.some((d) => d.severity === 'error')) throw new InvalidInputError(diagnostics);
+  return { cluster, diagnostics, stats: { ...stats, files } };
+}

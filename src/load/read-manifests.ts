@@ -1,0 +1,119 @@
+/**
+ * Files and directories → raw Kubernetes objects with their origin. Directories are walked
+ * recursively in sorted order (`.yaml`, `.yml`, `.json`); every YAML document is numbered from 1;
+ * `kind: List` and `*List` kinds are flattened, their items remembering `items[i]`.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { Origin } from '../../compiler/model.js';
+import type { Diagnostic } from '../diagnostics.js';
+import { isJsonObject, typeName, type JsonObject } from './object-reader.js';
+
+export interface RawObject {
+  readonly origin: Origin;
+  readonly object: JsonObject;
+}
+
+const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
+
+function errorMessage(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'EACCES') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Expand paths to manifest files; a missing path is an error, an unknown extension in a directory is skipped. */
+export function listManifestFiles(paths: readonly string[], diagnostics: Diagnostic[]): string[] {
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (MANIFEST_EXTENSIONS.some((ext) => entry.name.endsWith(ext))) files.push(full);
+    }
+  };
+  for (const path of paths) {
+    try {
+      if (statSync(path).isDirectory()) walk(path);
+      else files.push(path);
+    } catch (error) {
+      diagnostics.push({ severity: 'error', code: 'read-failed', origin: null, object: null, path: null, message: `${path}: ${errorMessage(error)}` });
+    }
+  }
+  return files;
+}
+
+/** Flatten Lists, recursively (a List item may itself be a List). */
+export function flattenObject(value: JsonObject, origin: Origin, out: RawObject[], diagnostics: Diagnostic[]): void {
+  const kind = value['kind'];
+  const items = value['items'];
+  if (typeof kind === 'string' && (kind === 'List' || kind.endsWith('List')) && items !== undefined) {
+    if (!Array.isArray(items)) {
+      diagnostics.push({ severity: 'error', code: 'wrong-type', origin, object: kind, path: 'items', message: `expected a list, got ${typeName(items)}` });
+      return;
+    }
+    const itemKind = kind === 'List' ? undefined : kind.slice(0, -'List'.length);
+    items.forEach((item, i) => {
+      const itemPath = `${origin.itemPath ? `${origin.itemPath}.` : ''}items[${i}]`;
+      const itemOrigin: Origin = { ...origin, itemPath };
+      if (!isJsonObject(item)) {
+        diagnostics.push({ severity: 'error', code: 'not-an-object', origin: itemOrigin, object: null, path: null, message: `expected a Kubernetes object, got ${typeName(item)}` });
+        return;
+      }
+      // The API server's typed lists (PodList...) omit kind/apiVersion on their items.
+      const withKind = item['kind'] === undefined && itemKind ? { ...item, kind: itemKind, apiVersion: item['apiVersion'] ?? value['apiVersion'] ?? null } : item;
+      flattenObject(withKind, itemOrigin, out, diagnostics);
+    });
+    return;
+  }
+  out.push({ origin, object: value });
+}
+
+export function readManifestText(source: string, text: string, out: RawObject[], diagnostics: Diagnostic[]): void {
+  const documents = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
+  const docs = Array.isArray(documents) ? documents : [documents];
+  docs.forEach((doc, index) => {
+    const origin: Origin = { source, document: index + 1, itemPath: '' };
+    if (doc.errors.length > 0) {
+      for (const error of doc.errors) {
+        const line = error.linePos?.[0]?.line;
+        diagnostics.push({
+          severity: 'error',
+          code: 'yaml-syntax',
+          origin,
+          object: null,
+          path: null,
+          message: `YAML syntax error: ${error.message.split('\n')[0]}`,
+          ...(line !== undefined ? { line } : {}),
+        });
+      }
+      return;
+    }
+    const value: unknown = doc.toJS({ maxAliasCount: 1000 });
+    if (value === null || value === undefined) return; // empty document, e.g. a trailing `---`
+    if (!isJsonObject(value)) {
+      diagnostics.push({ severity: 'error', code: 'not-an-object', origin, object: null, path: null, message: `expected a Kubernetes object, got ${typeName(value)}` });
+      return;
+    }
+    flattenObject(value, origin, out, diagnostics);
+  });
+}
+
+export function readManifests(paths: readonly string[], diagnostics: Diagnostic[]): { files: string[]; objects: RawObject[] } {
+  const files = listManifestFiles(paths, diagnostics);
+  const objects: RawObject[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      diagnostics.push({ severity: 'error', code: 'read-failed', origin: null, object: null, path: null, message: `${file}: ${errorMessage(error)}` });
+      continue;
+    }
+    readManifestText(file, text, objects, diagnostics);
+  }
+  return { files, objects };
+}

@@ -1,0 +1,192 @@
+/**
+ * The naive evaluator: NetworkPolicy v1 (SEMANTICS.md §0–§1) written as plainly as possible and
+ * applied literally to one flow at a time. It is the executable statement of the spec that the
+ * compiled dataplane is tested against, so it shares no matching code with `compiler/`: selectors,
+ * CIDRs and ports are matched here with nothing cleverer than loops and bigint arithmetic.
+ *
+ * Two plain indexes (pod by IP, namespace by name) stand in for the API server's lookups; every
+ * policy, rule, peer and port is still visited for every flow.
+ */
+import type { Cidr, Cluster, IpAddress, LabelSelector, Labels, Namespace, NetworkPolicy, Pod, PolicyPeer, PolicyPort, PolicyRule } from '../../compiler/model.js';
+import { POLICY_PROTOCOL_NUMBER } from '../../compiler/model.js';
+import { DirectionReason, Reason, combineDirections, isAllowReason, type RuleRef } from '../../compiler/verdict.js';
+
+/** One connection attempt: the first packet of a flow. */
+export interface Flow {
+  readonly src: IpAddress;
+  readonly dst: IpAddress;
+  /** IANA protocol number (6 TCP, 17 UDP, 132 SCTP, 1 ICMP...). */
+  readonly protocol: number;
+  /** Destination port; 0 for protocols without ports. */
+  readonly dstPort: number;
+}
+
+export interface DirectionVerdict {
+  readonly direction: 'egress' | 'ingress';
+  /** The pod whose policies were consulted: the source for egress, the destination for ingress. */
+  readonly pod: Pod | null;
+  /** `namespace/name` of every policy that isolates the pod in this direction, sorted. */
+  readonly isolatedBy: readonly string[];
+  readonly reason: DirectionReason;
+  readonly allowed: boolean;
+  /** The first rule that allowed the flow, when `reason` is RULE. */
+  readonly rule: RuleRef | null;
+}
+
+export interface FlowVerdict {
+  readonly allowed: boolean;
+  readonly reason: Reason;
+  readonly srcPod: Pod | null;
+  readonly dstPod: Pod | null;
+  readonly egress: DirectionVerdict;
+  readonly ingress: DirectionVerdict;
+}
+
+/** What the CLI commands need from an engine: the naive evaluator or the compiled tables. */
+export interface FlowEngine {
+  evaluate(flow: Flow): FlowVerdict;
+  /** The pod endpoint owning an IP, or null (external address, node, hostNetwork pod). */
+  podByIp(ip: IpAddress): Pod | null;
+}
+
+function labelsMatch(selector: LabelSelector, labels: Labels): boolean {
+  for (const [key, value] of Object.entries(selector.matchLabels)) {
+    if (!Object.hasOwn(labels, key) || labels[key] !== value) return false;
+  }
+  for (const requirement of selector.matchExpressions) {
+    const has = Object.hasOwn(labels, requirement.key);
+    const value = labels[requirement.key];
+    switch (requirement.operator) {
+      case 'In':
+        if (!has || !requirement.values.includes(value as string)) return false;
+        break;
+      case 'NotIn':
+        // An absent key satisfies NotIn (SEMANTICS.md §1.4).
+        if (has && requirement.values.includes(value as string)) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+    }
+  }
+  return true;
+}
+
+function cidrContains(cidr: Cidr, ip: IpAddress): boolean {
+  if (cidr.family !== ip.family) return false;
+  const hostBits = BigInt((cidr.family === 4 ? 32 : 128) - cidr.prefixLength);
+  return ip.value >> hostBits === cidr.network >> hostBits;
+}
+
+function isFinished(pod: Pod): boolean {
+  return pod.phase === 'Succeeded' || pod.phase === 'Failed';
+}
+
+export class NaiveEvaluator implements FlowEngine {
+  private readonly podsByIp = new Map<string, Pod>();
+  private readonly namespaces = new Map<string, Namespace>();
+
+  constructor(private readonly cluster: Cluster) {
+    for (const ns of cluster.namespaces) this.namespaces.set(ns.name, ns);
+    for (const pod of cluster.pods) {
+      // Pods without an IP, finished pods and hostNetwork pods are not pod endpoints: they match
+      // no pod peer and are selected by no policy (SEMANTICS.md §1.3 hostNetwork option (b), §4 #15).
+      if (pod.hostNetwork || isFinished(pod)) continue;
+      for (const ip of pod.ips) this.podsByIp.set(`${ip.family}/${ip.value}`, pod);
+    }
+  }
+
+  podByIp(ip: IpAddress): Pod | null {
+    return this.podsByIp.get(`${ip.family}/${ip.value}`) ?? null;
+  }
+
+  evaluate(flow: Flow): FlowVerdict {
+    const srcPod = this.podByIp(flow.src);
+    const dstPod = this.podByIp(flow.dst);
+    let egress: DirectionVerdict;
+    let ingress: DirectionVerdict;
+    if (srcPod !== null && srcPod === dstPod) {
+      // "A pod cannot block access to itself": the traffic never leaves its network namespace.
+      egress = { direction: 'egress', pod: srcPod, isolatedBy: [], reason: DirectionReason.SELF, allowed: true, rule: null };
+      ingress = { direction: 'ingress', pod: dstPod, isolatedBy: [], reason: DirectionReason.SELF, allowed: true, rule: null };
+    } else {
+      egress = this.evaluateDirection('egress', srcPod, flow, dstPod);
+      ingress = this.evaluateDirection('ingress', dstPod, flow, dstPod);
+    }
+    const reason = combineDirections(egress.reason, ingress.reason);
+    return { allowed: isAllowReason(reason), reason, srcPod, dstPod, egress, ingress };
+  }
+
+  private evaluateDirection(direction: 'egress' | 'ingress', pod: Pod | null, flow: Flow, dstPod: Pod | null): DirectionVerdict {
+    if (pod === null) return { direction, pod, isolatedBy: [], reason: DirectionReason.NOT_A_POD, allowed: true, rule: null };
+    const policyType = direction === 'ingress' ? 'Ingress' : 'Egress';
+    const isolating = this.cluster.policies.filter(
+      (policy) => policy.namespace === pod.namespace && policy.policyTypes.includes(policyType) && labelsMatch(policy.podSelector, pod.labels),
+    );
+    const isolatedBy = isolating.map((policy) => `${policy.namespace}/${policy.name}`);
+    // Traffic from the pod's own node is always allowed in (types.go ingress comment).
+    if (direction === 'ingress' && pod.hostIP !== null && pod.hostIP.family === flow.src.family && pod.hostIP.value === flow.src.value) {
+      return { direction, pod, isolatedBy, reason: DirectionReason.LOCAL_NODE, allowed: true, rule: null };
+    }
+    if (isolating.length === 0) return { direction, pod, isolatedBy, reason: DirectionReason.NOT_ISOLATED, allowed: true, rule: null };
+    const remote = direction === 'ingress' ? flow.src : flow.dst;
+    for (const policy of isolating) {
+      const rules = direction === 'ingress' ? policy.ingress : policy.egress;
+      for (let ruleIndex = 0; ruleIndex < rules.length; ruleIndex++) {
+        const rule = rules[ruleIndex] as PolicyRule;
+        const peerIndex = this.firstMatchingPeer(rule.peers, remote, policy);
+        if (peerIndex === undefined) continue;
+        // Named ports resolve on the destination pod in both directions (SEMANTICS.md §1.3).
+        const portIndex = firstMatchingPort(rule.ports, flow, dstPod);
+        if (portIndex === undefined) continue;
+        const ref: RuleRef = { policyNamespace: policy.namespace, policyName: policy.name, direction, ruleIndex, peerIndex, portIndex };
+        return { direction, pod, isolatedBy, reason: DirectionReason.RULE, allowed: true, rule: ref };
+      }
+    }
+    return { direction, pod, isolatedBy, reason: DirectionReason.NO_RULE_MATCHED, allowed: false, rule: null };
+  }
+
+  /** Index of the first peer matching `address`; null when the rule has no peers (any); undefined when none matches. */
+  private firstMatchingPeer(peers: readonly PolicyPeer[], address: IpAddress, policy: NetworkPolicy): number | null | undefined {
+    if (peers.length === 0) return null;
+    for (let i = 0; i < peers.length; i++) {
+      if (this.peerMatches(peers[i] as PolicyPeer, address, policy)) return i;
+    }
+    return undefined;
+  }
+
+  private peerMatches(peer: PolicyPeer, address: IpAddress, policy: NetworkPolicy): boolean {
+    if (peer.ipBlock !== null) {
+      return cidrContains(peer.ipBlock.cidr, address) && !peer.ipBlock.except.some((except) => cidrContains(except, address));
+    }
+    const pod = this.podByIp(address);
+    if (pod === null) return false;
+    if (peer.podSelector !== null && !labelsMatch(peer.podSelector, pod.labels)) return false;
+    if (peer.namespaceSelector === null) return pod.namespace === policy.namespace;
+    const namespace = this.namespaces.get(pod.namespace);
+    return namespace !== undefined && labelsMatch(peer.namespaceSelector, namespace.labels);
+  }
+}
+
+/** Index of the first port entry matching; null when the rule has no ports (any); undefined when none matches. */
+function firstMatchingPort(ports: readonly PolicyPort[], flow: Flow, dstPod: Pod | null): number | null | undefined {
+  if (ports.length === 0) return null;
+  for (let i = 0; i < ports.length; i++) {
+    const port = ports[i] as PolicyPort;
+    if (POLICY_PROTOCOL_NUMBER[port.protocol] !== flow.protocol) continue;
+    if (port.port === null) return i;
+    if (typeof port.port === 'number') {
+      const end = port.endPort ?? port.port;
+      if (flow.dstPort >= port.port && flow.dstPort <= end) return i;
+      continue;
+    }
+    const name = port.port;
+    if (dstPod !== null && dstPod.containerPorts.some((c) => c.name === name && c.protocol === port.protocol && c.containerPort === flow.dstPort)) {
+      return i;
+    }
+  }
+  return undefined;
+}
