@@ -9,3 +9,4 @@ export { loadCluster, type LoadOptions, type LoadResult } from './load/load-clus
 export { readManifestText, type RawObject } from './load/read-manifests.js';
 export { parseCidr, parseIp } from './load/parse-ip.js';
 export { NaiveEvaluator, type Flow, type FlowEngine, type FlowVerdict, type DirectionVerdict } from './naive/naive-evaluator.js';
+export { cli, type CliIo } from './cli.js';

@@ -1,0 +1,65 @@
+/**
+ * `cli(argv, io)`: the whole command line as a function, so tests drive the real thing
+ * in-process. User mistakes become one line on stderr and a documented exit code; anything else
+ * is a bug and keeps its stack trace.
+ */
+import { ExitCode, InvalidInputError, UserError, formatDiagnostic } from './diagnostics.js';
+import { runMatrix } from './cli/command-matrix.js';
+import { runQuery } from './cli/command-query.js';
+import type { CliIo } from './cli/io.js';
+
+export type { CliIo } from './cli/io.js';
+
+type Command = (args: readonly string[], io: CliIo) => number | Promise<number>;
+
+const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
+  query: { run: runQuery, summary: 'explain the verdict for one flow (exit 0 allowed, 1 denied)' },
+  matrix: { run: runMatrix, summary: 'all-pairs pod reachability for one or more probes' },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const lines = Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`);
+  return `Usage: netpol-emu <command> [options]
+
+Emulates a Kubernetes NetworkPolicy dataplane offline.
+
+Commands:
+${lines.join('\n')}
+
+Run 'netpol-emu <command> --help' for a command's options.
+Exit status: 0 ok (query: allowed), 1 query denied, 2 usage error, 3 invalid input,
+4 capture error, 5 cluster access error, 70 internal error.
+`;
+}
+
+export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    io.stdout.write(usage());
+    return command === undefined ? ExitCode.USAGE : ExitCode.OK;
+  }
+  const entry = COMMANDS[command];
+  if (!entry) {
+    io.stderr.write(`netpol-emu: unknown command ${JSON.stringify(command)}\n\n${usage()}`);
+    return ExitCode.USAGE;
+  }
+  try {
+    return await entry.run(rest, io);
+  } catch (error) {
+    if (error instanceof UserError) {
+      io.stderr.write(`netpol-emu: ${error.message}\n`);
+      return error.exitCode;
+    }
+    if (error instanceof InvalidInputError) {
+      const errors = error.diagnostics.filter((d) => d.severity === 'error');
+      for (const d of error.diagnostics) {
+        if (d.severity !== 'info') io.stderr.write(`${d.severity}: ${formatDiagnostic(d)}\n`);
+      }
+      io.stderr.write(`netpol-emu: ${errors.length} error(s) in the input; nothing was evaluated\n`);
+      return ExitCode.INVALID_INPUT;
+    }
+    io.stderr.write(`netpol-emu: internal error (a bug; please report it with the command line):\n${error instanceof Error ? error.stack : String(error)}\n`);
+    return ExitCode.INTERNAL;
+  }
+}

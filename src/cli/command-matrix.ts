@@ -1,0 +1,70 @@
+import { IP_PROTOCOL } from '../../compiler/model.js';
+import { ExitCode, UserError } from '../diagnostics.js';
+import { computeMatrix, type Probe } from '../report/compute-matrix.js';
+import { MATRIX_FORMATS, matrixCsv, matrixJson, matrixMarkdown, matrixTable } from '../report/format-matrix.js';
+import type { CliIo } from './io.js';
+import { loadClusterInput } from './load-cluster-input.js';
+import { CLUSTER_OPTIONS, CLUSTER_OPTIONS_HELP, choiceOption, flagOption, listOption, parseCommandArgs } from './parse-options.js';
+import { hasPorts, parsePort, parseProtocol, protocolName } from './resolve-endpoint.js';
+import { ENGINES, ENGINE_OPTION_HELP, selectEngine } from './select-engine.js';
+
+export const MATRIX_HELP = `Usage: netpol-emu matrix -f PATH... [--probe PORT/PROTOCOL]... [-o table|json|csv|md]
+
+All-pairs pod reachability for each probe (default 80/TCP). Rows are the source pod, columns
+the destination. Pods without an IP and finished pods are left out; hostNetwork pods are shown
+and behave as their node. A pod-to-itself cell is always allowed: that traffic never leaves the
+pod's network namespace, and a pod cannot block access to itself.
+
+  --probe PORT/PROTOCOL   e.g. 80/TCP, 53/UDP, 3306 (TCP), ICMP; repeatable
+  -o, --output FORMAT     table (default: . allowed, X denied), json, csv, md
+${ENGINE_OPTION_HELP}
+${CLUSTER_OPTIONS_HELP}
+`;
+
+function parseProbe(text: string): Probe {
+  const [portText, protocolText, extra] = text.split('/');
+  if (extra !== undefined || portText === undefined) throw new UserError(`matrix: --probe ${JSON.stringify(text)} must look like PORT/PROTOCOL (80/TCP)`, ExitCode.USAGE);
+  if (protocolText === undefined && /^[A-Za-z]/.test(portText)) {
+    const protocol = parseProtocol('matrix', portText);
+    if (hasPorts(protocol)) throw new UserError(`matrix: --probe ${JSON.stringify(text)} needs a port for ${protocolName(protocol)}`, ExitCode.USAGE);
+    return { port: 0, protocol, label: protocolName(protocol) };
+  }
+  const protocol = parseProtocol('matrix', protocolText ?? 'TCP');
+  if (!hasPorts(protocol)) throw new UserError(`matrix: --probe ${JSON.stringify(text)}: ${protocolName(protocol)} has no ports; write just ${protocolName(protocol)}`, ExitCode.USAGE);
+  const port = parsePort('matrix', '--probe', portText);
+  return { port, protocol, label: `${port}/${protocolName(protocol)}` };
+}
+
+export function runMatrix(args: readonly string[], io: CliIo): number {
+  const parsed = parseCommandArgs('matrix', args, {
+    ...CLUSTER_OPTIONS,
+    probe: { type: 'string', multiple: true },
+    output: { type: 'string', short: 'o' },
+    engine: { type: 'string' },
+  });
+  if (flagOption(parsed, 'help')) {
+    io.stdout.write(MATRIX_HELP);
+    return ExitCode.OK;
+  }
+  const output = choiceOption('matrix', parsed, 'output', MATRIX_FORMATS, 'table');
+  const engineName = choiceOption('matrix', parsed, 'engine', ENGINES, 'naive');
+  const probeTexts = listOption(parsed, 'probe');
+  const probes = probeTexts.length ? probeTexts.map(parseProbe) : [{ port: 80, protocol: IP_PROTOCOL.TCP, label: '80/TCP' }];
+  const { cluster } = loadClusterInput('matrix', parsed, io);
+  const matrix = computeMatrix(cluster, selectEngine('matrix', engineName, cluster), probes);
+  switch (output) {
+    case 'json':
+      io.stdout.write(`${JSON.stringify(matrixJson(matrix), null, 2)}\n`);
+      break;
+    case 'csv':
+      io.stdout.write(matrixCsv(matrix));
+      break;
+    case 'md':
+      io.stdout.write(matrixMarkdown(matrix));
+      break;
+    case 'table':
+      io.stdout.write(matrixTable(matrix));
+      break;
+  }
+  return ExitCode.OK;
+}

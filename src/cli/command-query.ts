@@ -1,0 +1,65 @@
+import { ExitCode, UserError } from '../diagnostics.js';
+import { verdictJson, verdictText } from '../report/format-verdict.js';
+import type { CliIo } from './io.js';
+import { loadClusterInput } from './load-cluster-input.js';
+import { CLUSTER_OPTIONS, CLUSTER_OPTIONS_HELP, choiceOption, flagOption, parseCommandArgs, stringOption } from './parse-options.js';
+import { hasPorts, parseEndpoint, parsePort, parseProtocol, pickAddresses } from './resolve-endpoint.js';
+import { ENGINES, ENGINE_OPTION_HELP, selectEngine } from './select-engine.js';
+
+export const QUERY_HELP = `Usage: netpol-emu query -f PATH... --from SRC --to DST [--port N] [--protocol P] [-o text|json]
+
+Would a connection from SRC to DST be allowed? Prints the verdict and why: for the source's
+egress and the destination's ingress, which policies isolate the pod and which rule allowed the
+flow (policy, rule, peer and port index), or that none did.
+
+  --from SRC              namespace/pod or an IP address (an IP that is no pod is external)
+  --to DST                namespace/pod or an IP address
+  --port N                destination port (required for TCP, UDP, SCTP)
+  --protocol P            TCP (default), UDP, SCTP, ICMP, ICMPv6 or a protocol number
+  -o, --output FORMAT     text (default) or json
+${ENGINE_OPTION_HELP}
+${CLUSTER_OPTIONS_HELP}
+
+Exit status: 0 allowed, 1 denied, 2 usage error, 3 invalid manifests.
+`;
+
+export function runQuery(args: readonly string[], io: CliIo): number {
+  const parsed = parseCommandArgs('query', args, {
+    ...CLUSTER_OPTIONS,
+    from: { type: 'string' },
+    to: { type: 'string' },
+    port: { type: 'string', short: 'p' },
+    protocol: { type: 'string' },
+    output: { type: 'string', short: 'o' },
+    engine: { type: 'string' },
+  });
+  if (flagOption(parsed, 'help')) {
+    io.stdout.write(QUERY_HELP);
+    return ExitCode.OK;
+  }
+  const output = choiceOption('query', parsed, 'output', ['text', 'json'] as const, 'text');
+  const engineName = choiceOption('query', parsed, 'engine', ENGINES, 'naive');
+  const fromText = stringOption(parsed, 'from');
+  const toText = stringOption(parsed, 'to');
+  if (fromText === undefined || toText === undefined) throw new UserError('query: --from and --to are required (see netpol-emu query --help)', ExitCode.USAGE);
+  const protocol = parseProtocol('query', stringOption(parsed, 'protocol') ?? 'TCP');
+  const portText = stringOption(parsed, 'port');
+  let dstPort = 0;
+  if (hasPorts(protocol)) {
+    if (portText === undefined) throw new UserError('query: --port is required for TCP, UDP and SCTP', ExitCode.USAGE);
+    dstPort = parsePort('query', '--port', portText);
+  } else if (portText !== undefined) {
+    throw new UserError(`query: --port makes no sense for protocol ${stringOption(parsed, 'protocol')}: it has no ports`, ExitCode.USAGE);
+  }
+
+  const { cluster } = loadClusterInput('query', parsed, io);
+  const src = parseEndpoint('query', '--from', fromText, cluster);
+  const dst = parseEndpoint('query', '--to', toText, cluster);
+  const addresses = pickAddresses(src, dst);
+  if (!addresses) throw new UserError(`query: ${fromText} and ${toText} have no IP family in common (IPv4 vs IPv6)`, ExitCode.USAGE);
+  const engine = selectEngine('query', engineName, cluster);
+  const flow = { src: addresses.src, dst: addresses.dst, protocol, dstPort };
+  const verdict = engine.evaluate(flow);
+  io.stdout.write(output === 'json' ? `${JSON.stringify(verdictJson(flow, verdict), null, 2)}\n` : verdictText(flow, verdict));
+  return verdict.allowed ? ExitCode.OK : ExitCode.DENIED;
+}
