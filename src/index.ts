@@ -10,3 +10,8 @@ export { readManifestText, type RawObject } from './load/read-manifests.js';
 export { parseCidr, parseIp } from './load/parse-ip.js';
 export { NaiveEvaluator, type Flow, type FlowEngine, type FlowVerdict, type DirectionVerdict } from './naive/naive-evaluator.js';
 export { cli, type CliIo } from './cli.js';
+export { compile } from '../compiler/compile.js';
+export type { CompiledTables, TableInfo, IdentityInfo } from '../compiler/tables.js';
+export { FlowClassifier } from '../dataplane/classify-flow.js';
+export { CompiledEngine } from './engines/compiled-engine.js';
+export { buildCluster } from './load/build-cluster.js';

@@ -47,7 +47,7 @@ export function runMatrix(args: readonly string[], io: CliIo): number {
     return ExitCode.OK;
   }
   const output = choiceOption('matrix', parsed, 'output', MATRIX_FORMATS, 'table');
-  const engineName = choiceOption('matrix', parsed, 'engine', ENGINES, 'naive');
+  const engineName = choiceOption('matrix', parsed, 'engine', ENGINES, 'compiled');
   const probeTexts = listOption(parsed, 'probe');
   const probes = probeTexts.length ? probeTexts.map(parseProbe) : [{ port: 80, protocol: IP_PROTOCOL.TCP, label: '80/TCP' }];
   const { cluster } = loadClusterInput('matrix', parsed, io);

@@ -38,7 +38,7 @@ export function runQuery(args: readonly string[], io: CliIo): number {
     return ExitCode.OK;
   }
   const output = choiceOption('query', parsed, 'output', ['text', 'json'] as const, 'text');
-  const engineName = choiceOption('query', parsed, 'engine', ENGINES, 'naive');
+  const engineName = choiceOption('query', parsed, 'engine', ENGINES, 'compiled');
   const fromText = stringOption(parsed, 'from');
   const toText = stringOption(parsed, 'to');
   if (fromText === undefined || toText === undefined) throw new UserError('query: --from and --to are required (see netpol-emu query --help)', ExitCode.USAGE);

@@ -1,13 +1,12 @@
 import type { Cluster } from '../../compiler/model.js';
-import { ExitCode, UserError } from '../diagnostics.js';
 import { NaiveEvaluator, type FlowEngine } from '../naive/naive-evaluator.js';
+import { CompiledEngine } from '../engines/compiled-engine.js';
 
 export const ENGINES = ['naive', 'compiled'] as const;
 export type EngineName = (typeof ENGINES)[number];
 
-export const ENGINE_OPTION_HELP = `  --engine naive|compiled   evaluator: the literal spec (naive) or the compiled tables`;
+export const ENGINE_OPTION_HELP = `  --engine compiled|naive  evaluator: the compiled tables (default) or the literal spec (naive)`;
 
 export function selectEngine(command: string, name: EngineName, cluster: Cluster): FlowEngine {
-  if (name === 'naive') return new NaiveEvaluator(cluster);
-  throw new UserError(`${command}: --engine compiled is not available in this build; use --engine naive`, ExitCode.USAGE);
+  return name === 'naive' ? new NaiveEvaluator(cluster) : new CompiledEngine(cluster);
 }

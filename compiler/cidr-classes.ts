@@ -1,0 +1,82 @@
+/**
+ * Phase 3a: CIDR classes. Every ipBlock `cidr` and `except` cuts the address space at its first
+ * address and one past its last; the pieces between cuts are the classes. Every address of a
+ * class is inside or outside each ipBlock alike, so an ipBlock becomes a bitset over classes and
+ * matching an address is one binary search (done once per endpoint at compile time, once per new
+ * external flow in the dataplane).
+ */
+import { Bitset } from './bitset.js';
+import type { Cidr, IpBlock, IpFamily } from './model.js';
+
+const SPACE: Readonly<Record<IpFamily, bigint>> = { 4: 1n << 32n, 6: 1n << 128n };
+
+function cidrEnd(cidr: Cidr): bigint {
+  return cidr.network + (1n << BigInt((cidr.family === 4 ? 32 : 128) - cidr.prefixLength));
+}
+
+function inCidr(cidr: Cidr, family: IpFamily, address: bigint): boolean {
+  return cidr.family === family && address >= cidr.network && address < cidrEnd(cidr);
+}
+
+export interface CidrClasses {
+  readonly v4Starts: readonly bigint[];
+  readonly v6Starts: readonly bigint[];
+  readonly classCount: number;
+  readonly sets: readonly Bitset[];
+  /** Id of an ipBlock's class set (identical ipBlocks share one). */
+  setId(block: IpBlock): number;
+  /** Class of an address (compile time; the dataplane has its own typed-array search). */
+  classOf(family: IpFamily, address: bigint): number;
+}
+
+function findClass(starts: readonly bigint[], address: bigint): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((starts[mid] as bigint) <= address) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+export function buildCidrClasses(blocks: readonly IpBlock[]): CidrClasses {
+  const cuts: Record<IpFamily, Set<bigint>> = { 4: new Set([0n]), 6: new Set([0n]) };
+  for (const block of blocks) {
+    for (const cidr of [block.cidr, ...block.except]) {
+      cuts[cidr.family].add(cidr.network);
+      const end = cidrEnd(cidr);
+      if (end < SPACE[cidr.family]) cuts[cidr.family].add(end);
+    }
+  }
+  const sort = (values: Set<bigint>): bigint[] => [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const v4Starts = sort(cuts[4]);
+  const v6Starts = sort(cuts[6]);
+  const classCount = v4Starts.length + v6Starts.length;
+  const sets: Bitset[] = [];
+  const idByKey = new Map<string, number>();
+  return {
+    v4Starts,
+    v6Starts,
+    classCount,
+    sets,
+    setId(block) {
+      const key = [block.cidr.text, ...block.except.map((c) => c.text)].join(' ');
+      let id = idByKey.get(key);
+      if (id !== undefined) return id;
+      const set = new Bitset(classCount);
+      const starts = block.cidr.family === 4 ? v4Starts : v6Starts;
+      const offset = block.cidr.family === 4 ? 0 : v4Starts.length;
+      starts.forEach((start, i) => {
+        if (inCidr(block.cidr, block.cidr.family, start) && !block.except.some((except) => inCidr(except, block.cidr.family, start))) set.add(offset + i);
+      });
+      id = sets.length;
+      sets.push(set);
+      idByKey.set(key, id);
+      return id;
+    },
+    classOf(family, address) {
+      return family === 4 ? findClass(v4Starts, address) : v4Starts.length + findClass(v6Starts, address);
+    },
+  };
+}

@@ -1,0 +1,208 @@
+/**
+ * `compile(cluster)`: the compiler's one-shot entry. Pure: cluster model in, tables out.
+ * Phases: intern identities → selector cache → CIDR classes → lower rules → build per-pod tables
+ * → flatten into typed arrays (compiler/tables.ts). Output is deterministic: ids follow the
+ * cluster's sorted order, so compiled tables diff cleanly.
+ */
+import { Bitset } from './bitset.js';
+import { buildTable, namedPortSignature, type BuiltTable } from './build-tables.js';
+import { buildCidrClasses } from './cidr-classes.js';
+import { addressWords, internIdentities } from './intern-identities.js';
+import { lowerPolicies, type LoweredPolicy } from './lower-rules.js';
+import type { Cluster, IpBlock } from './model.js';
+import { POLICY_PROTOCOL_NUMBER } from './model.js';
+import { createSelectorCache } from './resolve-selectors.js';
+import { PROTO_SLOTS, hashAddress, type CompiledTables } from './tables.js';
+
+function flattenBitsets(sets: readonly Bitset[], size: number): { words: number; bits: Uint32Array } {
+  const words = Math.max(1, Math.ceil(size / 32));
+  const bits = new Uint32Array(words * sets.length);
+  sets.forEach((set, i) => bits.set(set.words.subarray(0, words), i * words));
+  return { words, bits };
+}
+
+function nextPowerOfTwo(n: number): number {
+  let p = 16;
+  while (p < n) p *= 2;
+  return p;
+}
+
+export function compile(cluster: Cluster): CompiledTables {
+  const endpoints = internIdentities(cluster);
+  const selectors = createSelectorCache(cluster, endpoints);
+  const blocks: IpBlock[] = [];
+  for (const policy of cluster.policies) {
+    for (const rule of [...policy.ingress, ...policy.egress]) for (const peer of rule.peers) if (peer.ipBlock) blocks.push(peer.ipBlock);
+  }
+  const cidrs = buildCidrClasses(blocks);
+  const { lowered, rules } = lowerPolicies(cluster.policies, selectors, cidrs);
+
+  // Which policies select each identity, per direction, in policy order.
+  const identityCount = endpoints.identities.length;
+  const selecting = { ingress: endpoints.identities.map(() => [] as number[]), egress: endpoints.identities.map(() => [] as number[]) };
+  lowered.forEach((lp, index) => {
+    const subjects = selectors.policySubjects(lp.policy);
+    for (const identity of subjects.members()) {
+      if (identity >= identityCount) continue;
+      if (lp.policy.policyTypes.includes('Ingress')) selecting.ingress[identity]?.push(index);
+      if (lp.policy.policyTypes.includes('Egress')) selecting.egress[identity]?.push(index);
+    }
+  });
+
+  // Per endpoint and direction, find or build the shared table.
+  const tables: BuiltTable[] = [];
+  const tableByKey = new Map<string, number>();
+  const endpointCount = endpoints.pods.length;
+  const endpointTable = { ingress: new Int32Array(endpointCount).fill(-1), egress: new Int32Array(endpointCount).fill(-1) };
+  const endpointLists: number[][] = [];
+  for (const direction of ['ingress', 'egress'] as const) {
+    endpoints.pods.forEach((pod, e) => {
+      const policyIndexes = selecting[direction][endpoints.identityOf[e] as number] as number[];
+      if (policyIndexes.length === 0) return;
+      const policies = policyIndexes.map((i) => lowered[i] as LoweredPolicy);
+      const namedDependent = direction === 'ingress' && policies.some((p) => p.hasNamedPorts.ingress);
+      const key = `${direction}|${policyIndexes.join(',')}|${namedDependent ? namedPortSignature(pod) : ''}`;
+      let table = tableByKey.get(key);
+      if (table === undefined) {
+        table = tables.length;
+        tableByKey.set(key, table);
+        const list: number[] = [];
+        endpointLists.push(list);
+        tables.push(buildTable(direction, policies, direction === 'ingress' ? pod : null, list));
+      }
+      endpointLists[table]?.push(e);
+      endpointTable[direction][e] = table;
+    });
+  }
+
+  // Flatten tables.
+  const portMapStart: number[] = [0];
+  const portClassLow: number[] = [];
+  const classEntryStart: number[] = [0];
+  const namedEntryStart: number[] = [];
+  const entryRule: number[] = [];
+  const entryPeerKind: number[] = [];
+  const entryPeerArg: number[] = [];
+  const entryPortName: number[] = [];
+  const entryPortProtocol: number[] = [];
+  const portNames: string[] = [];
+  const portNameId = new Map<string, number>();
+  const internName = (name: string): number => {
+    let id = portNameId.get(name);
+    if (id === undefined) {
+      id = portNames.length;
+      portNames.push(name);
+      portNameId.set(name, id);
+    }
+    return id;
+  };
+  const pushEntry = (entry: BuiltTable['named'][number]): void => {
+    entryRule.push(entry.rule);
+    entryPeerKind.push(entry.peerKind);
+    entryPeerArg.push(entry.peerArg);
+    entryPortName.push(entry.port.kind === 'named' ? internName(entry.port.name) : -1);
+    entryPortProtocol.push(entry.port.kind === 'named' ? entry.port.protocol : 0);
+  };
+  // Plain (positional) entries first, then named entries, so each range is contiguous.
+  for (const table of tables) {
+    for (let slot = 0; slot < PROTO_SLOTS; slot++) {
+      const map = table.portMaps[slot] as BuiltTable['portMaps'][number];
+      map.lows.forEach((low, k) => {
+        portClassLow.push(low);
+        for (const entry of map.entries[k] ?? []) pushEntry(entry);
+        classEntryStart.push(entryRule.length);
+      });
+      portMapStart.push(portClassLow.length);
+    }
+  }
+  for (const table of tables) {
+    namedEntryStart.push(entryRule.length);
+    for (const entry of table.named) pushEntry(entry);
+  }
+  namedEntryStart.push(entryRule.length);
+
+  // Endpoint columns.
+  const endpointHostFamily = new Uint8Array(endpointCount);
+  const endpointHostWords = new Uint32Array(endpointCount * 4);
+  const namedPortStart: number[] = [0];
+  const namedPortName: number[] = [];
+  const namedPortProtocol: number[] = [];
+  const namedPortNumber: number[] = [];
+  endpoints.pods.forEach((pod, e) => {
+    if (pod.hostIP) {
+      endpointHostFamily[e] = pod.hostIP.family;
+      endpointHostWords.set(addressWords(pod.hostIP), e * 4);
+    }
+    for (const port of pod.containerPorts) {
+      if (port.name === null || !portNameId.has(port.name)) continue;
+      namedPortName.push(portNameId.get(port.name) as number);
+      namedPortProtocol.push(POLICY_PROTOCOL_NUMBER[port.protocol]);
+      namedPortNumber.push(port.containerPort);
+    }
+    namedPortStart.push(namedPortName.length);
+  });
+
+  // Address index: every endpoint address → endpoint and CIDR class.
+  const addressCount = endpoints.pods.reduce((n, pod) => n + pod.ips.length, 0);
+  const capacity = nextPowerOfTwo(addressCount * 2);
+  const mask = capacity - 1;
+  const addressFamily = new Uint8Array(capacity);
+  const addressWordsColumn = new Uint32Array(capacity * 4);
+  const addressEndpoint = new Int32Array(capacity).fill(-1);
+  const addressCidrClass = new Int32Array(capacity).fill(-1);
+  endpoints.pods.forEach((pod, e) => {
+    for (const ip of pod.ips) {
+      const w = addressWords(ip);
+      let slot = hashAddress(ip.family, w[0], w[1], w[2], w[3]) & mask;
+      while (addressFamily[slot] !== 0) slot = (slot + 1) & mask;
+      addressFamily[slot] = ip.family;
+      addressWordsColumn.set(w, slot * 4);
+      addressEndpoint[slot] = e;
+      addressCidrClass[slot] = cidrs.classOf(ip.family, ip.value);
+    }
+  });
+
+  const v6Bounds = new Uint32Array(cidrs.v6Starts.length * 4);
+  cidrs.v6Starts.forEach((start, i) => v6Bounds.set(addressWords({ family: 6, value: start }), i * 4));
+  const cidrSets = flattenBitsets(cidrs.sets, cidrs.classCount);
+  const selectorSets = flattenBitsets(selectors.selectors, identityCount);
+
+  return {
+    identities: endpoints.identities,
+    endpointCount,
+    endpointPods: endpoints.pods,
+    endpointIdentity: endpoints.identityOf,
+    endpointIngressTable: endpointTable.ingress,
+    endpointEgressTable: endpointTable.egress,
+    endpointHostFamily,
+    endpointHostWords,
+    endpointNamedPortStart: Int32Array.from(namedPortStart),
+    namedPortName: Int32Array.from(namedPortName),
+    namedPortProtocol: Uint8Array.from(namedPortProtocol),
+    namedPortNumber: Uint16Array.from(namedPortNumber),
+    portNames,
+    addressMask: mask,
+    addressFamily,
+    addressWords: addressWordsColumn,
+    addressEndpoint,
+    addressCidrClass,
+    v4Bounds: Uint32Array.from(cidrs.v4Starts, (b) => Number(b)),
+    v6Bounds,
+    cidrSetWords: cidrSets.words,
+    cidrSetBits: cidrSets.bits,
+    selectorWords: selectorSets.words,
+    selectorBits: selectorSets.bits,
+    tableCount: tables.length,
+    tables: tables.map((t) => t.info),
+    portMapStart: Int32Array.from(portMapStart),
+    portClassLow: Int32Array.from(portClassLow),
+    classEntryStart: Int32Array.from(classEntryStart),
+    namedEntryStart: Int32Array.from(namedEntryStart),
+    entryRule: Int32Array.from(entryRule),
+    entryPeerKind: Uint8Array.from(entryPeerKind),
+    entryPeerArg: Int32Array.from(entryPeerArg),
+    entryPortName: Int32Array.from(entryPortName),
+    entryPortProtocol: Uint8Array.from(entryPortProtocol),
+    rules,
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Phase 3b: every rule of every policy, expanded into one entry per (peer, port) pair with a
+ * rule id that grows in (policy, rule, peer, port) order — the order in which the spec reports
+ * "the first rule that allowed" (compiler/verdict.ts). Peers are resolved to selector ids or CIDR
+ * set ids; ports stay symbolic until a table knows its destination pods.
+ */
+import type { CidrClasses } from './cidr-classes.js';
+import type { NetworkPolicy, PolicyPort } from './model.js';
+import { POLICY_PROTOCOL_NUMBER } from './model.js';
+import type { SelectorCache } from './resolve-selectors.js';
+import { PEER_KIND, PROTO_SLOT, protocolSlot } from './tables.js';
+import type { RuleRef } from './verdict.js';
+
+export type PortMatch =
+  | { readonly kind: 'any' }
+  | { readonly kind: 'range'; readonly slot: number; readonly low: number; readonly high: number }
+  | { readonly kind: 'named'; readonly slot: number; readonly protocol: number; readonly name: string };
+
+export interface RuleEntry {
+  readonly rule: number;
+  readonly peerKind: number;
+  readonly peerArg: number;
+  readonly port: PortMatch;
+}
+
+export interface LoweredPolicy {
+  readonly policy: NetworkPolicy;
+  readonly ingress: readonly RuleEntry[];
+  readonly egress: readonly RuleEntry[];
+  readonly hasNamedPorts: { readonly ingress: boolean; readonly egress: boolean };
+}
+
+function lowerPort(port: PolicyPort | null): PortMatch {
+  if (port === null) return { kind: 'any' };
+  const protocol = POLICY_PROTOCOL_NUMBER[port.protocol];
+  const slot = protocolSlot(protocol);
+  if (port.port === null) return { kind: 'range', slot, low: 0, high: 65535 };
+  if (typeof port.port === 'string') return { kind: 'named', slot, protocol, name: port.port };
+  return { kind: 'range', slot, low: port.port, high: port.endPort ?? port.port };
+}
+
+export function lowerPolicies(policies: readonly NetworkPolicy[], selectors: SelectorCache, cidrs: CidrClasses): { lowered: LoweredPolicy[]; rules: RuleRef[] } {
+  const rules: RuleRef[] = [];
+  const lowered = policies.map((policy) => {
+    const entriesFor = (direction: 'ingress' | 'egress'): RuleEntry[] => {
+      if (!policy.policyTypes.includes(direction === 'ingress' ? 'Ingress' : 'Egress')) return [];
+      const entries: RuleEntry[] = [];
+      (direction === 'ingress' ? policy.ingress : policy.egress).forEach((rule, ruleIndex) => {
+        const peers = rule.peers.length === 0 ? [null] : rule.peers;
+        const ports = rule.ports.length === 0 ? [null] : rule.ports;
+        peers.forEach((peer, peerIndex) => {
+          let peerKind: number = PEER_KIND.ANY;
+          let peerArg = -1;
+          if (peer?.ipBlock) {
+            peerKind = PEER_KIND.CIDR_SET;
+            peerArg = cidrs.setId(peer.ipBlock);
+          } else if (peer) {
+            peerKind = PEER_KIND.SELECTOR;
+            peerArg = selectors.peerSelectorId(peer, policy);
+          }
+          ports.forEach((port, portIndex) => {
+            const id = rules.length;
+            rules.push({
+              policyNamespace: policy.namespace,
+              policyName: policy.name,
+              direction,
+              ruleIndex,
+              peerIndex: peer === null ? null : peerIndex,
+              portIndex: port === null ? null : portIndex,
+            });
+            entries.push({ rule: id, peerKind, peerArg, port: lowerPort(port) });
+          });
+        });
+      });
+      return entries;
+    };
+    const ingress = entriesFor('ingress');
+    const egress = entriesFor('egress');
+    return {
+      policy,
+      ingress,
+      egress,
+      hasNamedPorts: { ingress: ingress.some((e) => e.port.kind === 'named'), egress: egress.some((e) => e.port.kind === 'named') },
+    };
+  });
+  return { lowered, rules };
+}
+
+export { PROTO_SLOT };

@@ -1,0 +1,128 @@
+/**
+ * The compiled tables: the contract between `compiler/` and `dataplane/`. Plain typed arrays
+ * the dataplane walks without allocating, plus provenance (pods, rule references, policy names)
+ * that only reports read. Shaped after Cilium's identities + per-endpoint policy map and
+ * Calico's per-endpoint chains (SEMANTICS.md §3):
+ *
+ * - every pod endpoint has a numeric identity (one per distinct namespace + pod labels);
+ * - every peer selector is a bitset over identities, every ipBlock a bitset over CIDR classes
+ *   (the intervals cut by all ipBlock boundaries);
+ * - every isolated (pod, direction) points to a table, shared by all pods whose policies and
+ *   resolved named ports are the same; a table maps (protocol, port class) to the rule entries
+ *   that can match there, in rule order, so the first entry whose peer matches is the rule the
+ *   spec reports (compiler/verdict.ts RuleRef ordering).
+ *
+ * Addresses are 4 big-endian u32 words (IPv4 in word 0), as in dataplane/packet-meta.ts.
+ */
+import type { Pod } from './model.js';
+import type { RuleRef } from './verdict.js';
+
+/** Protocol slots of a table: the three policy protocols and everything else (ICMP...). */
+export const PROTO_SLOT = { TCP: 0, UDP: 1, SCTP: 2, OTHER: 3 } as const;
+export const PROTO_SLOTS = 4;
+
+export function protocolSlot(protocol: number): number {
+  return protocol === 6 ? PROTO_SLOT.TCP : protocol === 17 ? PROTO_SLOT.UDP : protocol === 132 ? PROTO_SLOT.SCTP : PROTO_SLOT.OTHER;
+}
+
+/** How an entry's peer is matched. */
+export const PEER_KIND = {
+  /** The rule has no `from`/`to`: every source or destination, external ones included. */
+  ANY: 0,
+  /** A pod/namespace selector: `peerArg` is a selector id (bitset over identities). */
+  SELECTOR: 1,
+  /** An ipBlock: `peerArg` is a CIDR set id (bitset over CIDR classes). */
+  CIDR_SET: 2,
+} as const;
+
+/** Identity of everything that is not a pod endpoint (external addresses, nodes, hostNetwork pods). */
+export const WORLD_IDENTITY = -1;
+
+export interface IdentityInfo {
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** A table's provenance: which policies made it and what they isolate. */
+export interface TableInfo {
+  readonly direction: 'ingress' | 'egress';
+  /** `ns/name` of the policies selecting the pods that use this table, in evaluation order. */
+  readonly policies: readonly string[];
+  /** Pods (endpoint indexes) using this table. */
+  readonly endpoints: readonly number[];
+}
+
+export interface CompiledTables {
+  readonly identities: readonly IdentityInfo[];
+
+  // Endpoints: pods with an IP, not hostNetwork, not finished; indexed 0..endpointCount-1.
+  readonly endpointCount: number;
+  readonly endpointPods: readonly Pod[];
+  readonly endpointIdentity: Int32Array;
+  /** Table index, or -1 when no policy isolates the pod in that direction. */
+  readonly endpointIngressTable: Int32Array;
+  readonly endpointEgressTable: Int32Array;
+  /** The pod's node address (for the local-node exemption): family (0 unknown) and 4 words. */
+  readonly endpointHostFamily: Uint8Array;
+  readonly endpointHostWords: Uint32Array;
+  /** Named container ports: entries [start[e], start[e+1]) of the three columns below. */
+  readonly endpointNamedPortStart: Int32Array;
+  readonly namedPortName: Int32Array;
+  readonly namedPortProtocol: Uint8Array;
+  readonly namedPortNumber: Uint16Array;
+  /** Interned container-port names (ids used by namedPortName and entryPortName). */
+  readonly portNames: readonly string[];
+
+  // Address index: open addressing, capacity = mask + 1 (a power of two), family 0 = empty slot.
+  readonly addressMask: number;
+  readonly addressFamily: Uint8Array;
+  readonly addressWords: Uint32Array;
+  readonly addressEndpoint: Int32Array;
+  readonly addressCidrClass: Int32Array;
+
+  // CIDR classes: IPv4 classes 0..v4Bounds.length-1 start at v4Bounds[i]; IPv6 classes follow,
+  // class v4Bounds.length + i starts at the 4 words v6Bounds[4i..4i+3].
+  readonly v4Bounds: Uint32Array;
+  readonly v6Bounds: Uint32Array;
+  readonly cidrSetWords: number;
+  /** CIDR set s is the bitset cidrSetBits[s*cidrSetWords .. +cidrSetWords). */
+  readonly cidrSetBits: Uint32Array;
+
+  readonly selectorWords: number;
+  /** Selector s is the bitset selectorBits[s*selectorWords .. +selectorWords) over identities. */
+  readonly selectorBits: Uint32Array;
+
+  // Tables. For table t and protocol slot p, m = t*PROTO_SLOTS+p: port classes
+  // [portMapStart[m], portMapStart[m+1]) of portClassLow (sorted lowest port of each class; the
+  // first is 0); class k's entries are [classEntryStart[k], classEntryStart[k+1]) of entry*.
+  readonly tableCount: number;
+  readonly tables: readonly TableInfo[];
+  readonly portMapStart: Int32Array;
+  readonly portClassLow: Int32Array;
+  readonly classEntryStart: Int32Array;
+  /** Egress named-port entries of table t: [namedEntryStart[t], namedEntryStart[t+1]). */
+  readonly namedEntryStart: Int32Array;
+
+  readonly entryRule: Int32Array;
+  readonly entryPeerKind: Uint8Array;
+  readonly entryPeerArg: Int32Array;
+  /** Named-port entries only: port name id and protocol number. */
+  readonly entryPortName: Int32Array;
+  readonly entryPortProtocol: Uint8Array;
+
+  /** Rule id → where it came from (policy, direction, rule, peer, port). Ids grow in RuleRef order. */
+  readonly rules: readonly RuleRef[];
+}
+
+/** Direction-independent mixing of an address for the address index (shared by build and lookup). */
+export function hashAddress(family: number, w0: number, w1: number, w2: number, w3: number): number {
+  let h = Math.imul(family ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ w0, 0xcc9e2d51);
+  h = (h << 13) | (h >>> 19);
+  h = Math.imul(h ^ w1, 0x1b873593);
+  h = (h << 15) | (h >>> 17);
+  h = Math.imul(h ^ w2, 0xcc9e2d51);
+  h = Math.imul(h ^ w3, 0x85ebca6b);
+  h ^= h >>> 16;
+  return h >>> 0;
+}

@@ -1,0 +1,212 @@
+/**
+ * New-flow classification against the compiled tables (compiler/tables.ts): the source's egress,
+ * then the destination's ingress, as the spec orders them (SEMANTICS.md §0 step 2). Called once
+ * per new connection; conntrack handles the rest. Allocation-free: results are written to this
+ * object's fields, which are valid until the next `classify` call.
+ */
+import { PEER_KIND, PROTO_SLOT, WORLD_IDENTITY, protocolSlot, hashAddress, type CompiledTables } from '../compiler/tables.js';
+import { DirectionReason, combineDirections, type Reason } from '../compiler/verdict.js';
+
+export class FlowClassifier {
+  /** Flow verdict (compiler/verdict.ts Reason). */
+  reason: Reason = 2;
+  egressReason: DirectionReason = 1;
+  ingressReason: DirectionReason = 1;
+  /** Rule ids (index into tables.rules) that allowed each direction, or -1. */
+  egressRule = -1;
+  ingressRule = -1;
+  /** Endpoint indexes of source and destination, or -1 when not a pod endpoint. */
+  srcEndpoint = -1;
+  dstEndpoint = -1;
+
+  constructor(readonly tables: CompiledTables) {}
+
+  /** Endpoint owning an address (4 words at `offset`), or -1. */
+  endpointOf(family: number, words: Uint32Array, offset: number): number {
+    const slot = this.slotOf(family, words, offset);
+    return slot < 0 ? -1 : (this.tables.addressEndpoint[slot] as number);
+  }
+
+  private slotOf(family: number, words: Uint32Array, offset: number): number {
+    const t = this.tables;
+    const w0 = words[offset] as number;
+    const w1 = words[offset + 1] as number;
+    const w2 = words[offset + 2] as number;
+    const w3 = words[offset + 3] as number;
+    let slot = hashAddress(family, w0, w1, w2, w3) & t.addressMask;
+    for (;;) {
+      const f = t.addressFamily[slot] as number;
+      if (f === 0) return -1;
+      const base = slot * 4;
+      if (f === family && t.addressWords[base] === w0 && t.addressWords[base + 1] === w1 && t.addressWords[base + 2] === w2 && t.addressWords[base + 3] === w3) {
+        return slot;
+      }
+      slot = (slot + 1) & t.addressMask;
+    }
+  }
+
+  /** CIDR class of an address that is not an endpoint (binary search over the class starts). */
+  cidrClassOf(family: number, words: Uint32Array, offset: number): number {
+    const t = this.tables;
+    if (family === 4) {
+      const a = words[offset] as number;
+      const bounds = t.v4Bounds;
+      let lo = 0;
+      let hi = bounds.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >>> 1;
+        if ((bounds[mid] as number) <= a) lo = mid;
+        else hi = mid - 1;
+      }
+      return lo;
+    }
+    const bounds = t.v6Bounds;
+    let lo = 0;
+    let hi = bounds.length / 4 - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (compareV6(bounds, mid * 4, words, offset) <= 0) lo = mid;
+      else hi = mid - 1;
+    }
+    return t.v4Bounds.length + lo;
+  }
+
+  /**
+   * Classify the first packet of a flow. `src`/`dst` hold 4 words each at the given offsets.
+   * Returns the flow reason; directional details are left in the fields.
+   */
+  classify(family: number, src: Uint32Array, srcOffset: number, dst: Uint32Array, dstOffset: number, protocol: number, dstPort: number): Reason {
+    const t = this.tables;
+    const srcSlot = this.slotOf(family, src, srcOffset);
+    const dstSlot = this.slotOf(family, dst, dstOffset);
+    const se = srcSlot < 0 ? -1 : (t.addressEndpoint[srcSlot] as number);
+    const de = dstSlot < 0 ? -1 : (t.addressEndpoint[dstSlot] as number);
+    this.srcEndpoint = se;
+    this.dstEndpoint = de;
+    this.egressRule = -1;
+    this.ingressRule = -1;
+    if (se >= 0 && se === de) {
+      this.egressReason = DirectionReason.SELF;
+      this.ingressReason = DirectionReason.SELF;
+      this.reason = combineDirections(DirectionReason.SELF, DirectionReason.SELF);
+      return this.reason;
+    }
+
+    // Egress at the source: the remote is the destination.
+    if (se < 0) {
+      this.egressReason = DirectionReason.NOT_A_POD;
+    } else {
+      const table = t.endpointEgressTable[se] as number;
+      if (table < 0) {
+        this.egressReason = DirectionReason.NOT_ISOLATED;
+      } else {
+        const identity = de >= 0 ? (t.endpointIdentity[de] as number) : WORLD_IDENTITY;
+        const cidrClass = dstSlot >= 0 ? (t.addressCidrClass[dstSlot] as number) : this.cidrClassOf(family, dst, dstOffset);
+        this.egressRule = this.matchTable(table, identity, cidrClass, protocol, dstPort, de);
+        this.egressReason = this.egressRule >= 0 ? DirectionReason.RULE : DirectionReason.NO_RULE_MATCHED;
+      }
+    }
+
+    // Ingress at the destination: the remote is the source.
+    if (de < 0) {
+      this.ingressReason = DirectionReason.NOT_A_POD;
+    } else if (this.isFromOwnNode(de, family, src, srcOffset)) {
+      this.ingressReason = DirectionReason.LOCAL_NODE;
+    } else {
+      const table = t.endpointIngressTable[de] as number;
+      if (table < 0) {
+        this.ingressReason = DirectionReason.NOT_ISOLATED;
+      } else {
+        const identity = se >= 0 ? (t.endpointIdentity[se] as number) : WORLD_IDENTITY;
+        const cidrClass = srcSlot >= 0 ? (t.addressCidrClass[srcSlot] as number) : this.cidrClassOf(family, src, srcOffset);
+        this.ingressRule = this.matchTable(table, identity, cidrClass, protocol, dstPort, de);
+        this.ingressReason = this.ingressRule >= 0 ? DirectionReason.RULE : DirectionReason.NO_RULE_MATCHED;
+      }
+    }
+    this.reason = combineDirections(this.egressReason, this.ingressReason);
+    return this.reason;
+  }
+
+  private isFromOwnNode(endpoint: number, family: number, src: Uint32Array, offset: number): boolean {
+    const t = this.tables;
+    if (t.endpointHostFamily[endpoint] !== family) return false;
+    const base = endpoint * 4;
+    return (
+      t.endpointHostWords[base] === src[offset] &&
+      t.endpointHostWords[base + 1] === src[offset + 1] &&
+      t.endpointHostWords[base + 2] === src[offset + 2] &&
+      t.endpointHostWords[base + 3] === src[offset + 3]
+    );
+  }
+
+  /** First rule (lowest id) of `table` matching the remote peer and the port, or -1. */
+  private matchTable(table: number, identity: number, cidrClass: number, protocol: number, dstPort: number, dstEndpoint: number): number {
+    const t = this.tables;
+    const slot = protocolSlot(protocol);
+    const map = table * 4 + slot;
+    let lo = t.portMapStart[map] as number;
+    let hi = (t.portMapStart[map + 1] as number) - 1;
+    if (slot !== PROTO_SLOT.OTHER) {
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >>> 1;
+        if ((t.portClassLow[mid] as number) <= dstPort) lo = mid;
+        else hi = mid - 1;
+      }
+    }
+    let best = -1;
+    const end = t.classEntryStart[lo + 1] as number;
+    for (let e = t.classEntryStart[lo] as number; e < end; e++) {
+      if (this.peerMatches(e, identity, cidrClass)) {
+        best = t.entryRule[e] as number;
+        break;
+      }
+    }
+    // Egress named ports resolve on the destination pod (SEMANTICS.md §1.3); they never match
+    // an external destination.
+    const namedEnd = t.namedEntryStart[table + 1] as number;
+    if (dstEndpoint >= 0) {
+      for (let e = t.namedEntryStart[table] as number; e < namedEnd; e++) {
+        const rule = t.entryRule[e] as number;
+        if (best >= 0 && rule >= best) break;
+        if (t.entryPortProtocol[e] !== protocol) continue;
+        if (!this.hasNamedPort(dstEndpoint, t.entryPortName[e] as number, protocol, dstPort)) continue;
+        if (this.peerMatches(e, identity, cidrClass)) {
+          best = rule;
+          break;
+        }
+      }
+    }
+    return best;
+  }
+
+  private peerMatches(entry: number, identity: number, cidrClass: number): boolean {
+    const t = this.tables;
+    const kind = t.entryPeerKind[entry];
+    if (kind === PEER_KIND.ANY) return true;
+    const arg = t.entryPeerArg[entry] as number;
+    if (kind === PEER_KIND.SELECTOR) {
+      if (identity < 0) return false;
+      return (((t.selectorBits[arg * t.selectorWords + (identity >>> 5)] as number) >>> (identity & 31)) & 1) === 1;
+    }
+    return (((t.cidrSetBits[arg * t.cidrSetWords + (cidrClass >>> 5)] as number) >>> (cidrClass & 31)) & 1) === 1;
+  }
+
+  private hasNamedPort(endpoint: number, name: number, protocol: number, port: number): boolean {
+    const t = this.tables;
+    const end = t.endpointNamedPortStart[endpoint + 1] as number;
+    for (let i = t.endpointNamedPortStart[endpoint] as number; i < end; i++) {
+      if (t.namedPortName[i] === name && t.namedPortProtocol[i] === protocol && t.namedPortNumber[i] === port) return true;
+    }
+    return false;
+  }
+}
+
+/** Compare 4-word IPv6 addresses: a[ao..] vs b[bo..]; <0, 0, >0. */
+function compareV6(a: Uint32Array, ao: number, b: Uint32Array, bo: number): number {
+  for (let i = 0; i < 4; i++) {
+    const x = a[ao + i] as number;
+    const y = b[bo + i] as number;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
