@@ -23,6 +23,7 @@ export interface CidrClasses {
   readonly v6Starts: readonly bigint[];
   readonly classCount: number;
   readonly sets: readonly Bitset[];
+  readonly sources: readonly { readonly cidr: string; readonly except: readonly string[] }[];
   /** Id of an ipBlock's class set (identical ipBlocks share one). */
   setId(block: IpBlock): number;
   /** Class of an address (compile time; the dataplane has its own typed-array search). */
@@ -54,12 +55,14 @@ export function buildCidrClasses(blocks: readonly IpBlock[]): CidrClasses {
   const v6Starts = sort(cuts[6]);
   const classCount = v4Starts.length + v6Starts.length;
   const sets: Bitset[] = [];
+  const sources: { cidr: string; except: string[] }[] = [];
   const idByKey = new Map<string, number>();
   return {
     v4Starts,
     v6Starts,
     classCount,
     sets,
+    sources,
     setId(block) {
       const key = [block.cidr.text, ...block.except.map((c) => c.text)].join(' ');
       let id = idByKey.get(key);
@@ -72,6 +75,7 @@ export function buildCidrClasses(blocks: readonly IpBlock[]): CidrClasses {
       });
       id = sets.length;
       sets.push(set);
+      sources.push({ cidr: block.cidr.text, except: block.except.map((c) => c.text) });
       idByKey.set(key, id);
       return id;
     },

@@ -35,7 +35,7 @@ export function compile(cluster: Cluster): CompiledTables {
     for (const rule of [...policy.ingress, ...policy.egress]) for (const peer of rule.peers) if (peer.ipBlock) blocks.push(peer.ipBlock);
   }
   const cidrs = buildCidrClasses(blocks);
-  const { lowered, rules } = lowerPolicies(cluster.policies, selectors, cidrs);
+  const { lowered, rules, ruleMatches } = lowerPolicies(cluster.policies, selectors, cidrs);
 
   // Which policies select each identity, per direction, in policy order.
   const identityCount = endpoints.identities.length;
@@ -204,5 +204,8 @@ export function compile(cluster: Cluster): CompiledTables {
     entryPortName: Int32Array.from(entryPortName),
     entryPortProtocol: Uint8Array.from(entryPortProtocol),
     rules,
+    ruleMatches,
+    selectorSources: selectors.sources,
+    cidrSetSources: cidrs.sources,
   };
 }

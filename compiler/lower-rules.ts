@@ -8,7 +8,7 @@ import type { CidrClasses } from './cidr-classes.js';
 import type { NetworkPolicy, PolicyPort } from './model.js';
 import { POLICY_PROTOCOL_NUMBER } from './model.js';
 import type { SelectorCache } from './resolve-selectors.js';
-import { PEER_KIND, PROTO_SLOT, protocolSlot } from './tables.js';
+import { PEER_KIND, PROTO_SLOT, protocolSlot, type RuleMatch } from './tables.js';
 import type { RuleRef } from './verdict.js';
 
 export type PortMatch =
@@ -39,8 +39,13 @@ function lowerPort(port: PolicyPort | null): PortMatch {
   return { kind: 'range', slot, low: port.port, high: port.endPort ?? port.port };
 }
 
-export function lowerPolicies(policies: readonly NetworkPolicy[], selectors: SelectorCache, cidrs: CidrClasses): { lowered: LoweredPolicy[]; rules: RuleRef[] } {
+export function lowerPolicies(
+  policies: readonly NetworkPolicy[],
+  selectors: SelectorCache,
+  cidrs: CidrClasses,
+): { lowered: LoweredPolicy[]; rules: RuleRef[]; ruleMatches: RuleMatch[] } {
   const rules: RuleRef[] = [];
+  const ruleMatches: RuleMatch[] = [];
   const lowered = policies.map((policy) => {
     const entriesFor = (direction: 'ingress' | 'egress'): RuleEntry[] => {
       if (!policy.policyTypes.includes(direction === 'ingress' ? 'Ingress' : 'Egress')) return [];
@@ -69,6 +74,7 @@ export function lowerPolicies(policies: readonly NetworkPolicy[], selectors: Sel
               portIndex: port === null ? null : portIndex,
             });
             entries.push({ rule: id, peerKind, peerArg, port: lowerPort(port) });
+            ruleMatches.push({ peerKind, peerArg, protocol: port?.protocol ?? null, port: port?.port ?? null, endPort: port?.endPort ?? null });
           });
         });
       });
@@ -83,7 +89,7 @@ export function lowerPolicies(policies: readonly NetworkPolicy[], selectors: Sel
       hasNamedPorts: { ingress: ingress.some((e) => e.port.kind === 'named'), egress: egress.some((e) => e.port.kind === 'named') },
     };
   });
-  return { lowered, rules };
+  return { lowered, rules, ruleMatches };
 }
 
 export { PROTO_SLOT };

@@ -7,6 +7,7 @@
 import { Bitset } from './bitset.js';
 import type { Endpoints } from './intern-identities.js';
 import type { Cluster, LabelSelector, Labels, NetworkPolicy, PolicyPeer } from './model.js';
+import type { SelectorSource } from './tables.js';
 
 /** Inverted index over a universe of labelled items. */
 class LabelIndex {
@@ -72,6 +73,7 @@ class LabelIndex {
 export interface SelectorCache {
   /** Identity bitset of peer selector id. */
   readonly selectors: readonly Bitset[];
+  readonly sources: readonly SelectorSource[];
   /** Returns the id of a peer selector (podSelector and/or namespaceSelector) in `policy`'s context. */
   peerSelectorId(peer: PolicyPeer, policy: NetworkPolicy): number;
   /** Identities a policy's spec.podSelector selects (only in the policy's namespace). */
@@ -99,9 +101,11 @@ export function createSelectorCache(cluster: Cluster, endpoints: Endpoints): Sel
   };
 
   const selectors: Bitset[] = [];
+  const sources: SelectorSource[] = [];
   const idByKey = new Map<string, number>();
   return {
     selectors,
+    sources,
     peerSelectorId(peer, policy) {
       const key = JSON.stringify([peer.podSelector, peer.namespaceSelector ?? `same:${policy.namespace}`]);
       let id = idByKey.get(key);
@@ -111,6 +115,7 @@ export function createSelectorCache(cluster: Cluster, endpoints: Endpoints): Sel
       if (peer.podSelector !== null) set.and(identityIndex.resolve(peer.podSelector));
       id = selectors.length;
       selectors.push(set);
+      sources.push({ podSelector: peer.podSelector, namespaceSelector: peer.namespaceSelector, namespace: policy.namespace });
       idByKey.set(key, id);
       return id;
     },

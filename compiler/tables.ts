@@ -14,7 +14,7 @@
  *
  * Addresses are 4 big-endian u32 words (IPv4 in word 0), as in dataplane/packet-meta.ts.
  */
-import type { Pod } from './model.js';
+import type { LabelSelector, Pod } from './model.js';
 import type { RuleRef } from './verdict.js';
 
 /** Protocol slots of a table: the three policy protocols and everything else (ICMP...). */
@@ -112,6 +112,29 @@ export interface CompiledTables {
 
   /** Rule id → where it came from (policy, direction, rule, peer, port). Ids grow in RuleRef order. */
   readonly rules: readonly RuleRef[];
+  /** Rule id → what it matches, for renderers (not walked by the dataplane). */
+  readonly ruleMatches: readonly RuleMatch[];
+  /** Selector id → the selector it was resolved from. */
+  readonly selectorSources: readonly SelectorSource[];
+  /** CIDR set id → the ipBlock it was built from. */
+  readonly cidrSetSources: readonly { readonly cidr: string; readonly except: readonly string[] }[];
+}
+
+export interface SelectorSource {
+  readonly podSelector: LabelSelector | null;
+  /** null: the policy's own namespace (`namespace` says which). */
+  readonly namespaceSelector: LabelSelector | null;
+  readonly namespace: string;
+}
+
+export interface RuleMatch {
+  readonly peerKind: number;
+  readonly peerArg: number;
+  /** Protocol name, or null when the rule has no ports (every protocol). */
+  readonly protocol: string | null;
+  /** Port number or name; null for every port of the protocol. */
+  readonly port: number | string | null;
+  readonly endPort: number | null;
 }
 
 /** Direction-independent mixing of an address for the address index (shared by build and lookup). */

@@ -4,6 +4,7 @@
  * is a bug and keeps its stack trace.
  */
 import { ExitCode, InvalidInputError, UserError, formatDiagnostic } from './diagnostics.js';
+import { runCompile } from './cli/command-compile.js';
 import { runMatrix } from './cli/command-matrix.js';
 import { runQuery } from './cli/command-query.js';
 import type { CliIo } from './cli/io.js';
@@ -15,6 +16,7 @@ type Command = (args: readonly string[], io: CliIo) => number | Promise<number>;
 const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   query: { run: runQuery, summary: 'explain the verdict for one flow (exit 0 allowed, 1 denied)' },
   matrix: { run: runMatrix, summary: 'all-pairs pod reachability for one or more probes' },
+  compile: { run: runCompile, summary: 'lower policies into per-pod rule tables (table, json, iptables)' },
 };
 
 function usage(): string {

@@ -46,4 +46,15 @@ describe('cli matrix', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('unknown protocol "XTP"');
   });
+
+  it('matrix - compiled and naive engines agree on the bundled example', async () => {
+    const probes = ['--probe', '80/TCP', '--probe', '5678/TCP', '--probe', '3306/TCP', '--probe', '53/UDP', '--probe', '8125/UDP', '--probe', 'ICMP'];
+    const compiled = await runCli(['matrix', '-f', 'examples/three-tier', '-o', 'json', '--engine', 'compiled', ...probes]);
+    const naive = await runCli(['matrix', '-f', 'examples/three-tier', '-o', 'json', '--engine', 'naive', ...probes]);
+    expect(compiled.code).toBe(0);
+    expect(JSON.parse(compiled.stdout)).toEqual(JSON.parse(naive.stdout));
+    const m = JSON.parse(compiled.stdout).probes[1].matrix;
+    expect(m['app1-ns/frontend-7c9d5']['app1-ns/backend-5f8b6']).toBe(true);
+    expect(m['app1-ns/db-sts-0']['app1-ns/backend-5f8b6']).toBe(false);
+  });
 });
