@@ -170,9 +170,16 @@ function decodePort(reader: ObjectReader, value: Json, path: string): PolicyPort
       }
     } else if (typeof rawPort === 'string') {
       port = rawPort;
-      for (const p of checkPortName(rawPort)) {
-        reader.error('invalid-value', `${path}.port`, `${quoteValue(rawPort)} ${p}`);
+      const problems = checkPortName(rawPort);
+      if (problems.length > 0 && /^\d+$/.test(rawPort)) {
+        // A quoted number is the usual mistake; IsValidPortName's "at least one letter" alone hides it.
+        reader.error('invalid-value', `${path}.port`, `${quoteValue(rawPort)} is not a valid port name (it must contain a letter); write ${rawPort} without quotes for a port number`);
         ok = false;
+      } else {
+        for (const p of problems) {
+          reader.error('invalid-value', `${path}.port`, `${quoteValue(rawPort)} is not a valid port name: ${p}`);
+          ok = false;
+        }
       }
     } else {
       reader.wrongType(`${path}.port`, 'a port number or a port name', rawPort);
