@@ -184,6 +184,11 @@ const CASES: readonly { readonly title: string; readonly file: string; readonly 
     errors: [`${BAD}/list-bad-item.yaml: document 1 items[2] (NetworkPolicy app1-ns/web): spec.ingress[0].ports[0].protocol: Unsupported value: "ICMP": supported values: "TCP", "UDP", "SCTP"`],
   },
   {
+    title: 'a misspelt field is an error, not a silently wider rule',
+    file: 'unknown-field.yaml',
+    errors: [`${BAD}/unknown-field.yaml: document 1 (NetworkPolicy app1-ns/db): spec.ingress[0]: unknown field "fromm" (known fields: from, ports)`],
+  },
+  {
     title: 'every independent error of a file is reported',
     file: 'three-errors.yaml',
     errors: [
