@@ -30,6 +30,7 @@ export const DIAGNOSTIC_CODES = [
   'not-an-object',
   'missing-field',
   'wrong-type',
+  'unknown-field',
   'invalid-value',
   'unsupported-value',
   'duplicate-object',

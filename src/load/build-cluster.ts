@@ -54,7 +54,7 @@ export function buildCluster(objects: readonly RawObject[], diagnostics: Diagnos
     const kind = object['kind'];
     const apiVersion = object['apiVersion'];
     if (typeof kind !== 'string' || kind === '') {
-      reader.error('missing-field', 'kind', 'Object has no kind: every manifest needs apiVersion and kind');
+      reader.error('missing-field', 'kind', 'Required value: every manifest needs apiVersion and kind');
       continue;
     }
     const expectedVersion = SUPPORTED[kind];

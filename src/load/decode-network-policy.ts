@@ -24,12 +24,14 @@ import { parseCidr } from './parse-ip.js';
 import { checkLabelKey, checkLabelValue, checkPortName, checkPortNumber } from './validate-names.js';
 
 export function decodeLabelSelector(reader: ObjectReader, value: JsonObject, path: string): LabelSelector {
+  reader.knownFields(value, path, ['matchLabels', 'matchExpressions']);
   const matchLabels = validateLabels(reader, reader.stringMap(value, 'matchLabels', path), joinPath(path, 'matchLabels'));
   const matchExpressions: LabelSelectorRequirement[] = [];
   const list = reader.list(value, 'matchExpressions', path) ?? [];
   list.forEach((entry, i) => {
     const ePath = `${path}.matchExpressions[${i}]`;
     if (!isJsonObject(entry)) return reader.wrongType(ePath, 'a map', entry);
+    reader.knownFields(entry, ePath, ['key', 'operator', 'values']);
     const key = reader.string(entry, 'key', ePath);
     const operator = reader.string(entry, 'operator', ePath);
     const valuesRaw = reader.list(entry, 'values', ePath);
@@ -98,6 +100,7 @@ function isStrictSubset(inner: Cidr, outer: Cidr): boolean {
 }
 
 function decodeIpBlock(reader: ObjectReader, value: JsonObject, path: string): IpBlock | undefined {
+  reader.knownFields(value, path, ['cidr', 'except']);
   const cidrText = reader.string(value, 'cidr', path);
   if (cidrText === undefined || cidrText === '') {
     reader.error('missing-field', `${path}.cidr`, 'Required value');
@@ -133,6 +136,7 @@ function decodePeer(reader: ObjectReader, value: Json, path: string): PolicyPeer
     reader.wrongType(path, 'a map', value);
     return undefined;
   }
+  if (!reader.knownFields(value, path, ['podSelector', 'namespaceSelector', 'ipBlock'])) return undefined;
   const podSelectorRaw = reader.map(value, 'podSelector', path);
   const namespaceSelectorRaw = reader.map(value, 'namespaceSelector', path);
   const ipBlockRaw = reader.map(value, 'ipBlock', path);
@@ -158,7 +162,7 @@ function decodePort(reader: ObjectReader, value: Json, path: string): PolicyPort
     return undefined;
   }
   const protocol = decodeProtocol(reader, value, path);
-  let ok = protocol !== undefined;
+  let ok = reader.knownFields(value, path, ['protocol', 'port', 'endPort']) && protocol !== undefined;
   const rawPort = value['port'];
   let port: number | string | null = null;
   if (rawPort !== undefined && rawPort !== null) {
@@ -170,9 +174,16 @@ function decodePort(reader: ObjectReader, value: Json, path: string): PolicyPort
       }
     } else if (typeof rawPort === 'string') {
       port = rawPort;
-      for (const p of checkPortName(rawPort)) {
-        reader.error('invalid-value', `${path}.port`, `${quoteValue(rawPort)} ${p}`);
+      const problems = checkPortName(rawPort);
+      if (problems.length > 0 && /^\d+$/.test(rawPort)) {
+        // A quoted number is the usual mistake; IsValidPortName's "at least one letter" alone hides it.
+        reader.error('invalid-value', `${path}.port`, `${quoteValue(rawPort)} is not a valid port name (it must contain a letter); write ${rawPort} without quotes for a port number`);
         ok = false;
+      } else {
+        for (const p of problems) {
+          reader.error('invalid-value', `${path}.port`, `${quoteValue(rawPort)} is not a valid port name: ${p}`);
+          ok = false;
+        }
       }
     } else {
       reader.wrongType(`${path}.port`, 'a port number or a port name', rawPort);
@@ -209,7 +220,7 @@ function decodeRules(reader: ObjectReader, spec: JsonObject, direction: 'ingress
     if (!isJsonObject(rule)) return reader.wrongType(rPath, 'a map', rule);
     const peers: PolicyPeer[] = [];
     const ports: PolicyPort[] = [];
-    let ok = true;
+    let ok = reader.knownFields(rule, rPath, [peerField, 'ports']);
     (reader.list(rule, peerField, rPath) ?? []).forEach((peer, j) => {
       const decoded = decodePeer(reader, peer, `${rPath}.${peerField}[${j}]`);
       if (decoded) peers.push(decoded);
@@ -254,6 +265,7 @@ export function decodeNetworkPolicy(reader: ObjectReader, object: JsonObject): N
     reader.error('missing-field', 'spec', 'Required value');
     return undefined;
   }
+  reader.knownFields(spec, 'spec', ['podSelector', 'ingress', 'egress', 'policyTypes']);
   const podSelectorRaw = reader.map(spec, 'podSelector', 'spec');
   const podSelector = podSelectorRaw ? decodeLabelSelector(reader, podSelectorRaw, 'spec.podSelector') : { matchLabels: {}, matchExpressions: [] };
   const ingress = decodeRules(reader, spec, 'ingress');

@@ -48,7 +48,7 @@ function decodeContainerPorts(reader: ObjectReader, spec: JsonObject): Container
       }
       if (name !== null) {
         for (const p of checkPortName(name)) {
-          reader.error('invalid-value', `${pPath}.name`, `${quoteValue(name)} ${p}`);
+          reader.error('invalid-value', `${pPath}.name`, `${quoteValue(name)} is not a valid port name: ${p}`);
           ok = false;
         }
       }

@@ -51,6 +51,21 @@ export class ObjectReader {
     this.error('wrong-type', path, `expected ${expected}, got ${typeName(value)}`);
   }
 
+  /**
+   * Reports each key of `value` not in `known`. A misspelt field would otherwise be dropped
+   * silently, e.g. `fromm:` turns a rule into "from anywhere"; kubectl's default strict field
+   * validation rejects it. Returns false when some key is unknown.
+   */
+  knownFields(value: JsonObject, path: string, known: readonly string[]): boolean {
+    let ok = true;
+    for (const key of Object.keys(value)) {
+      if (known.includes(key) || value[key] === undefined) continue;
+      this.error('unknown-field', path, `unknown field ${quoteValue(key)} (known fields: ${known.join(', ')})`);
+      ok = false;
+    }
+    return ok;
+  }
+
   /** A nested map; absent or null gives undefined, any other type is an error. */
   map(parent: JsonObject, key: string, path: string): JsonObject | undefined {
     const value = parent[key];

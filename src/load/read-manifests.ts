@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { LineCounter, parseAllDocuments } from 'yaml';
 import type { Origin } from '../../compiler/model.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { isJsonObject, typeName, type JsonObject } from './object-reader.js';
@@ -73,13 +73,16 @@ export function flattenObject(value: JsonObject, origin: Origin, out: RawObject[
 }
 
 export function readManifestText(source: string, text: string, out: RawObject[], diagnostics: Diagnostic[]): void {
-  const documents = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
+  // Without prettyErrors the parser gives offsets only (`linePos` stays unset); the counter turns
+  // them into the line number the message promises.
+  const lineCounter = new LineCounter();
+  const documents = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
   const docs = Array.isArray(documents) ? documents : [documents];
   docs.forEach((doc, index) => {
     const origin: Origin = { source, document: index + 1, itemPath: '' };
     if (doc.errors.length > 0) {
       for (const error of doc.errors) {
-        const line = error.linePos?.[0]?.line;
+        const line = error.linePos?.[0]?.line ?? lineCounter.linePos(error.pos[0]).line;
         diagnostics.push({
           severity: 'error',
           code: 'yaml-syntax',
