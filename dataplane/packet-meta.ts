@@ -31,7 +31,11 @@ export class PacketMeta {
   pktType = -1;
   /** SLL2 interface index; -1 when unknown. */
   ifIndex = -1;
-  /** EtherType (or SLL protocol) of the network layer. */
+  /** 802.1Q/802.1ad tags crossed before the network layer (stacked tags count each). */
+  vlanCount = 0;
+  /** VLAN id (12 bits) of the outermost tag; -1 when untagged. */
+  vlanId = -1;
+  /** EtherType (or SLL protocol) of the network layer; raw-IP and NULL/LOOP links get 0x0800/0x86dd. */
   etherType = 0;
   /** Byte offset of the network header inside the frame. */
   l3Offset = 0;
@@ -88,6 +92,8 @@ export class PacketMeta {
     this.linkType = 0;
     this.pktType = -1;
     this.ifIndex = -1;
+    this.vlanCount = 0;
+    this.vlanId = -1;
     this.etherType = 0;
     this.l3Offset = 0;
     this.ipVersion = 0;
