@@ -40,6 +40,10 @@ export const DIAGNOSTIC_CODES = [
   'legacy-cidr',
   'implicit-namespace',
   'ignored-pod',
+  /** A `-f` object replaced the live object of the same kind, namespace and name. */
+  'overridden-object',
+  /** Only part of the live cluster could be read (`-n`, or namespaces not listable). */
+  'limited-scope',
 ] as const;
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];
 

@@ -1,13 +1,17 @@
 /** One-shot loading: manifests (and, later, live objects) → Cluster, or every diagnostic. */
 import type { Cluster } from '../../compiler/model.js';
 import { InvalidInputError, type Diagnostic } from '../diagnostics.js';
+import { mergeLiveObjects } from '../live/merge-live-objects.js';
 import { buildCluster, type LoadStats } from './build-cluster.js';
 import { readManifests, type RawObject } from './read-manifests.js';
 
 export interface LoadOptions {
   /** `-f` paths: files or directories. */
   readonly paths?: readonly string[];
-  /** Objects from elsewhere (a live cluster), appended after the files. */
+  /**
+   * Objects read from a live cluster (src/live): appended after the files, except that a file
+   * object replaces the live object of the same kind, namespace and name (`overridden-object`).
+   */
   readonly objects?: readonly RawObject[];
 }
 
@@ -22,7 +26,12 @@ export interface LoadResult {
 export function loadCluster(options: LoadOptions): LoadResult {
   const diagnostics: Diagnostic[] = [];
   const { files, objects } = readManifests(options.paths ?? [], diagnostics);
-  const all = options.objects ? [...objects, ...options.objects] : objects;
+  let all = objects;
+  if (options.objects) {
+    const merged = mergeLiveObjects(objects, options.objects);
+    diagnostics.push(...merged.diagnostics);
+    all = merged.objects;
+  }
   const { cluster, stats } = buildCluster(all, diagnostics);
   if (diagnostics.some((d) => d.severity === 'error')) throw new InvalidInputError(diagnostics);
   return { cluster, diagnostics, stats: { ...stats, files } };
