@@ -207,6 +207,7 @@ export interface KubeconfigSpec {
   readonly token: string;
   readonly caFile?: string;
   readonly caData?: string;
+  readonly tlsServerName?: string;
   readonly context?: string;
   readonly currentContext?: string | null;
 }
@@ -217,6 +218,7 @@ export function kubeconfigText(spec: KubeconfigSpec): string {
   const cluster: JsonObject = { server: spec.server };
   if (spec.caFile !== undefined) cluster['certificate-authority'] = spec.caFile;
   if (spec.caData !== undefined) cluster['certificate-authority-data'] = spec.caData;
+  if (spec.tlsServerName !== undefined) cluster['tls-server-name'] = spec.tlsServerName;
   const config: JsonObject = {
     apiVersion: 'v1',
     kind: 'Config',

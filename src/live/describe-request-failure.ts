@@ -39,7 +39,7 @@ const TLS_ERRORS: Readonly<Record<string, string>> = {
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "the server's certificate is not signed by the certificate-authority of the kubeconfig",
   SELF_SIGNED_CERT_IN_CHAIN: "the server's certificate chain ends in a CA that the kubeconfig does not trust",
   DEPTH_ZERO_SELF_SIGNED_CERT: "the server's certificate is self-signed and not the kubeconfig's certificate-authority",
-  ERR_TLS_CERT_ALTNAME_INVALID: "the server's certificate is not valid for this host name (set tls-server-name in the kubeconfig?)",
+  ERR_TLS_CERT_ALTNAME_INVALID: "the server's certificate is not valid for the host name used (check server and tls-server-name in the kubeconfig)",
   CERT_HAS_EXPIRED: "the server's certificate has expired",
   CERT_NOT_YET_VALID: "the server's certificate is not yet valid (clock skew?)",
 };
