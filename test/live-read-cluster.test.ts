@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { loadCluster } from '../src/load/load-cluster.js';
 import { readLiveCluster } from '../src/live/read-live-cluster.js';
 import { writeSnapshot } from '../src/live/write-snapshot.js';
@@ -88,9 +89,11 @@ describe('readLiveCluster - paged read of a served cluster', () => {
     writeFileSync(path, text);
     const replayed = loadCluster({ paths: [path] });
     expect(verdictMatrix(replayed.cluster)).toEqual(verdictMatrix(loadCluster({ objects: read.objects }).cluster));
-    expect(text).toContain(`netpol-emu.io/server: ${server.url}`);
-    expect(text).toContain('netpol-emu.io/context: kind-test');
-    expect(text).toContain('netpol-emu.io/read-at: 2026-11-21T05:30:00.000Z');
+    expect((parse(text) as { metadata: { annotations: Record<string, string> } }).metadata.annotations).toEqual({
+      'netpol-emu.io/context': 'kind-test',
+      'netpol-emu.io/server': server.url,
+      'netpol-emu.io/read-at': '2026-11-21T05:30:00.000Z',
+    });
     // Only the fields the emulator reads are written: no env values, uids or managed metadata.
     expect(text).not.toContain('do-not-copy-me');
     expect(text).not.toContain('uid:');

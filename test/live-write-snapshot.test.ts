@@ -60,4 +60,14 @@ describe('writeSnapshot - YAML List of the fields the emulator reads', () => {
     const ns = list.items.find((o) => o['kind'] === 'Namespace' && (o['metadata'] as { name: string }).name === 'web');
     expect(ns).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'web', labels: { env: 'prod', 'kubernetes.io/metadata.name': 'web', team: 'web' } } });
   });
+
+  it('writeSnapshot - label values that YAML 1.1 reads as booleans or numbers are quoted', () => {
+    const labels = { enabled: 'yes', legacy: 'on', version: '1.0', mode: '0755' };
+    const text = writeSnapshot(source([{ origin: { source: 's', document: 1, itemPath: '' }, object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'q', labels } } }]));
+    expect(text).toContain('enabled: "yes"');
+    expect(text).toContain('legacy: "on"');
+    expect(text).toContain('version: "1.0"');
+    expect(text).toContain('mode: "0755"');
+    expect((parse(text) as { items: { metadata: { labels: unknown } }[] }).items[0]?.metadata.labels).toEqual({ enabled: 'yes', legacy: 'on', mode: '0755', version: '1.0' });
+  });
 });

@@ -48,6 +48,7 @@ export function writeSnapshot(source: SnapshotSource): string {
   };
   if (source.namespace !== null) annotations[SNAPSHOT_ANNOTATIONS.namespace] = source.namespace;
   const list = { apiVersion: 'v1', kind: 'List', metadata: { annotations }, items: keyed.map((k) => k.object) };
-  // lineWidth 0: never fold long strings, so a snapshot diffs line by line.
-  return stringify(list, { lineWidth: 0 });
+  // lineWidth 0: never fold long strings, so a snapshot diffs line by line. YAML 1.1 quoting:
+  // label values such as `yes` or `on` stay strings for YAML 1.1 readers too (kubectl's go-yaml).
+  return stringify(list, { lineWidth: 0, version: '1.1' });
 }
