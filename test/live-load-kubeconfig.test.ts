@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKubeconfig } from '../src/live/load-kubeconfig.js';
-import { kubeconfigText } from './live-api-server.js';
+import { kubeconfigText } from './helpers/live-api-server.js';
 
 describe('loadKubeconfig - kubectl lookup order', () => {
   let dir: string;

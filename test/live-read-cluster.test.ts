@@ -15,7 +15,7 @@ import {
   verdictMatrix,
   type Certificates,
   type FakeApiServer,
-} from './live-api-server.js';
+} from './helpers/live-api-server.js';
 
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.test-token';
 

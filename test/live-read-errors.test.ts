@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode, UserError } from '../src/diagnostics.js';
 import { readLiveCluster, type LiveReadOptions } from '../src/live/read-live-cluster.js';
-import { generateCertificates, kubeconfigText, readFixtureObjects, startFakeApiServer, type Certificates, type FakeApiServer } from './live-api-server.js';
+import { generateCertificates, kubeconfigText, readFixtureObjects, startFakeApiServer, type Certificates, type FakeApiServer } from './helpers/live-api-server.js';
 
 const TOKEN = 'test-token-1';
 

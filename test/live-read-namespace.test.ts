@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode, UserError } from '../src/diagnostics.js';
 import { loadCluster } from '../src/load/load-cluster.js';
 import { readLiveCluster } from '../src/live/read-live-cluster.js';
-import { generateCertificates, kubeconfigText, readFixtureObjects, startFakeApiServer, verdictMatrix, type Certificates, type FakeApiServer } from './live-api-server.js';
+import { generateCertificates, kubeconfigText, readFixtureObjects, startFakeApiServer, verdictMatrix, type Certificates, type FakeApiServer } from './helpers/live-api-server.js';
 
 const TOKEN = 'ns-token';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { RawObject } from '../src/load/read-manifests.js';
 import { writeSnapshot } from '../src/live/write-snapshot.js';
-import { readFixtureObjects } from './live-api-server.js';
+import { readFixtureObjects } from './helpers/live-api-server.js';
 
 function rawObjects(): RawObject[] {
   const { namespaces, pods, policies } = readFixtureObjects();

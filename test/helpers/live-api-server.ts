@@ -11,14 +11,14 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import type { Cluster, IpAddress } from '../compiler/model.js';
-import { IP_PROTOCOL } from '../compiler/model.js';
-import { NaiveEvaluator } from '../src/naive/naive-evaluator.js';
-import { parseIp } from '../src/load/parse-ip.js';
+import type { Cluster, IpAddress } from '../../compiler/model.js';
+import { IP_PROTOCOL } from '../../compiler/model.js';
+import { NaiveEvaluator } from '../../src/naive/naive-evaluator.js';
+import { parseIp } from '../../src/load/parse-ip.js';
 
 type JsonObject = Record<string, unknown>;
 
-export const FIXTURE = join(import.meta.dirname, 'fixtures', 'live', 'cluster.yaml');
+export const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'live', 'cluster.yaml');
 
 export interface Certificates {
   readonly dir: string;
