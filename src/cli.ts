@@ -7,6 +7,7 @@ import { ExitCode, InvalidInputError, UserError, formatDiagnostic } from './diag
 import { runCompile } from './cli/command-compile.js';
 import { runMatrix } from './cli/command-matrix.js';
 import { runQuery } from './cli/command-query.js';
+import { runSnapshot } from './cli/command-snapshot.js';
 import type { CliIo } from './cli/io.js';
 
 export type { CliIo } from './cli/io.js';
@@ -17,6 +18,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   query: { run: runQuery, summary: 'explain the verdict for one flow (exit 0 allowed, 1 denied)' },
   matrix: { run: runMatrix, summary: 'all-pairs pod reachability for one or more probes' },
   compile: { run: runCompile, summary: 'lower policies into per-pod rule tables (table, json, iptables)' },
+  snapshot: { run: runSnapshot, summary: 'capture a live cluster as a YAML List for offline replay with -f' },
 };
 
 function usage(): string {

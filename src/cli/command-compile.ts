@@ -7,7 +7,8 @@ import type { CliIo } from './io.js';
 import { loadClusterInput } from './load-cluster-input.js';
 import { CLUSTER_OPTIONS, CLUSTER_OPTIONS_HELP, choiceOption, flagOption, listOption, parseCommandArgs } from './parse-options.js';
 
-export const COMPILE_HELP = `Usage: netpol-emu compile -f PATH... [--pod NS/NAME]... [-o table|json|iptables]
+export const COMPILE_HELP = `Usage: netpol-emu compile [-f PATH]... [--kubeconfig PATH] [--context NAME] [-n NS|-A]
+                          [--pod NS/NAME]... [-o table|json|iptables]
 
 Lowers the NetworkPolicies into per-pod ingress and egress rule tables, the way a CNI does, and
 prints them:
@@ -20,14 +21,14 @@ prints them:
 ${CLUSTER_OPTIONS_HELP}
 `;
 
-export function runCompile(args: readonly string[], io: CliIo): number {
+export async function runCompile(args: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseCommandArgs('compile', args, { ...CLUSTER_OPTIONS, pod: { type: 'string', multiple: true }, output: { type: 'string', short: 'o' } });
   if (flagOption(parsed, 'help')) {
     io.stdout.write(COMPILE_HELP);
     return ExitCode.OK;
   }
   const output = choiceOption('compile', parsed, 'output', ['table', 'json', 'iptables'] as const, 'table');
-  const { cluster } = loadClusterInput('compile', parsed, io);
+  const { cluster } = await loadClusterInput('compile', parsed, io);
   const pods = listOption(parsed, 'pod');
   for (const name of pods) {
     const pod = cluster.pods.find((p) => `${p.namespace}/${p.name}` === name);

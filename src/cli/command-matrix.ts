@@ -8,7 +8,8 @@ import { CLUSTER_OPTIONS, CLUSTER_OPTIONS_HELP, choiceOption, flagOption, listOp
 import { hasPorts, parsePort, parseProtocol, protocolName } from './resolve-endpoint.js';
 import { ENGINES, ENGINE_OPTION_HELP, selectEngine } from './select-engine.js';
 
-export const MATRIX_HELP = `Usage: netpol-emu matrix -f PATH... [--probe PORT/PROTOCOL]... [-o table|json|csv|md]
+export const MATRIX_HELP = `Usage: netpol-emu matrix [-f PATH]... [--kubeconfig PATH] [--context NAME] [-n NS|-A]
+                          [--probe PORT/PROTOCOL]... [-o table|json|csv|md]
 
 All-pairs pod reachability for each probe (default 80/TCP). Rows are the source pod, columns
 the destination. Pods without an IP and finished pods are left out; hostNetwork pods are shown
@@ -35,7 +36,7 @@ function parseProbe(text: string): Probe {
   return { port, protocol, label: `${port}/${protocolName(protocol)}` };
 }
 
-export function runMatrix(args: readonly string[], io: CliIo): number {
+export async function runMatrix(args: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseCommandArgs('matrix', args, {
     ...CLUSTER_OPTIONS,
     probe: { type: 'string', multiple: true },
@@ -50,7 +51,7 @@ export function runMatrix(args: readonly string[], io: CliIo): number {
   const engineName = choiceOption('matrix', parsed, 'engine', ENGINES, 'compiled');
   const probeTexts = listOption(parsed, 'probe');
   const probes = probeTexts.length ? probeTexts.map(parseProbe) : [{ port: 80, protocol: IP_PROTOCOL.TCP, label: '80/TCP' }];
-  const { cluster } = loadClusterInput('matrix', parsed, io);
+  const { cluster } = await loadClusterInput('matrix', parsed, io);
   const matrix = computeMatrix(cluster, selectEngine('matrix', engineName, cluster), probes);
   switch (output) {
     case 'json':

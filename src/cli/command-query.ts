@@ -6,7 +6,8 @@ import { CLUSTER_OPTIONS, CLUSTER_OPTIONS_HELP, choiceOption, flagOption, parseC
 import { hasPorts, parseEndpoint, parsePort, parseProtocol, pickAddresses } from './resolve-endpoint.js';
 import { ENGINES, ENGINE_OPTION_HELP, selectEngine } from './select-engine.js';
 
-export const QUERY_HELP = `Usage: netpol-emu query -f PATH... --from SRC --to DST [--port N] [--protocol P] [-o text|json]
+export const QUERY_HELP = `Usage: netpol-emu query [-f PATH]... [--kubeconfig PATH] [--context NAME] [-n NS|-A]
+                         --from SRC --to DST [--port N] [--protocol P] [-o text|json]
 
 Would a connection from SRC to DST be allowed? Prints the verdict and why: for the source's
 egress and the destination's ingress, which policies isolate the pod and which rule allowed the
@@ -20,10 +21,10 @@ flow (policy, rule, peer and port index), or that none did.
 ${ENGINE_OPTION_HELP}
 ${CLUSTER_OPTIONS_HELP}
 
-Exit status: 0 allowed, 1 denied, 2 usage error, 3 invalid manifests.
+Exit status: 0 allowed, 1 denied, 2 usage error, 3 invalid manifests, 5 cluster access error.
 `;
 
-export function runQuery(args: readonly string[], io: CliIo): number {
+export async function runQuery(args: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseCommandArgs('query', args, {
     ...CLUSTER_OPTIONS,
     from: { type: 'string' },
@@ -52,7 +53,7 @@ export function runQuery(args: readonly string[], io: CliIo): number {
     throw new UserError(`query: --port makes no sense for protocol ${stringOption(parsed, 'protocol')}: it has no ports`, ExitCode.USAGE);
   }
 
-  const { cluster } = loadClusterInput('query', parsed, io);
+  const { cluster } = await loadClusterInput('query', parsed, io);
   const src = parseEndpoint('query', '--from', fromText, cluster);
   const dst = parseEndpoint('query', '--to', toText, cluster);
   const addresses = pickAddresses(src, dst);

@@ -1,22 +1,37 @@
-/** Shared by every command that reads a cluster: -f paths → Cluster, warnings printed to stderr. */
+/**
+ * Shared by every command that reads a cluster: -f paths and/or a live cluster → Cluster,
+ * warnings printed to stderr. File objects override live ones (src/live/merge-live-objects.ts).
+ */
 import type { Cluster } from '../../compiler/model.js';
-import { ExitCode, formatDiagnostic, UserError } from '../diagnostics.js';
+import { formatDiagnostic } from '../diagnostics.js';
 import { loadCluster, type LoadResult } from '../load/load-cluster.js';
 import type { CliIo } from './io.js';
 import { flagOption, listOption, type ParsedArgs } from './parse-options.js';
+import { readLiveInput } from './read-live-input.js';
 
-export function loadClusterInput(command: string, parsed: ParsedArgs, io: CliIo): { cluster: Cluster; result: LoadResult } {
+function countByKind(objects: readonly { object: Record<string, unknown> }[]): string {
+  const counts = new Map<string, number>();
+  for (const { object } of objects) counts.set(String(object['kind']), (counts.get(String(object['kind'])) ?? 0) + 1);
+  return [...counts].map(([k, n]) => `${n} ${k}`).join(', ') || 'nothing';
+}
+
+export async function loadClusterInput(command: string, parsed: ParsedArgs, io: CliIo): Promise<{ cluster: Cluster; result: LoadResult }> {
   const paths = listOption(parsed, 'filename');
-  if (paths.length === 0) throw new UserError(`${command}: no cluster given: pass manifests with -f PATH`, ExitCode.USAGE);
-  const result = loadCluster({ paths });
+  const live = await readLiveInput(command, parsed, io, paths.length > 0);
   const verbose = flagOption(parsed, 'verbose');
+  if (live) {
+    for (const d of live.diagnostics) io.stderr.write(`${d.severity}: ${formatDiagnostic(d)}\n`);
+    if (verbose) io.stderr.write(`read ${countByKind(live.objects)} from context ${JSON.stringify(live.context)} (${live.server}) at ${live.readAt}\n`);
+  }
+  const result = loadCluster(live ? { paths, objects: live.objects } : { paths });
   for (const d of result.diagnostics) {
     if (d.severity === 'warning' || verbose) io.stderr.write(`${d.severity}: ${formatDiagnostic(d)}\n`);
   }
   if (verbose) {
     const used = Object.entries(result.stats.used).map(([k, n]) => `${n} ${k}`).join(', ') || 'nothing';
     const skipped = Object.entries(result.stats.skipped).map(([k, n]) => `${n} ${k}`).join(', ');
-    io.stderr.write(`loaded ${used} from ${result.stats.files.length} file(s)${skipped ? `; skipped ${skipped}` : ''}\n`);
+    const from = [paths.length > 0 ? `${result.stats.files.length} file(s)` : '', live ? `context ${JSON.stringify(live.context)}` : ''].filter(Boolean).join(' and ');
+    io.stderr.write(`loaded ${used} from ${from}${skipped ? `; skipped ${skipped}` : ''}\n`);
   }
   return { cluster: result.cluster, result };
 }

@@ -44,9 +44,24 @@ export function choiceOption<T extends string>(command: string, parsed: ParsedAr
   throw new UserError(`${command}: --${name} must be one of ${choices.join(', ')}; got ${JSON.stringify(value)}`, ExitCode.USAGE);
 }
 
+/** How to reach a live cluster (src/cli/read-live-input.ts decides when one is read). */
+export const LIVE_OPTIONS = {
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  namespace: { type: 'string', short: 'n' },
+  'all-namespaces': { type: 'boolean', short: 'A' },
+} as const satisfies OptionSpec;
+
+export const LIVE_OPTIONS_HELP = `Live cluster (read with "list" on namespaces, pods, networkpolicies.networking.k8s.io):
+  --kubeconfig PATH       kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config)
+  --context NAME          kubeconfig context (default: its current-context)
+  -n, --namespace NS      read only this namespace's pods and policies (peers elsewhere unknown)
+  -A, --all-namespaces    read every namespace (the default)`;
+
 /** Options every command that reads a cluster accepts. */
 export const CLUSTER_OPTIONS = {
   filename: { type: 'string', short: 'f', multiple: true },
+  ...LIVE_OPTIONS,
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies OptionSpec;
@@ -54,4 +69,7 @@ export const CLUSTER_OPTIONS = {
 export const CLUSTER_OPTIONS_HELP = `Cluster input:
   -f, --filename PATH     manifest file or directory (recursive: .yaml .yml .json); repeatable.
                           Multi-document YAML, kind: List and *List (kubectl get -o yaml) are read.
-  -v, --verbose           also report skipped objects of other kinds`;
+                          Combined with a live cluster, a file object replaces the live object
+                          of the same kind, namespace and name (with a warning).
+  -v, --verbose           also report skipped objects of other kinds
+${LIVE_OPTIONS_HELP}`;
