@@ -99,6 +99,25 @@ describe('cli - live cluster input and snapshot', () => {
     );
   });
 
+  it('snapshot - objects the loader rejects are still written, and the exit code says 3', async () => {
+    const objects = readFixtureObjects();
+    const bad = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'weird', namespace: 'web' }, status: { phase: 'Running', podIP: '10.244.1.10' } };
+    const duplicateIp = await startFakeApiServer({ objects: { ...objects, pods: [...objects.pods, bad] }, token: TOKEN, certs });
+    try {
+      const config = join(dir, 'dup');
+      writeFileSync(config, kubeconfigText({ server: duplicateIp.url, token: TOKEN, caFile: certs.caFile }));
+      const path = join(dir, 'dup.yaml');
+      const run = await runCli(['snapshot', '--kubeconfig', config, '-o', path], { HOME: home });
+      expect(run.code).toBe(3);
+      expect(run.stderr).toContain('error: cluster test /api/v1/pods: document 1 items[');
+      expect(run.stderr).toContain('IP 10.244.1.10 is also the IP of pod web/frontend-7d9f8-abcde');
+      expect(run.stderr).toContain(`netpol-emu: wrote 5 Namespace, 9 Pod, 6 NetworkPolicy from context "test" to ${path}, but they do not load: 1 error(s)\n`);
+      expect((parse(readFileSync(path, 'utf8')) as { items: unknown[] }).items).toHaveLength(20);
+    } finally {
+      await duplicateIp.close();
+    }
+  });
+
   it('cli - usage errors: -n with -A, no cluster at all, a missing kubeconfig', async () => {
     const both = await runCli(['matrix', '--kubeconfig', kubeconfig, '-n', 'web', '-A'], { HOME: home });
     expect([both.code, both.stderr]).toEqual([2, 'netpol-emu: matrix: -n web and -A contradict each other: give one\n']);

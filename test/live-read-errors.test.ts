@@ -106,7 +106,7 @@ describe('readLiveCluster - failures are one clear line', () => {
   it('readLiveCluster - a missing certificate-authority file is reported before any request', async () => {
     const path = config('nocafile', kubeconfigText({ server: server.url, token: TOKEN, caFile: join(dir, 'missing-ca.crt') }));
     const message = await failure({ kubeconfigPath: path, env: {}, homeDir: dir });
-    expect(message).toContain(`cannot use the credentials of context "test" (${path})`);
+    expect(message).toContain(`cannot set up the connection of context "test" (${path})`);
     expect(message).toContain('missing-ca.crt');
   });
 

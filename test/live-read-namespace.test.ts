@@ -86,6 +86,22 @@ describe('readLiveCluster - namespace-limited reads (-n)', () => {
     expect(loaded.cluster.namespaces.map((n) => [n.name, n.declared, n.labels])).toEqual([['web', false, { 'kubernetes.io/metadata.name': 'web' }]]);
   });
 
+  it('readLiveCluster - all namespaces with namespaces forbidden: pods and policies read, one warning', async () => {
+    const noNamespaces = await startFakeApiServer({ objects: readFixtureObjects(), token: TOKEN, certs, forbidden: ['namespaces'] });
+    try {
+      const path = join(dir, 'no-namespaces');
+      writeFileSync(path, kubeconfigText({ server: noNamespaces.url, token: TOKEN, caFile: certs.caFile }));
+      const read = await readLiveCluster({ kubeconfigPath: path, env: {}, homeDir: dir });
+      expect(read.diagnostics.map((d) => [d.code, d.message.startsWith('context "test" may not list namespaces (403 Forbidden)')])).toEqual([['limited-scope', true]]);
+      const loaded = loadCluster({ objects: read.objects });
+      expect(loaded.cluster.pods).toHaveLength(8);
+      expect(loaded.cluster.policies).toHaveLength(6);
+      expect(loaded.cluster.namespaces.every((n) => !n.declared)).toBe(true);
+    } finally {
+      await noNamespaces.close();
+    }
+  });
+
   it('readLiveCluster - a forbidden pod list is an error even when namespaces degrade', async () => {
     await expect(readLiveCluster({ kubeconfigPath: restrictedConfig, namespace: 'db', env: {}, homeDir: dir })).rejects.toThrow(
       new UserError(

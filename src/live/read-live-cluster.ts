@@ -202,10 +202,11 @@ export async function readLiveCluster(options: LiveReadOptions): Promise<LiveRea
   const selected = loadKubeconfig(options);
   const { kubeConfig, context, server } = selected;
   try {
-    // Reads CA and key files and runs exec/auth plugins now, so their failures name the kubeconfig.
+    // Reads CA, certificate and key files and runs auth plugins now, so their failures (and an
+    // http:// server without insecure-skip-tls-verify, which the client refuses) name the kubeconfig.
     await kubeConfig.applyToHTTPSOptions({});
   } catch (error) {
-    fail(`cannot use the credentials of context ${JSON.stringify(context)} (${selected.files.join(', ')}): ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    fail(`cannot set up the connection of context ${JSON.stringify(context)} (${selected.files.join(', ')}): ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
   }
   const timeoutMs = options.timeoutMs ?? LIVE_REQUEST_TIMEOUT_MS;
   const reader = new LiveReader(context, server, timeoutMs, options.pageSize ?? LIVE_PAGE_SIZE);
