@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,6 +109,26 @@ describe('readLiveCluster - failures are one clear line', () => {
     const message = await failure({ kubeconfigPath: path, env: {}, homeDir: dir });
     expect(message).toContain(`cannot set up the connection of context "test" (${path})`);
     expect(message).toContain('missing-ca.crt');
+  });
+
+  it('readLiveCluster - a 200 that is not a list, and a 500, are errors, never an empty cluster', async () => {
+    let answer = { status: 200, type: 'text/html', body: '<html><body>Login to the corporate proxy</body></html>' };
+    const odd = createHttpsServer({ cert: readFileSync(certs.certFile), key: readFileSync(certs.keyFile) }, (_req, res) => {
+      res.writeHead(answer.status, { 'Content-Type': answer.type });
+      res.end(answer.body);
+    });
+    await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve));
+    const url = `https://127.0.0.1:${(odd.address() as AddressInfo).port}`;
+    try {
+      const path = config('odd', kubeconfigText({ server: url, token: TOKEN, caFile: certs.caFile }));
+      expect(await failure({ kubeconfigPath: path, env: {}, homeDir: dir })).toBe(
+        `the API server ${url} (context "test") answered the request to list namespaces with a body that is not JSON: <html><body>Login to the corporate proxy</body></html>`,
+      );
+      answer = { status: 500, type: 'application/json', body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'etcdserver: request timed out', code: 500 }) };
+      expect(await failure({ kubeconfigPath: path, env: {}, homeDir: dir })).toBe(`the API server ${url} (context "test") answered 500 when asked to list namespaces: etcdserver: request timed out`);
+    } finally {
+      await new Promise<void>((resolve) => odd.close(() => resolve()));
+    }
   });
 
   it('readLiveCluster - a server that never answers times out, naming the URL', async () => {

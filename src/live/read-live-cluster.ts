@@ -147,14 +147,14 @@ class LiveReader {
     try {
       parsed = JSON.parse(exchange.body);
     } catch {
-      fail(`the API server ${this.server} answered ${target.action} with a body that is not JSON: ${statusMessage(exchange.body)}`);
+      fail(`the API server ${this.server} (context ${JSON.stringify(this.context)}) answered the request to ${target.action} with a body that is not JSON: ${statusMessage(exchange.body)}`);
     }
-    if (!isJsonObject(parsed)) fail(`the API server ${this.server} answered ${target.action} with JSON that is not a list object`);
+    if (!isJsonObject(parsed)) fail(`the API server ${this.server} (context ${JSON.stringify(this.context)}) answered the request to ${target.action} with JSON that is not a list object`);
     const items = parsed['items'] ?? [];
-    if (!Array.isArray(items)) fail(`the API server ${this.server} answered ${target.action} with a list whose items is not a list`);
+    if (!Array.isArray(items)) fail(`the API server ${this.server} (context ${JSON.stringify(this.context)}) answered the request to ${target.action} with a list whose items is not a list`);
     const objects: JsonObject[] = [];
     items.forEach((item, i) => {
-      if (!isJsonObject(item)) fail(`the API server ${this.server} answered ${target.action} with items[${i}] that is not an object`);
+      if (!isJsonObject(item)) fail(`the API server ${this.server} (context ${JSON.stringify(this.context)}) answered the request to ${target.action} with items[${i}] that is not an object`);
       objects.push(item);
     });
     const metadata = parsed['metadata'];
@@ -180,6 +180,10 @@ class LiveReader {
           throw error;
         }
         items.push(...page.items);
+        // A server handing back the token it was given would page forever.
+        if (page.continueToken !== undefined && page.continueToken === continueToken) {
+          fail(`the API server ${this.server} (context ${JSON.stringify(this.context)}) returned the same continue token twice when asked to ${spec.action}`);
+        }
         continueToken = page.continueToken;
       } while (continueToken !== undefined);
       if (expired) continue;
