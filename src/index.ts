@@ -15,3 +15,8 @@ export type { CompiledTables, TableInfo, IdentityInfo } from '../compiler/tables
 export { FlowClassifier } from '../dataplane/classify-flow.js';
 export { CompiledEngine } from './engines/compiled-engine.js';
 export { buildCluster } from './load/build-cluster.js';
+export { readLiveCluster, type LiveRead, type LiveReadOptions } from './live/read-live-cluster.js';
+export { writeSnapshot } from './live/write-snapshot.js';
+export { mergeLiveObjects } from './live/merge-live-objects.js';
+export { decodeFrame } from '../dataplane/decode/index.js';
+export { PacketMeta, DecodeStatus } from '../dataplane/packet-meta.js';

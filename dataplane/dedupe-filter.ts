@@ -1,0 +1,52 @@
+/**
+ * `tcpdump -i any` records each bridged packet twice: on the source pod's veth and on the
+ * destination's (CAPTURES.md, "What real node captures contain"). A wire packet must be counted
+ * and evaluated once, so cooked captures (SLL, SLL2) go through this filter: a packet whose
+ * fingerprint — the IP header without TTL/hop limit and checksum, plus the first 16 bytes of L4
+ * (ports, sequence and acknowledgement numbers) — equals one of the last WINDOW packets seen
+ * within WINDOW_S seconds is the same packet seen again. IPv4 identification is in the
+ * fingerprint, so a TCP retransmission (new IP id) is not a duplicate; IPv6 retransmissions come
+ * hundreds of milliseconds apart, far outside the window.
+ */
+const WINDOW = 64;
+const WINDOW_S = 0.005;
+
+export class DedupeFilter {
+  private readonly hashA = new Uint32Array(WINDOW);
+  private readonly hashB = new Uint32Array(WINDOW);
+  private readonly length = new Uint32Array(WINDOW);
+  private readonly time = new Float64Array(WINDOW).fill(-Infinity);
+  private next = 0;
+
+  /** True when this packet is a copy of one seen just before. `l3` is the IP header offset. */
+  isDuplicate(buf: Uint8Array, l3: number, end: number, ipVersion: number, nowSec: number): boolean {
+    let a = 0x811c9dc5;
+    let b = 0x9747b28c;
+    const headerEnd = Math.min(end, l3 + (ipVersion === 4 ? ((buf[l3] as number) & 0x0f) * 4 : 40) + 16);
+    for (let i = l3; i < headerEnd; i++) {
+      const rel = i - l3;
+      // Skip what forwarding rewrites: IPv4 TTL (8) and checksum (10, 11); IPv6 hop limit (7).
+      if (ipVersion === 4 ? rel === 8 || rel === 10 || rel === 11 : rel === 7) continue;
+      const byte = buf[i] as number;
+      a = Math.imul(a ^ byte, 0x01000193);
+      b = Math.imul(b ^ byte, 0x5bd1e995) ^ (b >>> 15);
+    }
+    a >>>= 0;
+    b >>>= 0;
+    const len = end - l3;
+    for (let k = 0; k < WINDOW; k++) {
+      if (this.hashA[k] === a && this.hashB[k] === b && this.length[k] === len && nowSec - (this.time[k] as number) <= WINDOW_S && nowSec >= (this.time[k] as number) - WINDOW_S) {
+        // Forget it: a third identical copy within the window would be a real resend.
+        this.time[k] = -Infinity;
+        return true;
+      }
+    }
+    const slot = this.next;
+    this.hashA[slot] = a;
+    this.hashB[slot] = b;
+    this.length[slot] = len;
+    this.time[slot] = nowSec;
+    this.next = (slot + 1) % WINDOW;
+    return false;
+  }
+}
