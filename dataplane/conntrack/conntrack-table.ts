@@ -14,6 +14,13 @@
  * `v6Dst`, 16 B each per slot) allocated on the first IPv6 entry, so IPv4-only replays do not
  * pay 24 extra bytes per slot.
  *
+ * Size: 115 B per slot (IPv4; +32 B once the IPv6 side columns exist), i.e. ≥ 153 B per live
+ * entry at the default 3/4 load. Key 16 (keyInfo, src, dst, ports), status 4, times 24 (expiry,
+ * first/last seen as float64 seconds), accounting 24 (u32 packets and float64 bytes per
+ * direction), dataplane 16 (verdict, egress/ingress rule, flow id), TCP tracking 31 (td_end and
+ * td_maxack per side, last seq/ack/end/window, last index/dir/retrans). The 64 B target cannot
+ * hold the required accounting, times and dataplane fields (64 B alone) next to a key.
+ *
  * Time. `nowSec` is the packet timestamp in seconds (float64, microsecond precision for
  * realistic epochs); the table never reads a clock. An entry is expired when `now >= expiry`
  * (nf_ct_is_expired). Expired entries are reclaimed lazily when a probe walks over them, by
@@ -1046,8 +1053,10 @@ export class ConntrackTable {
   /** Copy the ORIGINAL addresses (4 words each, IPv4 in word 0) into caller-owned arrays. */
   addressesOf(i: number, outSrc: Uint32Array, outDst: Uint32Array): void {
     if ((this.keyInfo[i]! & KEY_V6) !== 0) {
-      outSrc.set(this.v6Src!.subarray(i * 4, i * 4 + 4));
-      outDst.set(this.v6Dst!.subarray(i * 4, i * 4 + 4));
+      for (let w = 0; w < 4; w++) {
+        outSrc[w] = this.v6Src![i * 4 + w]!;
+        outDst[w] = this.v6Dst![i * 4 + w]!;
+      }
     } else {
       outSrc.fill(0);
       outDst.fill(0);
