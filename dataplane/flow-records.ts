@@ -1,0 +1,179 @@
+/**
+ * Per-flow records for reports (`--flows`, top denied flows): one record per connection, both
+ * directions together, whether it was allowed (then conntrack points at it by flow id) or denied
+ * (then no conntrack entry exists, as in the kernel, and `DeniedFlowIndex` finds it again for
+ * the retransmissions and replies of the same attempt).
+ *
+ * Columns grow by doubling: allocation happens on the rare growth step, never per packet.
+ */
+const INITIAL = 1024;
+
+function grow<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(column: T, size: number): T {
+  const next = new (column.constructor as new (n: number) => T)(size);
+  next.set(column);
+  return next;
+}
+
+export class FlowRecords {
+  count = 0;
+  private capacity = INITIAL;
+  family = new Uint8Array(INITIAL);
+  /** ORIGINAL direction (the first packet's) source and destination, 4 words each. */
+  src = new Uint32Array(INITIAL * 4);
+  dst = new Uint32Array(INITIAL * 4);
+  protocol = new Uint8Array(INITIAL);
+  /** TCP/UDP/SCTP ports; for ICMP: the echo id and the type. */
+  srcPort = new Uint16Array(INITIAL);
+  dstPort = new Uint16Array(INITIAL);
+  srcEndpoint = new Int32Array(INITIAL);
+  dstEndpoint = new Int32Array(INITIAL);
+  /** compiler/verdict.ts Reason of the first packet. */
+  reason = new Uint8Array(INITIAL);
+  egressRule = new Int32Array(INITIAL);
+  ingressRule = new Int32Array(INITIAL);
+  /** [2f] original direction, [2f+1] reply direction. */
+  packets = new Float64Array(INITIAL * 2);
+  bytes = new Float64Array(INITIAL * 2);
+  dropped = new Float64Array(INITIAL);
+  firstSeen = new Float64Array(INITIAL);
+  lastSeen = new Float64Array(INITIAL);
+  /** Last known conntrack TCP state (0 none); set when the entry goes away or at the end. */
+  state = new Uint8Array(INITIAL);
+
+  private ensure(): void {
+    if (this.count < this.capacity) return;
+    const c = this.capacity * 2;
+    this.family = grow(this.family, c);
+    this.src = grow(this.src, c * 4);
+    this.dst = grow(this.dst, c * 4);
+    this.protocol = grow(this.protocol, c);
+    this.srcPort = grow(this.srcPort, c);
+    this.dstPort = grow(this.dstPort, c);
+    this.srcEndpoint = grow(this.srcEndpoint, c);
+    this.dstEndpoint = grow(this.dstEndpoint, c);
+    this.reason = grow(this.reason, c);
+    this.egressRule = grow(this.egressRule, c);
+    this.ingressRule = grow(this.ingressRule, c);
+    this.packets = grow(this.packets, c * 2);
+    this.bytes = grow(this.bytes, c * 2);
+    this.dropped = grow(this.dropped, c);
+    this.firstSeen = grow(this.firstSeen, c);
+    this.lastSeen = grow(this.lastSeen, c);
+    this.state = grow(this.state, c);
+    this.capacity = c;
+  }
+
+  add(family: number, src: Uint32Array, dst: Uint32Array, protocol: number, srcPort: number, dstPort: number, nowSec: number): number {
+    this.ensure();
+    const f = this.count++;
+    this.family[f] = family;
+    for (let i = 0; i < 4; i++) {
+      this.src[f * 4 + i] = src[i] as number;
+      this.dst[f * 4 + i] = dst[i] as number;
+    }
+    this.protocol[f] = protocol;
+    this.srcPort[f] = srcPort;
+    this.dstPort[f] = dstPort;
+    this.srcEndpoint[f] = -1;
+    this.dstEndpoint[f] = -1;
+    this.reason[f] = 0;
+    this.egressRule[f] = -1;
+    this.ingressRule[f] = -1;
+    this.firstSeen[f] = nowSec;
+    this.lastSeen[f] = nowSec;
+    return f;
+  }
+
+  count_(f: number, direction: number, bytes: number, nowSec: number, dropped: boolean): void {
+    this.packets[f * 2 + direction] = (this.packets[f * 2 + direction] as number) + 1;
+    this.bytes[f * 2 + direction] = (this.bytes[f * 2 + direction] as number) + bytes;
+    if (dropped) this.dropped[f] = (this.dropped[f] as number) + 1;
+    if (nowSec > (this.lastSeen[f] as number)) this.lastSeen[f] = nowSec;
+    if (nowSec < (this.firstSeen[f] as number)) this.firstSeen[f] = nowSec;
+  }
+}
+
+/**
+ * Denied attempts by 5-tuple (direction-independent), so the SYN retransmissions and the
+ * unanswered replies of a denied connection add up in one record. Open addressing with
+ * doubling; the table holds flow ids, the keys live in FlowRecords.
+ */
+export class DeniedFlowIndex {
+  private slots = new Int32Array(1024).fill(-1);
+  private used = 0;
+  /** Direction of the last `find` hit: 0 same as the record's first packet, 1 reversed. */
+  direction = 0;
+
+  constructor(private readonly records: FlowRecords) {}
+
+  private hash(family: number, a: Uint32Array, aPort: number, b: Uint32Array, bPort: number, protocol: number): number {
+    let ha = Math.imul(aPort + 1, 0x9e3779b1);
+    let hb = Math.imul(bPort + 1, 0x9e3779b1);
+    for (let i = 0; i < 4; i++) {
+      ha = Math.imul(ha ^ (a[i] as number), 0x85ebca6b);
+      hb = Math.imul(hb ^ (b[i] as number), 0x85ebca6b);
+    }
+    ha ^= ha >>> 13;
+    hb ^= hb >>> 13;
+    return Math.imul((ha + hb) ^ (family << 8) ^ protocol, 0xc2b2ae35) >>> 0;
+  }
+
+  private matches(f: number, family: number, src: Uint32Array, srcPort: number, dst: Uint32Array, dstPort: number, protocol: number): number {
+    const r = this.records;
+    if (r.family[f] !== family || r.protocol[f] !== protocol) return -1;
+    let same = r.srcPort[f] === srcPort && r.dstPort[f] === dstPort;
+    let reversed = r.srcPort[f] === dstPort && r.dstPort[f] === srcPort;
+    for (let i = 0; i < 4 && (same || reversed); i++) {
+      const rs = r.src[f * 4 + i] as number;
+      const rd = r.dst[f * 4 + i] as number;
+      same = same && rs === src[i] && rd === dst[i];
+      reversed = reversed && rs === dst[i] && rd === src[i];
+    }
+    return same ? 0 : reversed ? 1 : -1;
+  }
+
+  find(family: number, src: Uint32Array, srcPort: number, dst: Uint32Array, dstPort: number, protocol: number): number {
+    const mask = this.slots.length - 1;
+    let slot = this.hash(family, src, srcPort, dst, dstPort, protocol) & mask;
+    for (;;) {
+      const f = this.slots[slot] as number;
+      if (f < 0) return -1;
+      const dir = this.matches(f, family, src, srcPort, dst, dstPort, protocol);
+      if (dir >= 0) {
+        this.direction = dir;
+        return f;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  /** Index flow `f` (a new denied record); replaces an older record of the same tuple. */
+  insert(f: number): void {
+    const r = this.records;
+    if ((this.used + 1) * 2 > this.slots.length) this.rehash();
+    const src = r.src.subarray(f * 4, f * 4 + 4);
+    const dst = r.dst.subarray(f * 4, f * 4 + 4);
+    const mask = this.slots.length - 1;
+    let slot = this.hash(r.family[f] as number, src, r.srcPort[f] as number, dst, r.dstPort[f] as number, r.protocol[f] as number) & mask;
+    for (;;) {
+      const other = this.slots[slot] as number;
+      if (other < 0) {
+        this.slots[slot] = f;
+        this.used++;
+        return;
+      }
+      if (this.matches(other, r.family[f] as number, src, r.srcPort[f] as number, dst, r.dstPort[f] as number, r.protocol[f] as number) >= 0) {
+        this.slots[slot] = f;
+        return;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  private rehash(): void {
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2).fill(-1);
+    this.used = 0;
+    for (const f of old) if (f >= 0) this.insert(f);
+  }
+}
