@@ -6,6 +6,7 @@
  */
 import { PEER_KIND, PROTO_SLOT, WORLD_IDENTITY, protocolSlot, hashAddress, type CompiledTables } from '../compiler/tables.js';
 import { DirectionReason, combineDirections, type Reason } from '../compiler/verdict.js';
+import type { PacketMeta } from './packet-meta.js';
 
 export class FlowClassifier {
   /** Flow verdict (compiler/verdict.ts Reason). */
@@ -20,6 +21,13 @@ export class FlowClassifier {
   dstEndpoint = -1;
 
   constructor(readonly tables: CompiledTables) {}
+
+  /** Classify a decoded packet as the first of a new flow (ports only for TCP, UDP, SCTP). */
+  classifyPacket(meta: PacketMeta): Reason {
+    const p = meta.protocol;
+    const port = p === 6 || p === 17 || p === 132 ? meta.dstPort : 0;
+    return this.classify(meta.ipVersion, meta.src, 0, meta.dst, 0, p, port);
+  }
 
   /** Endpoint owning an address (4 words at `offset`), or -1. */
   endpointOf(family: number, words: Uint32Array, offset: number): number {

@@ -1,0 +1,225 @@
+/**
+ * The packet path: decode → (de-duplicate) → conntrack → policy for new flows → verdict and
+ * counters (SEMANTICS.md §0). One instance per replay; `next()` takes one frame and returns its
+ * PacketCategory, allocating nothing: the decoded packet lives in the reused `meta`, every table
+ * is typed-array columns, time is the packet's timestamp (never a clock).
+ *
+ * Connections are tracked like Linux nf_conntrack: an entry is created only when policy allows
+ * the first packet; replies and ESTABLISHED/RELATED packets pass without policy; INVALID packets
+ * (a reply with no entry, a bad TCP flag combination, an ICMP error about nothing) are dropped
+ * as Calico and kube-router do. Denied attempts leave no entry (as in the kernel) but keep a flow
+ * record, so reports can list them with every retransmission and unanswered reply.
+ */
+import { isAllowReason, Reason } from '../compiler/verdict.js';
+import { ConntrackTable, CtDirection, CtResult, type CtTimeoutProfile } from './conntrack/index.js';
+import { decodeFrame } from './decode/index.js';
+import { DedupeFilter } from './dedupe-filter.js';
+import { FlowRecords, DeniedFlowIndex } from './flow-records.js';
+import { FragmentCache } from './fragment-cache.js';
+import type { NewFlowPolicy } from './new-flow-policy.js';
+import { DecodeStatus, PacketMeta } from './packet-meta.js';
+import { PACKET_CATEGORY_COUNT, PacketCategory } from './packet-category.js';
+
+/** Flow reasons the dataplane adds to compiler/verdict.ts's Reason (which stops below 128). */
+export const FlowReason = {
+  /** The connection's first packet was conntrack INVALID: never evaluated by policy. */
+  CT_INVALID: 128,
+  /** Allowed by policy but no conntrack entry could be created. */
+  CT_TABLE_FULL: 129,
+} as const;
+
+export interface DataplaneOptions {
+  /** Conntrack slots (a power of two); entries are limited to 3/4 of it unless `conntrackMax`. */
+  readonly conntrackCapacity?: number;
+  readonly conntrackMax?: number;
+  readonly timeouts?: CtTimeoutProfile;
+  /** nf_conntrack_tcp_loose: pick up connections mid-stream (default true). */
+  readonly tcpLoose?: boolean;
+  /** Drop conntrack INVALID packets (Calico, kube-router); else they are evaluated like new flows. */
+  readonly dropInvalid?: boolean;
+  /** De-duplicate `tcpdump -i any` copies: `auto` does it for cooked captures (link types 113, 276). */
+  readonly dedupe?: 'auto' | 'on' | 'off';
+}
+
+const LINKTYPE_LINUX_SLL = 113;
+const LINKTYPE_LINUX_SLL2 = 276;
+
+export class Dataplane {
+  readonly meta = new PacketMeta();
+  /** [2c] packets and [2c+1] bytes (wire length) of category c. */
+  readonly counters = new Float64Array(PACKET_CATEGORY_COUNT * 2);
+  readonly flows = new FlowRecords();
+  readonly conntrack: ConntrackTable;
+  /** Flow record of the last packet, or -1 (non-IP, undecodable, duplicates). */
+  lastFlow = -1;
+  private readonly denied: DeniedFlowIndex;
+  private readonly fragments = new FragmentCache();
+  private readonly dedupe = new DedupeFilter();
+  private readonly dropInvalid: boolean;
+  private readonly dedupeMode: 'auto' | 'on' | 'off';
+
+  constructor(
+    private readonly policy: NewFlowPolicy,
+    options: DataplaneOptions = {},
+  ) {
+    const capacity = options.conntrackCapacity ?? 1 << 18;
+    this.conntrack = new ConntrackTable({
+      capacity,
+      ...(options.conntrackMax !== undefined ? { maxEntries: options.conntrackMax } : {}),
+      ...(options.timeouts !== undefined ? { timeouts: options.timeouts } : {}),
+      tcpLoose: options.tcpLoose ?? true,
+      onRemove: (index) => this.recordFinalState(index),
+    });
+    this.denied = new DeniedFlowIndex(this.flows);
+    this.dropInvalid = options.dropInvalid ?? true;
+    this.dedupeMode = options.dedupe ?? 'auto';
+  }
+
+  /** Process one frame. `nowSec` is its capture timestamp in seconds. */
+  next(buf: Uint8Array, offset: number, capturedLength: number, wireLength: number, linkType: number, nowSec: number): PacketCategory {
+    const meta = this.meta;
+    this.lastFlow = -1;
+    const status = decodeFrame(buf, offset, capturedLength, wireLength, linkType, meta);
+    if (status !== DecodeStatus.OK) {
+      return this.count(status === DecodeStatus.NOT_IP ? PacketCategory.NOT_IP : status === DecodeStatus.UNSUPPORTED_LINK ? PacketCategory.UNSUPPORTED_LINK : PacketCategory.UNDECODABLE, wireLength);
+    }
+    if (this.dedupeMode === 'on' || (this.dedupeMode === 'auto' && (linkType === LINKTYPE_LINUX_SLL || linkType === LINKTYPE_LINUX_SLL2))) {
+      const end = Math.min(offset + capturedLength, meta.l3Offset + meta.ipLength > meta.l3Offset ? meta.l3Offset + meta.ipLength : offset + capturedLength);
+      if (this.dedupe.isDuplicate(buf, meta.l3Offset, end, meta.ipVersion, nowSec)) return this.count(PacketCategory.DUPLICATE, wireLength);
+    }
+    if (meta.isFragment && meta.fragmentOffset > 0) return this.nonFirstFragment(wireLength, nowSec);
+    const category = this.track(nowSec);
+    if (meta.isFragment) this.fragments.remember(meta.src, meta.dst, meta.protocol, meta.fragmentId, category <= PacketCategory.ALLOWED_FRAGMENT, this.lastFlow);
+    return category;
+  }
+
+  private track(nowSec: number): PacketCategory {
+    const meta = this.meta;
+    const ct = this.conntrack;
+    const bytes = meta.wireLength;
+    switch (ct.lookup(meta, nowSec)) {
+      case CtResult.HIT_ORIGINAL:
+      case CtResult.HIT_REPLY:
+        return this.countOnFlow(ct.flowIdOf(ct.index), ct.direction, PacketCategory.ALLOWED_ESTABLISHED, bytes, nowSec);
+      case CtResult.RELATED:
+        return this.countOnFlow(ct.flowIdOf(ct.index), ct.direction, PacketCategory.ALLOWED_RELATED, bytes, nowSec);
+      case CtResult.UNTRACKED:
+        return this.count(PacketCategory.ALLOWED_UNTRACKED, bytes);
+      case CtResult.INVALID:
+        if (this.dropInvalid) return this.invalid(bytes, nowSec);
+        return this.newFlow(nowSec, false);
+      default:
+        return this.newFlow(nowSec, true);
+    }
+  }
+
+  /** Ports of a flow record: TCP/UDP/SCTP ports, or the ICMP echo id and type. */
+  private recordPorts(): number {
+    const m = this.meta;
+    return m.protocol === 1 || m.protocol === 58 ? 1 : 0;
+  }
+
+  private newFlow(nowSec: number, mayTrack: boolean): PacketCategory {
+    const meta = this.meta;
+    const icmp = this.recordPorts() === 1;
+    const sport = icmp ? meta.icmpId : meta.srcPort;
+    const dport = icmp ? meta.icmpType : meta.dstPort;
+    // A denied attempt seen again in the same direction: same verdict, the policy is static.
+    let f = this.denied.find(meta.ipVersion, meta.src, sport, meta.dst, dport, meta.protocol);
+    if (f >= 0 && this.denied.direction === 0) return this.countOnFlow(f, CtDirection.ORIGINAL, this.dropCategory(this.flows.reason[f] as number), meta.wireLength, nowSec);
+    const reversedDenied = f;
+    const reason = this.policy.classifyPacket(meta);
+    if (isAllowReason(reason)) {
+      f = this.newRecord(reason, nowSec);
+      if (!mayTrack) return this.countOnFlow(f, CtDirection.ORIGINAL, PacketCategory.ALLOWED_NEW, meta.wireLength, nowSec);
+      if (this.conntrack.create(meta, nowSec, reason, this.policy.egressRule, this.policy.ingressRule, f) < 0) {
+        this.flows.reason[f] = FlowReason.CT_TABLE_FULL;
+        this.denied.insert(f);
+        return this.countOnFlow(f, CtDirection.ORIGINAL, PacketCategory.DROPPED_CT_FULL, meta.wireLength, nowSec);
+      }
+      return this.countOnFlow(f, CtDirection.ORIGINAL, PacketCategory.ALLOWED_NEW, meta.wireLength, nowSec);
+    }
+    // The reverse of a denied attempt, denied too: the unanswered side of the same connection.
+    if (reversedDenied >= 0) return this.countOnFlow(reversedDenied, CtDirection.REPLY, this.dropCategory(reason), meta.wireLength, nowSec);
+    f = this.newRecord(reason, nowSec);
+    this.denied.insert(f);
+    return this.countOnFlow(f, CtDirection.ORIGINAL, this.dropCategory(reason), meta.wireLength, nowSec);
+  }
+
+  private invalid(bytes: number, nowSec: number): PacketCategory {
+    const meta = this.meta;
+    const icmp = this.recordPorts() === 1;
+    const sport = icmp ? meta.icmpId : meta.srcPort;
+    const dport = icmp ? meta.icmpType : meta.dstPort;
+    // Most INVALID packets in a replay are the replies of a denied connection: count them there.
+    let f = this.denied.find(meta.ipVersion, meta.src, sport, meta.dst, dport, meta.protocol);
+    if (f >= 0) return this.countOnFlow(f, this.denied.direction === 0 ? CtDirection.ORIGINAL : CtDirection.REPLY, PacketCategory.DROPPED_CT_INVALID, bytes, nowSec);
+    f = this.newRecord(FlowReason.CT_INVALID, nowSec);
+    this.denied.insert(f);
+    return this.countOnFlow(f, CtDirection.ORIGINAL, PacketCategory.DROPPED_CT_INVALID, bytes, nowSec);
+  }
+
+  private newRecord(reason: number, nowSec: number): number {
+    const meta = this.meta;
+    const icmp = this.recordPorts() === 1;
+    const f = this.flows.add(meta.ipVersion, meta.src, meta.dst, meta.protocol, icmp ? meta.icmpId : meta.srcPort, icmp ? meta.icmpType : meta.dstPort, nowSec);
+    const flows = this.flows;
+    flows.reason[f] = reason;
+    if (reason < 128) {
+      flows.srcEndpoint[f] = this.policy.srcEndpoint;
+      flows.dstEndpoint[f] = this.policy.dstEndpoint;
+      flows.egressRule[f] = this.policy.egressRule;
+      flows.ingressRule[f] = this.policy.ingressRule;
+    }
+    return f;
+  }
+
+  private dropCategory(reason: number): PacketCategory {
+    if (reason === Reason.DROP_EGRESS_DEFAULT_DENY) return PacketCategory.DROPPED_EGRESS;
+    if (reason === Reason.DROP_INGRESS_DEFAULT_DENY) return PacketCategory.DROPPED_INGRESS;
+    if (reason === FlowReason.CT_TABLE_FULL) return PacketCategory.DROPPED_CT_FULL;
+    return PacketCategory.DROPPED_CT_INVALID;
+  }
+
+  private nonFirstFragment(bytes: number, nowSec: number): PacketCategory {
+    const meta = this.meta;
+    if (!this.fragments.find(meta.src, meta.dst, meta.protocol, meta.fragmentId)) return this.count(PacketCategory.DROPPED_FRAGMENT, bytes);
+    const f = this.fragments.foundFlow;
+    const category = this.fragments.foundAllowed ? PacketCategory.ALLOWED_FRAGMENT : PacketCategory.DROPPED_FRAGMENT;
+    if (f < 0) return this.count(category, bytes);
+    const r = this.flows;
+    // Direction relative to the record: does this fragment go the way the first packet went?
+    let same = r.family[f] === meta.ipVersion;
+    for (let i = 0; i < 4 && same; i++) same = r.src[f * 4 + i] === meta.src[i];
+    return this.countOnFlow(f, same ? CtDirection.ORIGINAL : CtDirection.REPLY, category, bytes, nowSec);
+  }
+
+  private count(category: PacketCategory, bytes: number): PacketCategory {
+    this.counters[category * 2] = (this.counters[category * 2] as number) + 1;
+    this.counters[category * 2 + 1] = (this.counters[category * 2 + 1] as number) + bytes;
+    return category;
+  }
+
+  private countOnFlow(f: number, direction: number, category: PacketCategory, bytes: number, nowSec: number): PacketCategory {
+    this.lastFlow = f;
+    if (f >= 0 && f < this.flows.count) this.flows.count_(f, direction, bytes, nowSec, category >= PacketCategory.DROPPED_EGRESS && category <= PacketCategory.DROPPED_FRAGMENT);
+    return this.count(category, bytes);
+  }
+
+  private recordFinalState(index: number): void {
+    const f = this.conntrack.flowIdOf(index);
+    if (f < this.flows.count) this.flows.state[f] = this.conntrack.stateOf(index);
+  }
+
+  /** Record the conntrack state of every live entry in its flow record (call after the last packet). */
+  finish(): void {
+    this.conntrack.forEachEntry((index) => this.recordFinalState(index));
+  }
+
+  /** Packets counted in all categories together (the accounting invariant's left side). */
+  totalPackets(): number {
+    let total = 0;
+    for (let c = 0; c < PACKET_CATEGORY_COUNT; c++) total += this.counters[c * 2] as number;
+    return total;
+  }
+}
