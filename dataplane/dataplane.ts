@@ -41,6 +41,9 @@ export interface DataplaneOptions {
   readonly dedupe?: 'auto' | 'on' | 'off';
 }
 
+/** ICMPv4 reply types → their request type (echo, timestamp, information, address mask). */
+const ICMP_REQUEST_OF: Readonly<Record<number, number>> = { 0: 8, 14: 13, 16: 15, 18: 17 };
+
 const LINKTYPE_LINUX_SLL = 113;
 const LINKTYPE_LINUX_SLL2 = 276;
 
@@ -84,7 +87,8 @@ export class Dataplane {
       return this.count(status === DecodeStatus.NOT_IP ? PacketCategory.NOT_IP : status === DecodeStatus.UNSUPPORTED_LINK ? PacketCategory.UNSUPPORTED_LINK : PacketCategory.UNDECODABLE, wireLength);
     }
     if (this.dedupeMode === 'on' || (this.dedupeMode === 'auto' && (linkType === LINKTYPE_LINUX_SLL || linkType === LINKTYPE_LINUX_SLL2))) {
-      const end = Math.min(offset + capturedLength, meta.l3Offset + meta.ipLength > meta.l3Offset ? meta.l3Offset + meta.ipLength : offset + capturedLength);
+      const frameEnd = offset + capturedLength;
+      const end = meta.ipLength > 0 ? Math.min(frameEnd, meta.l3Offset + meta.ipLength) : frameEnd;
       if (this.dedupe.isDuplicate(buf, meta.l3Offset, end, meta.ipVersion, nowSec)) return this.count(PacketCategory.DUPLICATE, wireLength);
     }
     if (meta.isFragment && meta.fragmentOffset > 0) return this.nonFirstFragment(wireLength, nowSec);
@@ -113,17 +117,24 @@ export class Dataplane {
     }
   }
 
-  /** Ports of a flow record: TCP/UDP/SCTP ports, or the ICMP echo id and type. */
-  private recordPorts(): number {
+  /** A flow record's "source port": the TCP/UDP/SCTP port, or the ICMP echo id. */
+  private recordSrcPort(): number {
     const m = this.meta;
-    return m.protocol === 1 || m.protocol === 58 ? 1 : 0;
+    return m.protocol === 1 || m.protocol === 58 ? m.icmpId : m.srcPort;
+  }
+
+  /** A flow record's "destination port": the port, or the ICMP request type (replies map to it). */
+  private recordDstPort(): number {
+    const m = this.meta;
+    if (m.protocol === 1) return ICMP_REQUEST_OF[m.icmpType] ?? m.icmpType;
+    if (m.protocol === 58) return m.icmpType === 129 ? 128 : m.icmpType;
+    return m.dstPort;
   }
 
   private newFlow(nowSec: number, mayTrack: boolean): PacketCategory {
     const meta = this.meta;
-    const icmp = this.recordPorts() === 1;
-    const sport = icmp ? meta.icmpId : meta.srcPort;
-    const dport = icmp ? meta.icmpType : meta.dstPort;
+    const sport = this.recordSrcPort();
+    const dport = this.recordDstPort();
     // A denied attempt seen again in the same direction: same verdict, the policy is static.
     let f = this.denied.find(meta.ipVersion, meta.src, sport, meta.dst, dport, meta.protocol);
     if (f >= 0 && this.denied.direction === 0) return this.countOnFlow(f, CtDirection.ORIGINAL, this.dropCategory(this.flows.reason[f] as number), meta.wireLength, nowSec);
@@ -148,9 +159,13 @@ export class Dataplane {
 
   private invalid(bytes: number, nowSec: number): PacketCategory {
     const meta = this.meta;
-    const icmp = this.recordPorts() === 1;
-    const sport = icmp ? meta.icmpId : meta.srcPort;
-    const dport = icmp ? meta.icmpType : meta.dstPort;
+    // An ICMP error about a denied connection (port unreachable for a dropped UDP datagram...).
+    if (meta.hasInner) {
+      const inner = this.denied.find(meta.innerIpVersion, meta.innerSrc, meta.innerSrcPort, meta.innerDst, meta.innerDstPort, meta.innerProtocol);
+      if (inner >= 0) return this.countOnFlow(inner, this.denied.direction === 0 ? CtDirection.REPLY : CtDirection.ORIGINAL, PacketCategory.DROPPED_CT_INVALID, bytes, nowSec);
+    }
+    const sport = this.recordSrcPort();
+    const dport = this.recordDstPort();
     // Most INVALID packets in a replay are the replies of a denied connection: count them there.
     let f = this.denied.find(meta.ipVersion, meta.src, sport, meta.dst, dport, meta.protocol);
     if (f >= 0) return this.countOnFlow(f, this.denied.direction === 0 ? CtDirection.ORIGINAL : CtDirection.REPLY, PacketCategory.DROPPED_CT_INVALID, bytes, nowSec);
@@ -161,8 +176,7 @@ export class Dataplane {
 
   private newRecord(reason: number, nowSec: number): number {
     const meta = this.meta;
-    const icmp = this.recordPorts() === 1;
-    const f = this.flows.add(meta.ipVersion, meta.src, meta.dst, meta.protocol, icmp ? meta.icmpId : meta.srcPort, icmp ? meta.icmpType : meta.dstPort, nowSec);
+    const f = this.flows.add(meta.ipVersion, meta.src, meta.dst, meta.protocol, this.recordSrcPort(), this.recordDstPort(), nowSec);
     const flows = this.flows;
     flows.reason[f] = reason;
     if (reason < 128) {

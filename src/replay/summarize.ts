@@ -1,0 +1,151 @@
+/**
+ * The replay summary: packets and bytes per category (which sum to the records read), flows
+ * allowed and denied, the top denied flows, and which rules allowed traffic.
+ */
+import { PACKET_CATEGORY_COUNT, PACKET_CATEGORY_NAME, PacketCategory } from '../../dataplane/packet-category.js';
+import type { Dataplane } from '../../dataplane/dataplane.js';
+import { CT_COUNTER_NAME } from '../../dataplane/conntrack/index.js';
+import type { FlowProvenance } from '../engines/flow-provenance.js';
+import { flowReport, type FlowReport } from './flow-report.js';
+
+export interface CaptureInfo {
+  readonly source: string;
+  readonly format: string | null;
+  readonly linkTypes: readonly number[];
+  readonly records: number;
+  readonly bytesRead: number;
+  /** 'complete', or why reading stopped early, with the byte offset. */
+  readonly end: string;
+  readonly message: string | null;
+  readonly byteOffset: number;
+  readonly firstPacket: string | null;
+  readonly lastPacket: string | null;
+}
+
+export interface RuleUse {
+  readonly rule: string;
+  readonly flows: number;
+  readonly packets: number;
+}
+
+export interface ReplaySummary {
+  readonly capture: CaptureInfo;
+  readonly engine: string;
+  readonly packets: Record<string, number> & { total: number };
+  readonly bytes: Record<string, number> & { total: number };
+  readonly flows: { readonly allowed: number; readonly denied: number };
+  readonly topDenied: readonly FlowReport[];
+  readonly allowedBy: readonly RuleUse[];
+  readonly conntrack: Record<string, number>;
+}
+
+export function summarize(dataplane: Dataplane, provenance: FlowProvenance, capture: CaptureInfo, engine: string, topN = 10): ReplaySummary {
+  const packets: Record<string, number> & { total: number } = { total: 0 };
+  const bytes: Record<string, number> & { total: number } = { total: 0 };
+  for (let c = 0; c < PACKET_CATEGORY_COUNT; c++) {
+    const name = PACKET_CATEGORY_NAME[c] as string;
+    packets[name] = dataplane.counters[c * 2] as number;
+    bytes[name] = dataplane.counters[c * 2 + 1] as number;
+    packets.total += packets[name];
+    bytes.total += bytes[name];
+  }
+  let allowed = 0;
+  let denied = 0;
+  const deniedFlows: FlowReport[] = [];
+  const rules = new Map<string, { flows: number; packets: number }>();
+  for (let f = 0; f < dataplane.flows.count; f++) {
+    const report = flowReport(dataplane, provenance, f);
+    const total = report.packets.forward + report.packets.reply;
+    if (report.verdict === 'allowed') {
+      allowed++;
+      for (const rule of [report.egressRule, report.ingressRule]) {
+        if (!rule) continue;
+        const use = rules.get(rule) ?? { flows: 0, packets: 0 };
+        use.flows++;
+        use.packets += total;
+        rules.set(rule, use);
+      }
+    } else {
+      denied++;
+      deniedFlows.push(report);
+    }
+  }
+  deniedFlows.sort((a, b) => b.packets.dropped - a.packets.dropped || (a.firstSeen < b.firstSeen ? -1 : 1));
+  const conntrack: Record<string, number> = {};
+  dataplane.conntrack.counters.forEach((value, i) => {
+    if (value !== 0) conntrack[CT_COUNTER_NAME[i] ?? String(i)] = value;
+  });
+  return {
+    capture,
+    engine,
+    packets,
+    bytes,
+    flows: { allowed, denied },
+    topDenied: deniedFlows.slice(0, topN),
+    allowedBy: [...rules.entries()].map(([rule, use]) => ({ rule, ...use })).sort((a, b) => b.packets - a.packets || (a.rule < b.rule ? -1 : 1)),
+    conntrack,
+  };
+}
+
+const GROUPS: readonly { readonly label: string; readonly categories: readonly number[] }[] = [
+  { label: 'allowed', categories: [PacketCategory.ALLOWED_NEW, PacketCategory.ALLOWED_ESTABLISHED, PacketCategory.ALLOWED_RELATED, PacketCategory.ALLOWED_UNTRACKED, PacketCategory.ALLOWED_FRAGMENT] },
+  { label: 'dropped', categories: [PacketCategory.DROPPED_EGRESS, PacketCategory.DROPPED_INGRESS, PacketCategory.DROPPED_CT_INVALID, PacketCategory.DROPPED_CT_FULL, PacketCategory.DROPPED_FRAGMENT] },
+  { label: 'not policed', categories: [PacketCategory.NOT_IP, PacketCategory.UNDECODABLE, PacketCategory.UNSUPPORTED_LINK, PacketCategory.DUPLICATE] },
+];
+
+const CATEGORY_TEXT: Readonly<Record<number, string>> = {
+  [PacketCategory.ALLOWED_NEW]: 'new connections (policy allowed)',
+  [PacketCategory.ALLOWED_ESTABLISHED]: 'established (conntrack)',
+  [PacketCategory.ALLOWED_RELATED]: 'related ICMP errors',
+  [PacketCategory.ALLOWED_UNTRACKED]: 'untracked (ICMPv6 ND/MLD)',
+  [PacketCategory.ALLOWED_FRAGMENT]: 'fragments of allowed datagrams',
+  [PacketCategory.DROPPED_EGRESS]: 'egress default deny',
+  [PacketCategory.DROPPED_INGRESS]: 'ingress default deny',
+  [PacketCategory.DROPPED_CT_INVALID]: 'conntrack INVALID',
+  [PacketCategory.DROPPED_CT_FULL]: 'conntrack table full',
+  [PacketCategory.DROPPED_FRAGMENT]: 'fragments of dropped datagrams',
+  [PacketCategory.NOT_IP]: 'not IP (ARP, LLDP...)',
+  [PacketCategory.UNDECODABLE]: 'undecodable (truncated/malformed)',
+  [PacketCategory.UNSUPPORTED_LINK]: 'unsupported link type',
+  [PacketCategory.DUPLICATE]: 'duplicates (-i any copies)',
+};
+
+function endpoint(pod: string | null, address: string, port: number | null): string {
+  const where = port === null ? address : address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+  return pod ? `${pod} ${where}` : where;
+}
+
+export function formatSummary(s: ReplaySummary): string {
+  const out: string[] = [];
+  const c = s.capture;
+  out.push(`Replayed ${c.source} (${c.format ?? 'unknown format'}, link type ${c.linkTypes.join('/') || '-'}): ${c.records} records, ${c.bytesRead} bytes${c.firstPacket ? `, ${c.firstPacket} .. ${c.lastPacket}` : ''}; engine ${s.engine}`);
+  if (c.end !== 'complete') out.push(`WARNING: the capture is ${c.end}: ${c.message ?? ''} — every whole record before byte ${c.byteOffset} was replayed`);
+  out.push('');
+  out.push(`${'packets'.padEnd(40)}${'packets'.padStart(10)}${'bytes'.padStart(14)}`);
+  for (const group of GROUPS) {
+    const names = group.categories.map((cat) => PACKET_CATEGORY_NAME[cat] as string);
+    const gp = names.reduce((n, name) => n + (s.packets[name] ?? 0), 0);
+    const gb = names.reduce((n, name) => n + (s.bytes[name] ?? 0), 0);
+    out.push(`${group.label.padEnd(40)}${String(gp).padStart(10)}${String(gb).padStart(14)}`);
+    group.categories.forEach((cat, i) => {
+      const name = names[i] as string;
+      if ((s.packets[name] ?? 0) === 0) return;
+      out.push(`  ${(CATEGORY_TEXT[cat] ?? name).padEnd(38)}${String(s.packets[name]).padStart(10)}${String(s.bytes[name]).padStart(14)}`);
+    });
+  }
+  out.push(`${'total (= records read)'.padEnd(40)}${String(s.packets.total).padStart(10)}${String(s.bytes.total).padStart(14)}`);
+  out.push('');
+  out.push(`flows: ${s.flows.allowed} allowed, ${s.flows.denied} denied`);
+  if (s.topDenied.length > 0) {
+    out.push('', 'top denied flows:');
+    for (const f of s.topDenied) {
+      const why = f.isolatedBy.length ? `${f.reason} (isolated by ${f.isolatedBy.join(', ')})` : f.reason;
+      out.push(`  ${endpoint(f.srcPod, f.src, f.sport)} -> ${endpoint(f.dstPod, f.dst, f.dport)} ${f.protocol}: ${f.packets.dropped} packets dropped; ${why}`);
+    }
+  }
+  if (s.allowedBy.length > 0) {
+    out.push('', 'rules that allowed traffic:');
+    for (const use of s.allowedBy) out.push(`  ${use.rule}: ${use.flows} flow${use.flows === 1 ? '' : 's'}, ${use.packets} packets`);
+  }
+  return `${out.join('\n')}\n`;
+}
