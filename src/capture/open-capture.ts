@@ -1,0 +1,141 @@
+/**
+ * Reading a capture from a file, stdin (`-`) or any Readable, in constant memory: a file is
+ * read in 1 MiB chunks into one reused buffer and pushed through a `CaptureParser`; a stream's
+ * own chunks are pushed as they come. The callback runs synchronously for each record inside a
+ * chunk (no promise per packet). Errors, including I/O errors, end the read with a typed
+ * `CaptureEnd`; only an exception thrown by the callback itself propagates.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { CaptureParser } from './capture-parser.js';
+import type { CaptureEnd, RecordCallback } from './capture-record.js';
+
+export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
+
+export interface OpenCaptureOptions {
+  /** Bytes per file read (default 1 MiB). Tests use small values to cut records across chunks. */
+  readonly chunkSize?: number;
+}
+
+export interface CaptureReader {
+  /** The path, `-` for stdin, or `<stream>`. */
+  readonly source: string;
+  /**
+   * Reads the whole capture, calling `callback` with the reused record for each packet
+   * (return `false` to stop). Resolves with how and where the read ended; never rejects for a
+   * bad or unreadable capture. Call at most once.
+   */
+  forEach(callback: RecordCallback): Promise<CaptureEnd>;
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code && !error.message.startsWith(code) ? `${code}: ${error.message}` : error.message;
+  }
+  return String(error);
+}
+
+class FileCaptureReader implements CaptureReader {
+  private used = false;
+  constructor(
+    readonly source: string,
+    private readonly handle: FileHandle | null,
+    private readonly openError: string | null,
+    private readonly chunkSize: number,
+  ) {}
+
+  async forEach(callback: RecordCallback): Promise<CaptureEnd> {
+    if (this.used) throw new Error('CaptureReader.forEach called twice');
+    this.used = true;
+    const parser = new CaptureParser(callback);
+    const handle = this.handle;
+    if (!handle) return parser.abort('read-failed', `cannot open capture ${this.source}: ${this.openError ?? 'unknown error'}`);
+    const chunk = Buffer.allocUnsafe(this.chunkSize);
+    try {
+      for (;;) {
+        let bytesRead: number;
+        try {
+          ({ bytesRead } = await handle.read(chunk, 0, this.chunkSize, null));
+        } catch (error) {
+          return parser.abort('read-failed', `cannot read capture ${this.source} after ${parser.records} record(s): ${errorText(error)}`);
+        }
+        if (bytesRead === 0) break;
+        if (!parser.push(chunk, bytesRead)) break;
+      }
+      return parser.end();
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  }
+}
+
+class StreamCaptureReader implements CaptureReader {
+  private used = false;
+  constructor(
+    readonly source: string,
+    private readonly stream: Readable,
+  ) {}
+
+  async forEach(callback: RecordCallback): Promise<CaptureEnd> {
+    if (this.used) throw new Error('CaptureReader.forEach called twice');
+    this.used = true;
+    const parser = new CaptureParser(callback);
+    const chunks = this.stream[Symbol.asyncIterator]() as AsyncIterator<unknown>;
+    let finished = false;
+    try {
+      for (;;) {
+        let step: IteratorResult<unknown>;
+        try {
+          step = await chunks.next();
+        } catch (error) {
+          finished = true;
+          return parser.abort('read-failed', `cannot read capture ${this.source} after ${parser.records} record(s): ${errorText(error)}`);
+        }
+        if (step.done) {
+          finished = true;
+          break;
+        }
+        const chunk = step.value;
+        if (!(chunk instanceof Uint8Array)) {
+          return parser.abort('read-failed', `cannot read capture ${this.source}: the stream delivers text, not bytes`);
+        }
+        // Exceptions from the callback propagate (they are the caller's); read errors do not.
+        if (!parser.push(chunk)) break;
+      }
+    } finally {
+      // Stopping early destroys the stream, so a producer (a pipe) is not left blocked.
+      if (!finished) await chunks.return?.().catch(() => undefined);
+    }
+    return parser.end();
+  }
+}
+
+/**
+ * Opens a capture for reading. `source` is a file path, `-` for stdin (works when piped), or a
+ * Readable of bytes. Never rejects: an unopenable file yields a reader whose `forEach`
+ * resolves with `{kind: 'read-failed'}`.
+ */
+export async function openCapture(source: string | Readable, options: OpenCaptureOptions = {}): Promise<CaptureReader> {
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_BYTES;
+  if (!(chunkSize >= 1)) throw new RangeError(`chunkSize must be ≥ 1, got ${chunkSize}`);
+  if (typeof source !== 'string') return new StreamCaptureReader('<stream>', source);
+  if (source === '-') return new StreamCaptureReader('-', process.stdin);
+  try {
+    const handle = await open(source, 'r');
+    const stat = await handle.stat().catch(() => null);
+    if (stat?.isDirectory()) {
+      await handle.close();
+      return new FileCaptureReader(source, null, 'it is a directory', chunkSize);
+    }
+    return new FileCaptureReader(source, handle, null, chunkSize);
+  } catch (error) {
+    return new FileCaptureReader(source, null, errorText(error), chunkSize);
+  }
+}
+
+/** One-shot: open, read every record, close. */
+export async function readCapture(source: string | Readable, callback: RecordCallback, options: OpenCaptureOptions = {}): Promise<CaptureEnd> {
+  const reader = await openCapture(source, options);
+  return reader.forEach(callback);
+}
