@@ -8,6 +8,10 @@
  */
 const INITIAL = 1024;
 
+function isIcmp(protocol: number): boolean {
+  return protocol === 1 || protocol === 58;
+}
+
 function grow<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(column: T, size: number): T {
   const next = new (column.constructor as new (n: number) => T)(size);
   next.set(column);
@@ -107,22 +111,26 @@ export class DeniedFlowIndex {
   constructor(private readonly records: FlowRecords) {}
 
   private hash(family: number, a: Uint32Array, aPort: number, b: Uint32Array, bPort: number, protocol: number): number {
-    let ha = Math.imul(aPort + 1, 0x9e3779b1);
-    let hb = Math.imul(bPort + 1, 0x9e3779b1);
+    // ICMP "ports" (echo id, request type) are the same in both directions: hash them apart
+    // from the addresses so the reply hashes like the request.
+    const icmp = isIcmp(protocol);
+    let ha = Math.imul((icmp ? 0 : aPort) + 1, 0x9e3779b1);
+    let hb = Math.imul((icmp ? 0 : bPort) + 1, 0x9e3779b1);
     for (let i = 0; i < 4; i++) {
       ha = Math.imul(ha ^ (a[i] as number), 0x85ebca6b);
       hb = Math.imul(hb ^ (b[i] as number), 0x85ebca6b);
     }
     ha ^= ha >>> 13;
     hb ^= hb >>> 13;
-    return Math.imul((ha + hb) ^ (family << 8) ^ protocol, 0xc2b2ae35) >>> 0;
+    const ports = icmp ? Math.imul(aPort * 65536 + bPort + 1, 0x27d4eb2f) : 0;
+    return Math.imul((ha + hb) ^ (family << 8) ^ protocol ^ ports, 0xc2b2ae35) >>> 0;
   }
 
   private matches(f: number, family: number, src: Uint32Array, srcPort: number, dst: Uint32Array, dstPort: number, protocol: number): number {
     const r = this.records;
     if (r.family[f] !== family || r.protocol[f] !== protocol) return -1;
     let same = r.srcPort[f] === srcPort && r.dstPort[f] === dstPort;
-    let reversed = r.srcPort[f] === dstPort && r.dstPort[f] === srcPort;
+    let reversed = isIcmp(protocol) ? same : r.srcPort[f] === dstPort && r.dstPort[f] === srcPort;
     for (let i = 0; i < 4 && (same || reversed); i++) {
       const rs = r.src[f * 4 + i] as number;
       const rd = r.dst[f * 4 + i] as number;

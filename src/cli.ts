@@ -7,6 +7,7 @@ import { ExitCode, InvalidInputError, UserError, formatDiagnostic } from './diag
 import { runCompile } from './cli/command-compile.js';
 import { runMatrix } from './cli/command-matrix.js';
 import { runQuery } from './cli/command-query.js';
+import { runReplay } from './cli/command-replay.js';
 import { runSnapshot } from './cli/command-snapshot.js';
 import type { CliIo } from './cli/io.js';
 
@@ -15,6 +16,7 @@ export type { CliIo } from './cli/io.js';
 type Command = (args: readonly string[], io: CliIo) => number | Promise<number>;
 
 const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
+  replay: { run: runReplay, summary: 'replay a pcap/pcapng capture through the dataplane: verdicts, counters, flows' },
   query: { run: runQuery, summary: 'explain the verdict for one flow (exit 0 allowed, 1 denied)' },
   matrix: { run: runMatrix, summary: 'all-pairs pod reachability for one or more probes' },
   compile: { run: runCompile, summary: 'lower policies into per-pod rule tables (table, json, iptables)' },

@@ -1,0 +1,121 @@
+import { createWriteStream } from 'node:fs';
+import { CT_TIMEOUT_PROFILES, type CtTimeoutProfileName } from '../../dataplane/conntrack/index.js';
+import { ExitCode, UserError } from '../diagnostics.js';
+import { flowReport } from '../replay/flow-report.js';
+import { replayCapture } from '../replay/replay-capture.js';
+import { formatSummary, summarize } from '../replay/summarize.js';
+import type { CliIo } from './io.js';
+import { loadClusterInput } from './load-cluster-input.js';
+import { CLUSTER_OPTIONS, CLUSTER_OPTIONS_HELP, choiceOption, flagOption, parseCommandArgs, stringOption } from './parse-options.js';
+import { ENGINES } from './select-engine.js';
+
+const TIMEOUT_PROFILES = Object.keys(CT_TIMEOUT_PROFILES) as CtTimeoutProfileName[];
+
+export const REPLAY_HELP = `Usage: netpol-emu replay CAPTURE -f PATH... [options]
+
+Replays a pcap or pcapng capture (or '-' for standard input) through the emulated dataplane:
+every packet is decoded, looked up in conntrack and, when it starts a connection, checked
+against the compiled policies (source egress, then destination ingress). Prints packets and
+bytes per verdict, flows allowed and denied, the top denied flows and the rules that allowed
+traffic. Every record lands in exactly one category; the categories add up to the records read.
+
+  -o, --output FORMAT     text (default) or json (the same summary)
+  --flows FILE            one JSON line per flow (both directions of a connection); '-' = stdout
+  --top N                 denied flows listed in the summary (default 10)
+  --engine compiled|naive evaluator for new flows (default compiled)
+  --dedupe auto|on|off    drop the second copy of packets a 'tcpdump -i any' capture records
+                          twice (auto: for Linux cooked captures, link types 113 and 276)
+  --timeouts NAME         conntrack timeouts: ${TIMEOUT_PROFILES.join(', ')} (default kubeproxy)
+  --conntrack-max N       conntrack entries before early drop / table full (default 196608)
+  --keep-invalid          evaluate conntrack INVALID packets as new flows instead of dropping them
+${CLUSTER_OPTIONS_HELP}
+
+Exit status: 0 replayed the whole capture, 2 usage error, 3 invalid manifests,
+4 the capture is truncated, corrupt or unreadable (every whole record before the problem is
+still replayed and reported).
+`;
+
+function positiveInteger(command: string, flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UserError(`${command}: ${flag} must be a positive integer, got ${JSON.stringify(text)}`, ExitCode.USAGE);
+  return Number(text);
+}
+
+function nextPowerOfTwo(n: number): number {
+  let p = 16;
+  while (p < n) p *= 2;
+  return p;
+}
+
+export async function runReplay(args: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandArgs(
+    'replay',
+    args,
+    {
+      ...CLUSTER_OPTIONS,
+      output: { type: 'string', short: 'o' },
+      flows: { type: 'string' },
+      top: { type: 'string' },
+      engine: { type: 'string' },
+      dedupe: { type: 'string' },
+      timeouts: { type: 'string' },
+      'conntrack-max': { type: 'string' },
+      'keep-invalid': { type: 'boolean' },
+    },
+    true,
+  );
+  if (flagOption(parsed, 'help')) {
+    io.stdout.write(REPLAY_HELP);
+    return ExitCode.OK;
+  }
+  if (parsed.positionals.length !== 1) throw new UserError(`replay: expected exactly one capture file (or '-'), got ${parsed.positionals.length} (see netpol-emu replay --help)`, ExitCode.USAGE);
+  const captureArg = parsed.positionals[0] as string;
+  const output = choiceOption('replay', parsed, 'output', ['text', 'json'] as const, 'text');
+  const engine = choiceOption('replay', parsed, 'engine', ENGINES, 'compiled');
+  const dedupe = choiceOption('replay', parsed, 'dedupe', ['auto', 'on', 'off'] as const, 'auto');
+  const timeouts = choiceOption('replay', parsed, 'timeouts', TIMEOUT_PROFILES, 'kubeproxy');
+  const top = positiveInteger('replay', '--top', stringOption(parsed, 'top'), 10);
+  const conntrackMax = positiveInteger('replay', '--conntrack-max', stringOption(parsed, 'conntrack-max'), 196_608);
+  const flowsPath = stringOption(parsed, 'flows');
+  if (captureArg === '-' && !io.stdin) throw new UserError('replay: standard input is not available', ExitCode.USAGE);
+
+  const { cluster } = await loadClusterInput('replay', parsed, io);
+  const progress = io.stderr.isTTY === true && !io.env['CI'];
+  const result = await replayCapture(cluster, captureArg === '-' ? (io.stdin as NodeJS.ReadableStream as import('node:stream').Readable) : captureArg, captureArg === '-' ? '<stdin>' : captureArg, {
+    engine,
+    dataplane: {
+      conntrackCapacity: nextPowerOfTwo(Math.ceil((conntrackMax * 4) / 3) + 1),
+      conntrackMax,
+      timeouts: CT_TIMEOUT_PROFILES[timeouts],
+      dedupe,
+      dropInvalid: !flagOption(parsed, 'keep-invalid'),
+    },
+    ...(progress ? { onProgress: (records: number, bytes: number) => io.stderr.write(`\r${records} packets, ${(bytes / 1e6).toFixed(1)} MB`) } : {}),
+  });
+  if (progress) io.stderr.write('\r\x1b[K');
+
+  if (flowsPath !== undefined) {
+    const lines: string[] = [];
+    for (let f = 0; f < result.dataplane.flows.count; f++) lines.push(JSON.stringify(flowReport(result.dataplane, result.provenance, f)));
+    const text = lines.length ? `${lines.join('\n')}\n` : '';
+    if (flowsPath === '-') io.stdout.write(text);
+    else await writeText(flowsPath, text);
+  }
+  const summary = summarize(result.dataplane, result.provenance, result.capture, engine, top);
+  // With --flows -, stdout carries the flows; the summary goes to stderr so both stay parseable.
+  const summaryOut = flowsPath === '-' ? io.stderr : io.stdout;
+  summaryOut.write(output === 'json' ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
+  if (result.end.kind !== 'complete') {
+    io.stderr.write(`netpol-emu: replay: ${result.end.message ?? result.end.kind}\n`);
+    return ExitCode.CAPTURE_ERROR;
+  }
+  return ExitCode.OK;
+}
+
+async function writeText(path: string, text: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const stream = createWriteStream(path);
+    stream.on('error', (error) => reject(new UserError(`replay: cannot write ${path}: ${error.message}`, ExitCode.USAGE)));
+    stream.end(text, () => resolve());
+  });
+}
