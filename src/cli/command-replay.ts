@@ -93,6 +93,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
     ...(progress ? { onProgress: (records: number, bytes: number) => io.stderr.write(`\r${records} packets, ${(bytes / 1e6).toFixed(1)} MB`) } : {}),
   });
   if (progress) io.stderr.write('\r\x1b[K');
+  if (result.end.kind === 'read-failed' && result.end.records === 0) throw new UserError(`replay: ${result.end.message ?? 'cannot read the capture'}`, ExitCode.CAPTURE_ERROR);
 
   if (flowsPath !== undefined) {
     const lines: string[] = [];
