@@ -196,7 +196,7 @@ export class CaptureParser {
   end(): CaptureEnd {
     if (this.ending) return this.ending;
     if (this.consumed === 0 && this.carryLength === 0) {
-      return this.finish('truncated', 0, 'the capture is empty (0 bytes)');
+      return this.finish('truncated', 0, 'the capture is empty: it ends at byte 0 before any header');
     }
     if (this.carryLength > 0) {
       const unit = this.unitLength(this.carry, 0, this.carryLength);
