@@ -7,6 +7,7 @@ import { ExitCode, InvalidInputError, UserError, formatDiagnostic } from './diag
 import { runCompile } from './cli/command-compile.js';
 import { runMatrix } from './cli/command-matrix.js';
 import { runQuery } from './cli/command-query.js';
+import { runSynth } from './cli/command-synth.js';
 import type { CliIo } from './cli/io.js';
 
 export type { CliIo } from './cli/io.js';
@@ -17,6 +18,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   query: { run: runQuery, summary: 'explain the verdict for one flow (exit 0 allowed, 1 denied)' },
   matrix: { run: runMatrix, summary: 'all-pairs pod reachability for one or more probes' },
   compile: { run: runCompile, summary: 'lower policies into per-pod rule tables (table, json, iptables)' },
+  synth: { run: runSynth, summary: 'write a seeded synthetic cluster (namespaces, pods, policies) as manifests' },
 };
 
 function usage(): string {
