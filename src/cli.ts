@@ -9,6 +9,7 @@ import { runMatrix } from './cli/command-matrix.js';
 import { runQuery } from './cli/command-query.js';
 import { runReplay } from './cli/command-replay.js';
 import { runSnapshot } from './cli/command-snapshot.js';
+import { runSynth } from './cli/command-synth.js';
 import type { CliIo } from './cli/io.js';
 
 export type { CliIo } from './cli/io.js';
@@ -21,6 +22,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   matrix: { run: runMatrix, summary: 'all-pairs pod reachability for one or more probes' },
   compile: { run: runCompile, summary: 'lower policies into per-pod rule tables (table, json, iptables)' },
   snapshot: { run: runSnapshot, summary: 'capture a live cluster as a YAML List for offline replay with -f' },
+  synth: { run: runSynth, summary: 'write a seeded synthetic cluster (namespaces, pods, policies) as manifests' },
 };
 
 function usage(): string {
