@@ -1,8 +1,13 @@
 import { createWriteStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { CT_TIMEOUT_PROFILES, type CtTimeoutProfileName } from '../../dataplane/conntrack/index.js';
+import { isDropped, isForwarded } from '../../dataplane/packet-category.js';
+import type { CaptureRecord } from '../capture/capture-record.js';
+import { PcapWriter } from '../capture/pcap-writer.js';
+import { openCaptureWithPcapParser } from '../capture/read-with-pcap-parser.js';
 import { ExitCode, UserError } from '../diagnostics.js';
 import { flowReport } from '../replay/flow-report.js';
-import { replayCapture } from '../replay/replay-capture.js';
+import { replayCapture, type ReplayOptions, type ReplayResult } from '../replay/replay-capture.js';
 import { formatSummary, summarize } from '../replay/summarize.js';
 import type { CliIo } from './io.js';
 import { loadClusterInput } from './load-cluster-input.js';
@@ -21,6 +26,10 @@ traffic. Every record lands in exactly one category; the categories add up to th
 
   -o, --output FORMAT     text (default) or json (the same summary)
   --flows FILE            one JSON line per flow (both directions of a connection); '-' = stdout
+  --write-allowed FILE    the packets that pass (allowed, and non-IP frames) as pcap
+  --write-dropped FILE    the packets the dataplane drops as pcap (same link type and timestamps)
+  --reader NAME           default (built-in streaming reader: pcap and pcapng) or pcap-parser
+                          (the npm package, classic microsecond pcap only: a cross-check)
   --top N                 denied flows listed in the summary (default 10)
   --engine compiled|naive evaluator for new flows (default compiled)
   --dedupe auto|on|off    drop the second copy of packets a 'tcpdump -i any' capture records
@@ -61,6 +70,9 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
       timeouts: { type: 'string' },
       'conntrack-max': { type: 'string' },
       'keep-invalid': { type: 'boolean' },
+      'write-allowed': { type: 'string' },
+      'write-dropped': { type: 'string' },
+      reader: { type: 'string' },
     },
     true,
   );
@@ -77,11 +89,23 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
   const top = positiveInteger('replay', '--top', stringOption(parsed, 'top'), 10);
   const conntrackMax = positiveInteger('replay', '--conntrack-max', stringOption(parsed, 'conntrack-max'), 196_608);
   const flowsPath = stringOption(parsed, 'flows');
+  const readerName = choiceOption('replay', parsed, 'reader', ['default', 'pcap-parser'] as const, 'default');
+  const allowedPath = stringOption(parsed, 'write-allowed');
+  const droppedPath = stringOption(parsed, 'write-dropped');
   if (captureArg === '-' && !io.stdin) throw new UserError('replay: standard input is not available', ExitCode.USAGE);
 
   const { cluster } = await loadClusterInput('replay', parsed, io);
   const progress = io.stderr.isTTY === true && !io.env['CI'];
-  const result = await replayCapture(cluster, captureArg === '-' ? (io.stdin as NodeJS.ReadableStream as import('node:stream').Readable) : captureArg, captureArg === '-' ? '<stdin>' : captureArg, {
+  const allowedWriter = allowedPath !== undefined ? new PcapWriter(allowedPath) : null;
+  const droppedWriter = droppedPath !== undefined ? new PcapWriter(droppedPath) : null;
+  const onPacket =
+    allowedWriter || droppedWriter
+      ? (record: CaptureRecord, category: number): void => {
+          if (allowedWriter && isForwarded(category)) allowedWriter.append(record);
+          else if (droppedWriter && isDropped(category)) droppedWriter.append(record);
+        }
+      : undefined;
+  const options: ReplayOptions = {
     engine,
     dataplane: {
       conntrackCapacity: nextPowerOfTwo(Math.ceil((conntrackMax * 4) / 3) + 1),
@@ -91,7 +115,17 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
       dropInvalid: !flagOption(parsed, 'keep-invalid'),
     },
     ...(progress ? { onProgress: (records: number, bytes: number) => io.stderr.write(`\r${records} packets, ${(bytes / 1e6).toFixed(1)} MB`) } : {}),
-  });
+    ...(onPacket ? { onPacket } : {}),
+    ...(readerName === 'pcap-parser' ? { reader: async (source, callback) => (await openCaptureWithPcapParser(source)).forEach(callback) } : {}),
+  };
+  const stdin = io.stdin as Readable | undefined;
+  let result: ReplayResult;
+  try {
+    result = await replayCapture(cluster, captureArg === '-' ? (stdin as Readable) : captureArg, captureArg === '-' ? '<stdin>' : captureArg, options);
+  } finally {
+    allowedWriter?.close();
+    droppedWriter?.close();
+  }
   if (progress) io.stderr.write('\r\x1b[K');
   if (result.end.kind === 'read-failed' && result.end.records === 0) throw new UserError(`replay: ${result.end.message ?? 'cannot read the capture'}`, ExitCode.CAPTURE_ERROR);
 

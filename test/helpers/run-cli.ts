@@ -7,13 +7,14 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-export async function runCli(argv: readonly string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
+export async function runCli(argv: readonly string[], env: Record<string, string | undefined> = {}, stdin?: NodeJS.ReadableStream): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await cli(argv, {
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
     env,
+    ...(stdin ? { stdin } : {}),
   });
   return { code, stdout, stderr };
 }
