@@ -9,7 +9,8 @@ import { buildTable, namedPortSignature, type BuiltTable } from './build-tables.
 import { buildCidrClasses } from './cidr-classes.js';
 import { addressWords, internIdentities } from './intern-identities.js';
 import { lowerPolicies, type LoweredPolicy } from './lower-rules.js';
-import type { Cluster, IpBlock } from './model.js';
+import type { Cluster, IpAddress, IpBlock, Pod } from './model.js';
+import { UPSTREAM_SEMANTICS, type PolicySemantics } from './policy-semantics.js';
 import { POLICY_PROTOCOL_NUMBER } from './model.js';
 import { createSelectorCache } from './resolve-selectors.js';
 import { PROTO_SLOTS, hashAddress, type CompiledTables } from './tables.js';
@@ -27,7 +28,22 @@ function nextPowerOfTwo(n: number): number {
   return p;
 }
 
-export function compile(cluster: Cluster): CompiledTables {
+/** `name/PROTOCOL` of port names that stand for more than one number across pod endpoints. */
+function conflictingPortNames(pods: readonly Pod[]): Set<string> {
+  const numbers = new Map<string, Set<number>>();
+  for (const pod of pods) {
+    for (const c of pod.containerPorts) {
+      if (c.name === null) continue;
+      const key = `${c.name}/${c.protocol}`;
+      const set = numbers.get(key) ?? new Set<number>();
+      set.add(c.containerPort);
+      numbers.set(key, set);
+    }
+  }
+  return new Set([...numbers].filter(([, set]) => set.size > 1).map(([key]) => key));
+}
+
+export function compile(cluster: Cluster, semantics: PolicySemantics = UPSTREAM_SEMANTICS): CompiledTables {
   const endpoints = internIdentities(cluster);
   const selectors = createSelectorCache(cluster, endpoints);
   const blocks: IpBlock[] = [];
@@ -35,7 +51,8 @@ export function compile(cluster: Cluster): CompiledTables {
     for (const rule of [...policy.ingress, ...policy.egress]) for (const peer of rule.peers) if (peer.ipBlock) blocks.push(peer.ipBlock);
   }
   const cidrs = buildCidrClasses(blocks);
-  const { lowered, rules, ruleMatches } = lowerPolicies(cluster.policies, selectors, cidrs);
+  const conflicts = semantics.namedPortConflict === 'skip-rule' ? conflictingPortNames(endpoints.pods) : new Set<string>();
+  const { lowered, rules, ruleMatches } = lowerPolicies(cluster.policies, selectors, cidrs, semantics, conflicts);
 
   // Which policies select each identity, per direction, in policy order.
   const identityCount = endpoints.identities.length;
@@ -142,25 +159,39 @@ export function compile(cluster: Cluster): CompiledTables {
     namedPortStart.push(namedPortName.length);
   });
 
-  // Address index: every endpoint address → endpoint and CIDR class.
-  const addressCount = endpoints.pods.reduce((n, pod) => n + pod.ips.length, 0);
+  // Address index: every endpoint address → endpoint and CIDR class; node addresses too when
+  // ipBlock must not match them (endpoint -1, class -1).
+  const endpointKeys = new Set(endpoints.pods.flatMap((pod) => pod.ips.map((ip) => `${ip.family}/${ip.value}`)));
+  const nodeAddresses = new Map<string, IpAddress>();
+  if (!semantics.ipBlockMatchesNodeIps) {
+    for (const pod of cluster.pods) {
+      for (const ip of [...(pod.hostIP ? [pod.hostIP] : []), ...(pod.hostNetwork ? pod.ips : [])]) {
+        const key = `${ip.family}/${ip.value}`;
+        if (!endpointKeys.has(key)) nodeAddresses.set(key, ip);
+      }
+    }
+  }
+  const addressCount = endpointKeys.size + nodeAddresses.size;
   const capacity = nextPowerOfTwo(addressCount * 2);
   const mask = capacity - 1;
   const addressFamily = new Uint8Array(capacity);
   const addressWordsColumn = new Uint32Array(capacity * 4);
   const addressEndpoint = new Int32Array(capacity).fill(-1);
   const addressCidrClass = new Int32Array(capacity).fill(-1);
+  const insertAddress = (ip: IpAddress, endpoint: number, cidrClass: number): void => {
+    const w = addressWords(ip);
+    let slot = hashAddress(ip.family, w[0], w[1], w[2], w[3]) & mask;
+    while (addressFamily[slot] !== 0) slot = (slot + 1) & mask;
+    addressFamily[slot] = ip.family;
+    addressWordsColumn.set(w, slot * 4);
+    addressEndpoint[slot] = endpoint;
+    addressCidrClass[slot] = cidrClass;
+  };
   endpoints.pods.forEach((pod, e) => {
-    for (const ip of pod.ips) {
-      const w = addressWords(ip);
-      let slot = hashAddress(ip.family, w[0], w[1], w[2], w[3]) & mask;
-      while (addressFamily[slot] !== 0) slot = (slot + 1) & mask;
-      addressFamily[slot] = ip.family;
-      addressWordsColumn.set(w, slot * 4);
-      addressEndpoint[slot] = e;
-      addressCidrClass[slot] = cidrs.classOf(ip.family, ip.value);
-    }
+    // Profiles where ipBlock cannot name pods (Cilium) give pod addresses no CIDR class.
+    for (const ip of pod.ips) insertAddress(ip, e, semantics.ipBlockMatchesPodIps ? cidrs.classOf(ip.family, ip.value) : -1);
   });
+  for (const ip of nodeAddresses.values()) insertAddress(ip, -1, -1);
 
   const v6Bounds = new Uint32Array(cidrs.v6Starts.length * 4);
   cidrs.v6Starts.forEach((start, i) => v6Bounds.set(addressWords({ family: 6, value: start }), i * 4));
@@ -168,6 +199,9 @@ export function compile(cluster: Cluster): CompiledTables {
   const selectorSets = flattenBitsets(selectors.selectors, identityCount);
 
   return {
+    enforced: semantics.enforce,
+    localNodeIngressExempt: semantics.localNodeToPodAllowed,
+    localNodeEgressExempt: !semantics.podToLocalNodeEgressPoliced,
     identities: endpoints.identities,
     endpointCount,
     endpointPods: endpoints.pods,

@@ -9,6 +9,7 @@ import type { NetworkPolicy, PolicyPort } from './model.js';
 import { POLICY_PROTOCOL_NUMBER } from './model.js';
 import type { SelectorCache } from './resolve-selectors.js';
 import { PEER_KIND, PROTO_SLOT, protocolSlot, type RuleMatch } from './tables.js';
+import type { PolicySemantics } from './policy-semantics.js';
 import type { RuleRef } from './verdict.js';
 
 export type PortMatch =
@@ -30,19 +31,22 @@ export interface LoweredPolicy {
   readonly hasNamedPorts: { readonly ingress: boolean; readonly egress: boolean };
 }
 
-function lowerPort(port: PolicyPort | null): PortMatch {
+function lowerPort(port: PolicyPort | null, semantics: PolicySemantics): PortMatch {
   if (port === null) return { kind: 'any' };
   const protocol = POLICY_PROTOCOL_NUMBER[port.protocol];
   const slot = protocolSlot(protocol);
   if (port.port === null) return { kind: 'range', slot, low: 0, high: 65535 };
   if (typeof port.port === 'string') return { kind: 'named', slot, protocol, name: port.port };
-  return { kind: 'range', slot, low: port.port, high: port.endPort ?? port.port };
+  // Without endPort support only `port` applies (SEMANTICS.md §1.3).
+  return { kind: 'range', slot, low: port.port, high: semantics.endPortSupported ? (port.endPort ?? port.port) : port.port };
 }
 
 export function lowerPolicies(
   policies: readonly NetworkPolicy[],
   selectors: SelectorCache,
   cidrs: CidrClasses,
+  semantics: PolicySemantics,
+  conflictingPortNames: ReadonlySet<string>,
 ): { lowered: LoweredPolicy[]; rules: RuleRef[]; ruleMatches: RuleMatch[] } {
   const rules: RuleRef[] = [];
   const ruleMatches: RuleMatch[] = [];
@@ -51,6 +55,8 @@ export function lowerPolicies(
       if (!policy.policyTypes.includes(direction === 'ingress' ? 'Ingress' : 'Egress')) return [];
       const entries: RuleEntry[] = [];
       (direction === 'ingress' ? policy.ingress : policy.egress).forEach((rule, ruleIndex) => {
+        // Cilium-like profiles skip an egress rule whose named port means different numbers on different pods.
+        const skipped = direction === 'egress' && rule.ports.some((p) => typeof p.port === 'string' && conflictingPortNames.has(`${p.port}/${p.protocol}`));
         const peers = rule.peers.length === 0 ? [null] : rule.peers;
         const ports = rule.ports.length === 0 ? [null] : rule.ports;
         peers.forEach((peer, peerIndex) => {
@@ -73,7 +79,9 @@ export function lowerPolicies(
               peerIndex: peer === null ? null : peerIndex,
               portIndex: port === null ? null : portIndex,
             });
-            entries.push({ rule: id, peerKind, peerArg, port: lowerPort(port) });
+            // An unsupported SCTP entry fails closed: it matches nothing, the pod stays isolated.
+            const unsupported = port !== null && port.protocol === 'SCTP' && !semantics.sctpSupported;
+            if (!skipped && !unsupported) entries.push({ rule: id, peerKind, peerArg, port: lowerPort(port, semantics) });
             ruleMatches.push({ peerKind, peerArg, protocol: port?.protocol ?? null, port: port?.port ?? null, endPort: port?.endPort ?? null });
           });
         });

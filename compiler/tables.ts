@@ -53,6 +53,12 @@ export interface TableInfo {
 }
 
 export interface CompiledTables {
+  /** False under a profile that enforces nothing (flannel): every flow passes. */
+  readonly enforced: boolean;
+  /** Ingress from the pod's own node passes whatever the policies say (the spec's exemption). */
+  readonly localNodeIngressExempt: boolean;
+  /** Egress to the pod's own node passes unpoliced (profiles with podToLocalNodeEgressPoliced=false). */
+  readonly localNodeEgressExempt: boolean;
   readonly identities: readonly IdentityInfo[];
 
   // Endpoints: pods with an IP, not hostNetwork, not finished; indexed 0..endpointCount-1.
@@ -74,6 +80,8 @@ export interface CompiledTables {
   readonly portNames: readonly string[];
 
   // Address index: open addressing, capacity = mask + 1 (a power of two), family 0 = empty slot.
+  // Pod endpoint addresses, and — when ipBlock must not match them — node addresses with
+  // endpoint -1. A CIDR class of -1 is in no CIDR set: ipBlock never matches that address.
   readonly addressMask: number;
   readonly addressFamily: Uint8Array;
   readonly addressWords: Uint32Array;

@@ -15,10 +15,15 @@ export const DirectionReason = {
   NOT_ISOLATED: 2,
   /** A rule of a policy that isolates the pod matched. */
   RULE: 3,
-  /** Ingress only: the source is the destination pod's own node (SEMANTICS.md §1.2 exemptions). */
+  /**
+   * Exempt because the other end is the pod's own node: ingress from it (SEMANTICS.md §1.2), or
+   * egress to it where the profile does not police that (`podToLocalNodeEgressPoliced=false`).
+   */
   LOCAL_NODE: 4,
   /** Source and destination are the same pod: traffic never leaves its network namespace. */
   SELF: 5,
+  /** The profile enforces no NetworkPolicy at all (flannel): every flow passes. */
+  NOT_ENFORCED: 6,
   /** Isolated and no rule matched: default deny. */
   NO_RULE_MATCHED: 64,
 } as const;
@@ -28,8 +33,9 @@ export const DIRECTION_REASON_TEXT: Readonly<Record<DirectionReason, string>> = 
   [DirectionReason.NOT_A_POD]: 'not a pod endpoint',
   [DirectionReason.NOT_ISOLATED]: 'not isolated',
   [DirectionReason.RULE]: 'allowed by rule',
-  [DirectionReason.LOCAL_NODE]: 'from the pod\'s own node',
+  [DirectionReason.LOCAL_NODE]: 'the pod\'s own node',
   [DirectionReason.SELF]: 'pod to itself',
+  [DirectionReason.NOT_ENFORCED]: 'policies not enforced',
   [DirectionReason.NO_RULE_MATCHED]: 'default deny: no rule matched',
 };
 
@@ -42,6 +48,8 @@ export const Reason = {
   ALLOW_POLICY: 3,
   /** The destination's ingress is exempt because the source is its node; egress allowed. */
   ALLOW_LOCAL_NODE: 4,
+  /** The profile enforces no NetworkPolicy (flannel). */
+  ALLOW_NOT_ENFORCED: 5,
   DROP_EGRESS_DEFAULT_DENY: 64,
   DROP_INGRESS_DEFAULT_DENY: 65,
 } as const;
@@ -52,6 +60,7 @@ export const REASON_NAME: Readonly<Record<Reason, string>> = {
   [Reason.ALLOW_NOT_ISOLATED]: 'allow-not-isolated',
   [Reason.ALLOW_POLICY]: 'allow-policy',
   [Reason.ALLOW_LOCAL_NODE]: 'allow-local-node',
+  [Reason.ALLOW_NOT_ENFORCED]: 'allow-not-enforced',
   [Reason.DROP_EGRESS_DEFAULT_DENY]: 'drop-egress-default-deny',
   [Reason.DROP_INGRESS_DEFAULT_DENY]: 'drop-ingress-default-deny',
 };
@@ -66,10 +75,11 @@ export function isAllowReason(reason: number): boolean {
  * reported even when ingress would deny too.
  */
 export function combineDirections(egress: DirectionReason, ingress: DirectionReason): Reason {
+  if (egress === DirectionReason.NOT_ENFORCED) return Reason.ALLOW_NOT_ENFORCED;
   if (egress === DirectionReason.SELF || ingress === DirectionReason.SELF) return Reason.ALLOW_SELF;
   if (egress === DirectionReason.NO_RULE_MATCHED) return Reason.DROP_EGRESS_DEFAULT_DENY;
   if (ingress === DirectionReason.NO_RULE_MATCHED) return Reason.DROP_INGRESS_DEFAULT_DENY;
-  if (ingress === DirectionReason.LOCAL_NODE) return Reason.ALLOW_LOCAL_NODE;
+  if (ingress === DirectionReason.LOCAL_NODE || egress === DirectionReason.LOCAL_NODE) return Reason.ALLOW_LOCAL_NODE;
   if (egress === DirectionReason.RULE || ingress === DirectionReason.RULE) return Reason.ALLOW_POLICY;
   return Reason.ALLOW_NOT_ISOLATED;
 }

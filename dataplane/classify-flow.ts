@@ -93,6 +93,12 @@ export class FlowClassifier {
     this.dstEndpoint = de;
     this.egressRule = -1;
     this.ingressRule = -1;
+    if (!t.enforced) {
+      this.egressReason = DirectionReason.NOT_ENFORCED;
+      this.ingressReason = DirectionReason.NOT_ENFORCED;
+      this.reason = combineDirections(DirectionReason.NOT_ENFORCED, DirectionReason.NOT_ENFORCED);
+      return this.reason;
+    }
     if (se >= 0 && se === de) {
       this.egressReason = DirectionReason.SELF;
       this.ingressReason = DirectionReason.SELF;
@@ -103,6 +109,8 @@ export class FlowClassifier {
     // Egress at the source: the remote is the destination.
     if (se < 0) {
       this.egressReason = DirectionReason.NOT_A_POD;
+    } else if (t.localNodeEgressExempt && this.isOwnNode(se, family, dst, dstOffset)) {
+      this.egressReason = DirectionReason.LOCAL_NODE;
     } else {
       const table = t.endpointEgressTable[se] as number;
       if (table < 0) {
@@ -118,7 +126,7 @@ export class FlowClassifier {
     // Ingress at the destination: the remote is the source.
     if (de < 0) {
       this.ingressReason = DirectionReason.NOT_A_POD;
-    } else if (this.isFromOwnNode(de, family, src, srcOffset)) {
+    } else if (t.localNodeIngressExempt && this.isOwnNode(de, family, src, srcOffset)) {
       this.ingressReason = DirectionReason.LOCAL_NODE;
     } else {
       const table = t.endpointIngressTable[de] as number;
@@ -135,7 +143,8 @@ export class FlowClassifier {
     return this.reason;
   }
 
-  private isFromOwnNode(endpoint: number, family: number, src: Uint32Array, offset: number): boolean {
+  /** Is the address (4 words at `offset`) the endpoint's node (its hostIP)? */
+  private isOwnNode(endpoint: number, family: number, src: Uint32Array, offset: number): boolean {
     const t = this.tables;
     if (t.endpointHostFamily[endpoint] !== family) return false;
     const base = endpoint * 4;
@@ -196,6 +205,7 @@ export class FlowClassifier {
       if (identity < 0) return false;
       return (((t.selectorBits[arg * t.selectorWords + (identity >>> 5)] as number) >>> (identity & 31)) & 1) === 1;
     }
+    if (cidrClass < 0) return false;
     return (((t.cidrSetBits[arg * t.cidrSetWords + (cidrClass >>> 5)] as number) >>> (cidrClass & 31)) & 1) === 1;
   }
 

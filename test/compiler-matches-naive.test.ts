@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CompiledEngine, NaiveEvaluator, buildCluster, formatDiagnostic, parseIp, type Diagnostic, type FlowVerdict } from '../src/index.js';
-import { clusterArb, flowAddresses, flowArb } from './helpers/random-cluster.js';
+import { clusterArb, flowAddresses, flowArb, semanticsArb } from './helpers/random-cluster.js';
 
 function summary(verdict: FlowVerdict): object {
   const side = (d: FlowVerdict['egress']) => ({ reason: d.reason, allowed: d.allowed, rule: d.rule, isolatedBy: d.isolatedBy, pod: d.pod ? `${d.pod.namespace}/${d.pod.name}` : null });
@@ -14,19 +14,19 @@ function summary(verdict: FlowVerdict): object {
 }
 
 describe('compiler - matches the naive evaluator', () => {
-  it('compiler - same verdict, reason and rule on 1000 random clusters', () => {
+  it('compiler - same verdict, reason and rule on 1000 random clusters and CNI switch settings', () => {
     let flowsChecked = 0;
     let allowedByRule = 0;
     let denied = 0;
     const histogram = new Map<string, number>();
     fc.assert(
-      fc.property(clusterArb, fc.array(flowArb, { minLength: 20, maxLength: 60 }), (random, flows) => {
+      fc.property(clusterArb, semanticsArb, fc.array(flowArb, { minLength: 20, maxLength: 60 }), (random, semantics, flows) => {
         const diagnostics: Diagnostic[] = [];
         const { cluster } = buildCluster(random.objects, diagnostics);
         const errors = diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
         expect(errors).toEqual([]);
-        const naive = new NaiveEvaluator(cluster);
-        const compiled = new CompiledEngine(cluster);
+        const naive = new NaiveEvaluator(cluster, semantics);
+        const compiled = new CompiledEngine(cluster, semantics);
         for (const f of flows) {
           const addresses = flowAddresses(random, f);
           const src = parseIp(addresses.src);

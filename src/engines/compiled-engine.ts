@@ -1,5 +1,6 @@
 /** The compiled tables behind the same FlowEngine interface as the naive evaluator (query, matrix). */
 import { compile } from '../../compiler/compile.js';
+import { UPSTREAM_SEMANTICS, type PolicySemantics } from '../../compiler/policy-semantics.js';
 import { addressWords } from '../../compiler/intern-identities.js';
 import type { Cluster, IpAddress, Pod } from '../../compiler/model.js';
 import type { CompiledTables } from '../../compiler/tables.js';
@@ -13,8 +14,8 @@ export class CompiledEngine implements FlowEngine {
   private readonly src = new Uint32Array(4);
   private readonly dst = new Uint32Array(4);
 
-  constructor(clusterOrTables: Cluster | CompiledTables) {
-    this.tables = 'rules' in clusterOrTables ? clusterOrTables : compile(clusterOrTables);
+  constructor(clusterOrTables: Cluster | CompiledTables, semantics: PolicySemantics = UPSTREAM_SEMANTICS) {
+    this.tables = 'rules' in clusterOrTables ? clusterOrTables : compile(clusterOrTables, semantics);
     this.classifier = new FlowClassifier(this.tables);
   }
 
@@ -44,7 +45,7 @@ export class CompiledEngine implements FlowEngine {
   }
 
   private direction(direction: 'egress' | 'ingress', pod: Pod | null, endpoint: number, reason: DirectionReason, rule: number): DirectionVerdict {
-    const table = endpoint < 0 || reason === DirectionReason.SELF ? -1 : ((direction === 'egress' ? this.tables.endpointEgressTable : this.tables.endpointIngressTable)[endpoint] as number);
+    const table = endpoint < 0 || reason === DirectionReason.SELF || reason === DirectionReason.NOT_ENFORCED ? -1 : ((direction === 'egress' ? this.tables.endpointEgressTable : this.tables.endpointIngressTable)[endpoint] as number);
     return {
       direction,
       pod,

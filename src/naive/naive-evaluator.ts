@@ -10,6 +10,7 @@
 import type { Cidr, Cluster, IpAddress, LabelSelector, Labels, Namespace, NetworkPolicy, Pod, PolicyPeer, PolicyPort, PolicyRule } from '../../compiler/model.js';
 import { POLICY_PROTOCOL_NUMBER } from '../../compiler/model.js';
 import { DirectionReason, Reason, combineDirections, isAllowReason, type RuleRef } from '../../compiler/verdict.js';
+import { UPSTREAM_SEMANTICS, type PolicySemantics } from '../../compiler/policy-semantics.js';
 
 /** One connection attempt: the first packet of a flow. */
 export interface Flow {
@@ -88,10 +89,17 @@ function isFinished(pod: Pod): boolean {
 export class NaiveEvaluator implements FlowEngine {
   private readonly podsByIp = new Map<string, Pod>();
   private readonly namespaces = new Map<string, Namespace>();
+  /** Node addresses: every pod's hostIP, and the IPs of hostNetwork pods (which are the node's). */
+  private readonly nodeIps = new Set<string>();
 
-  constructor(private readonly cluster: Cluster) {
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly semantics: PolicySemantics = UPSTREAM_SEMANTICS,
+  ) {
     for (const ns of cluster.namespaces) this.namespaces.set(ns.name, ns);
     for (const pod of cluster.pods) {
+      if (pod.hostIP) this.nodeIps.add(`${pod.hostIP.family}/${pod.hostIP.value}`);
+      if (pod.hostNetwork) for (const ip of pod.ips) this.nodeIps.add(`${ip.family}/${ip.value}`);
       // Pods without an IP, finished pods and hostNetwork pods are not pod endpoints: they match
       // no pod peer and are selected by no policy (SEMANTICS.md §1.3 hostNetwork option (b), §4 #15).
       if (pod.hostNetwork || isFinished(pod)) continue;
@@ -108,7 +116,11 @@ export class NaiveEvaluator implements FlowEngine {
     const dstPod = this.podByIp(flow.dst);
     let egress: DirectionVerdict;
     let ingress: DirectionVerdict;
-    if (srcPod !== null && srcPod === dstPod) {
+    if (!this.semantics.enforce) {
+      // flannel: no NetworkPolicy is enforced at all.
+      egress = { direction: 'egress', pod: srcPod, isolatedBy: [], reason: DirectionReason.NOT_ENFORCED, allowed: true, rule: null };
+      ingress = { direction: 'ingress', pod: dstPod, isolatedBy: [], reason: DirectionReason.NOT_ENFORCED, allowed: true, rule: null };
+    } else if (srcPod !== null && srcPod === dstPod) {
       // "A pod cannot block access to itself": the traffic never leaves its network namespace.
       egress = { direction: 'egress', pod: srcPod, isolatedBy: [], reason: DirectionReason.SELF, allowed: true, rule: null };
       ingress = { direction: 'ingress', pod: dstPod, isolatedBy: [], reason: DirectionReason.SELF, allowed: true, rule: null };
@@ -127,8 +139,11 @@ export class NaiveEvaluator implements FlowEngine {
       (policy) => policy.namespace === pod.namespace && policy.policyTypes.includes(policyType) && labelsMatch(policy.podSelector, pod.labels),
     );
     const isolatedBy = isolating.map((policy) => `${policy.namespace}/${policy.name}`);
-    // Traffic from the pod's own node is always allowed in (types.go ingress comment).
-    if (direction === 'ingress' && pod.hostIP !== null && pod.hostIP.family === flow.src.family && pod.hostIP.value === flow.src.value) {
+    // Traffic from the pod's own node is always allowed in (types.go ingress comment); some CNIs
+    // also let a pod reach its own node whatever its egress policy says.
+    const nodeEnd = direction === 'ingress' ? flow.src : flow.dst;
+    const exempt = direction === 'ingress' ? this.semantics.localNodeToPodAllowed : !this.semantics.podToLocalNodeEgressPoliced;
+    if (exempt && pod.hostIP !== null && pod.hostIP.family === nodeEnd.family && pod.hostIP.value === nodeEnd.value) {
       return { direction, pod, isolatedBy, reason: DirectionReason.LOCAL_NODE, allowed: true, rule: null };
     }
     if (isolating.length === 0) return { direction, pod, isolatedBy, reason: DirectionReason.NOT_ISOLATED, allowed: true, rule: null };
@@ -137,10 +152,11 @@ export class NaiveEvaluator implements FlowEngine {
       const rules = direction === 'ingress' ? policy.ingress : policy.egress;
       for (let ruleIndex = 0; ruleIndex < rules.length; ruleIndex++) {
         const rule = rules[ruleIndex] as PolicyRule;
+        if (direction === 'egress' && this.hasConflictingNamedPort(rule)) continue;
         const peerIndex = this.firstMatchingPeer(rule.peers, remote, policy);
         if (peerIndex === undefined) continue;
         // Named ports resolve on the destination pod in both directions (SEMANTICS.md §1.3).
-        const portIndex = firstMatchingPort(rule.ports, flow, dstPod);
+        const portIndex = this.firstMatchingPort(rule.ports, flow, dstPod, direction);
         if (portIndex === undefined) continue;
         const ref: RuleRef = { policyNamespace: policy.namespace, policyName: policy.name, direction, ruleIndex, peerIndex, portIndex };
         return { direction, pod, isolatedBy, reason: DirectionReason.RULE, allowed: true, rule: ref };
@@ -160,6 +176,9 @@ export class NaiveEvaluator implements FlowEngine {
 
   private peerMatches(peer: PolicyPeer, address: IpAddress, policy: NetworkPolicy): boolean {
     if (peer.ipBlock !== null) {
+      // Profiles differ on whether ipBlock can name pod IPs (Cilium: no) and node IPs.
+      if (!this.semantics.ipBlockMatchesPodIps && this.podByIp(address) !== null) return false;
+      if (!this.semantics.ipBlockMatchesNodeIps && this.nodeIps.has(`${address.family}/${address.value}`)) return false;
       return cidrContains(peer.ipBlock.cidr, address) && !peer.ipBlock.except.some((except) => cidrContains(except, address));
     }
     const pod = this.podByIp(address);
@@ -169,24 +188,46 @@ export class NaiveEvaluator implements FlowEngine {
     const namespace = this.namespaces.get(pod.namespace);
     return namespace !== undefined && labelsMatch(peer.namespaceSelector, namespace.labels);
   }
-}
 
-/** Index of the first port entry matching; null when the rule has no ports (any); undefined when none matches. */
-function firstMatchingPort(ports: readonly PolicyPort[], flow: Flow, dstPod: Pod | null): number | null | undefined {
-  if (ports.length === 0) return null;
-  for (let i = 0; i < ports.length; i++) {
-    const port = ports[i] as PolicyPort;
-    if (POLICY_PROTOCOL_NUMBER[port.protocol] !== flow.protocol) continue;
-    if (port.port === null) return i;
-    if (typeof port.port === 'number') {
-      const end = port.endPort ?? port.port;
-      if (flow.dstPort >= port.port && flow.dstPort <= end) return i;
-      continue;
+  /** Index of the first port entry matching; null when the rule has no ports (any); undefined when none matches. */
+  private firstMatchingPort(ports: readonly PolicyPort[], flow: Flow, dstPod: Pod | null, direction: 'ingress' | 'egress'): number | null | undefined {
+    if (ports.length === 0) return null;
+    for (let i = 0; i < ports.length; i++) {
+      const port = ports[i] as PolicyPort;
+      // A CNI without SCTP support fails closed: its SCTP entries match nothing (SEMANTICS.md §1.3).
+      if (port.protocol === 'SCTP' && !this.semantics.sctpSupported) continue;
+      if (POLICY_PROTOCOL_NUMBER[port.protocol] !== flow.protocol) continue;
+      if (port.port === null) return i;
+      if (typeof port.port === 'number') {
+        // Without endPort support "the policy will be applied only for the single port field".
+        const end = this.semantics.endPortSupported ? (port.endPort ?? port.port) : port.port;
+        if (flow.dstPort >= port.port && flow.dstPort <= end) return i;
+        continue;
+      }
+      const name = port.port;
+      if (dstPod !== null && dstPod.containerPorts.some((c) => c.name === name && c.protocol === port.protocol && c.containerPort === flow.dstPort)) {
+        return i;
+      }
     }
-    const name = port.port;
-    if (dstPod !== null && dstPod.containerPorts.some((c) => c.name === name && c.protocol === port.protocol && c.containerPort === flow.dstPort)) {
-      return i;
-    }
+    return undefined;
   }
-  return undefined;
+
+  /**
+   * Cilium's "duplicate named ports": when a port name of an egress rule stands for different
+   * numbers on different pods, the whole rule is skipped (SEMANTICS.md §1.3, §4 #12; inferred).
+   */
+  private hasConflictingNamedPort(rule: PolicyRule): boolean {
+    if (this.semantics.namedPortConflict !== 'skip-rule') return false;
+    return rule.ports.some((port) => typeof port.port === 'string' && this.namedPortNumbers(port.port, port.protocol).size > 1);
+  }
+
+  /** Every number a port name (with a protocol) stands for on some pod endpoint of the cluster. */
+  private namedPortNumbers(name: string, protocol: string): Set<number> {
+    const numbers = new Set<number>();
+    for (const pod of this.cluster.pods) {
+      if (pod.hostNetwork || isFinished(pod) || pod.ips.length === 0) continue;
+      for (const c of pod.containerPorts) if (c.name === name && c.protocol === protocol) numbers.add(c.containerPort);
+    }
+    return numbers;
+  }
 }

@@ -65,7 +65,10 @@ function directionLine(verdict: DirectionVerdict): string[] {
       text = `allowed: no policy selects the pod for ${verdict.direction}`;
       break;
     case DirectionReason.LOCAL_NODE:
-      text = `allowed: traffic from the pod's own node is always allowed`;
+      text = verdict.direction === 'ingress' ? `allowed: traffic from the pod's own node is always allowed` : `allowed: this CNI does not police traffic to the pod's own node`;
+      break;
+    case DirectionReason.NOT_ENFORCED:
+      text = `allowed: this CNI enforces no NetworkPolicy`;
       break;
     case DirectionReason.SELF:
       text = `allowed: a pod cannot block traffic to itself`;

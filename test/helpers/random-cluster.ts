@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import type { JsonObject } from '../../src/load/object-reader.js';
 import type { RawObject } from '../../src/load/read-manifests.js';
+import { UPSTREAM_SEMANTICS, type PolicySemantics } from '../../compiler/policy-semantics.js';
 
 const NAMESPACES = ['alpha', 'beta', 'gamma'];
 const NS_LABELS: Record<string, string[]> = { team: ['x', 'y'], env: ['prod', 'dev'] };
@@ -215,3 +216,24 @@ export function flowAddresses(cluster: RandomCluster, flow: RandomFlow): { src: 
   // fast-check favours small numbers, so an independent dst index would often equal src: offset it.
   return { src: pick(flow.srcIsPod, flow.src), dst: pick(flow.dstIsPod, flow.src + flow.dst) };
 }
+
+/**
+ * Policy-level CNI switches: the spec most of the time (so the baseline semantics get most
+ * runs), otherwise a random combination, covering every switch the engines implement.
+ */
+export const semanticsArb: fc.Arbitrary<PolicySemantics> = fc.oneof(
+  { arbitrary: fc.constant(UPSTREAM_SEMANTICS), weight: 3 },
+  {
+    arbitrary: fc.record({
+      enforce: fc.constantFrom(true, true, true, false),
+      ipBlockMatchesPodIps: fc.boolean(),
+      ipBlockMatchesNodeIps: fc.boolean(),
+      localNodeToPodAllowed: fc.boolean(),
+      podToLocalNodeEgressPoliced: fc.boolean(),
+      sctpSupported: fc.boolean(),
+      endPortSupported: fc.boolean(),
+      namedPortConflict: fc.constantFrom('per-destination' as const, 'skip-rule' as const),
+    }),
+    weight: 2,
+  },
+);
