@@ -4,6 +4,8 @@ import { renderJson } from '../../compiler/render-json.js';
 import { renderTable } from '../../compiler/render-table.js';
 import { ExitCode, UserError } from '../diagnostics.js';
 import type { CliIo } from './io.js';
+import { CNI_OPTIONS, CNI_OPTIONS_HELP, readCniProfile } from './read-cni-profile.js';
+import { policySemantics } from '../../compiler/policy-semantics.js';
 import { loadClusterInput } from './load-cluster-input.js';
 import { CLUSTER_OPTIONS, CLUSTER_OPTIONS_HELP, choiceOption, flagOption, listOption, parseCommandArgs } from './parse-options.js';
 
@@ -18,23 +20,25 @@ prints them:
 
   --pod NS/NAME           only these pods (repeatable)
   -o, --output FORMAT     table (default), json, iptables
+${CNI_OPTIONS_HELP}
 ${CLUSTER_OPTIONS_HELP}
 `;
 
 export async function runCompile(args: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs('compile', args, { ...CLUSTER_OPTIONS, pod: { type: 'string', multiple: true }, output: { type: 'string', short: 'o' } });
+  const parsed = parseCommandArgs('compile', args, { ...CLUSTER_OPTIONS, ...CNI_OPTIONS, pod: { type: 'string', multiple: true }, output: { type: 'string', short: 'o' } });
   if (flagOption(parsed, 'help')) {
     io.stdout.write(COMPILE_HELP);
     return ExitCode.OK;
   }
   const output = choiceOption('compile', parsed, 'output', ['table', 'json', 'iptables'] as const, 'table');
+  const semantics = policySemantics(readCniProfile('compile', parsed).values);
   const { cluster } = await loadClusterInput('compile', parsed, io);
   const pods = listOption(parsed, 'pod');
   for (const name of pods) {
     const pod = cluster.pods.find((p) => `${p.namespace}/${p.name}` === name);
     if (!pod) throw new UserError(`compile: --pod ${name}: no such pod in the cluster`, ExitCode.USAGE);
   }
-  const tables = compile(cluster);
+  const tables = compile(cluster, semantics);
   if (output === 'json') io.stdout.write(`${JSON.stringify(renderJson(tables, { pods }), null, 2)}\n`);
   else if (output === 'iptables') io.stdout.write(renderIptables(tables, pods));
   else io.stdout.write(renderTable(tables, pods));

@@ -7,6 +7,8 @@ import { loadClusterInput } from './load-cluster-input.js';
 import { CLUSTER_OPTIONS, CLUSTER_OPTIONS_HELP, choiceOption, flagOption, listOption, parseCommandArgs } from './parse-options.js';
 import { hasPorts, parsePort, parseProtocol, protocolName } from './resolve-endpoint.js';
 import { ENGINES, ENGINE_OPTION_HELP, selectEngine } from './select-engine.js';
+import { CNI_OPTIONS, CNI_OPTIONS_HELP, readCniProfile } from './read-cni-profile.js';
+import { policySemantics } from '../../compiler/policy-semantics.js';
 
 export const MATRIX_HELP = `Usage: netpol-emu matrix [-f PATH]... [--kubeconfig PATH] [--context NAME] [-n NS|-A]
                           [--probe PORT/PROTOCOL]... [-o table|json|csv|md]
@@ -19,6 +21,7 @@ pod's network namespace, and a pod cannot block access to itself.
   --probe PORT/PROTOCOL   e.g. 80/TCP, 53/UDP, 3306 (TCP), ICMP; repeatable
   -o, --output FORMAT     table (default: . allowed, X denied), json, csv, md
 ${ENGINE_OPTION_HELP}
+${CNI_OPTIONS_HELP}
 ${CLUSTER_OPTIONS_HELP}
 `;
 
@@ -42,6 +45,7 @@ export async function runMatrix(args: readonly string[], io: CliIo): Promise<num
     probe: { type: 'string', multiple: true },
     output: { type: 'string', short: 'o' },
     engine: { type: 'string' },
+    ...CNI_OPTIONS,
   });
   if (flagOption(parsed, 'help')) {
     io.stdout.write(MATRIX_HELP);
@@ -49,10 +53,11 @@ export async function runMatrix(args: readonly string[], io: CliIo): Promise<num
   }
   const output = choiceOption('matrix', parsed, 'output', MATRIX_FORMATS, 'table');
   const engineName = choiceOption('matrix', parsed, 'engine', ENGINES, 'compiled');
+  const semantics = policySemantics(readCniProfile('matrix', parsed).values);
   const probeTexts = listOption(parsed, 'probe');
   const probes = probeTexts.length ? probeTexts.map(parseProbe) : [{ port: 80, protocol: IP_PROTOCOL.TCP, label: '80/TCP' }];
   const { cluster } = await loadClusterInput('matrix', parsed, io);
-  const matrix = computeMatrix(cluster, selectEngine('matrix', engineName, cluster), probes);
+  const matrix = computeMatrix(cluster, selectEngine(engineName, cluster, semantics), probes);
   switch (output) {
     case 'json':
       io.stdout.write(`${JSON.stringify(matrixJson(matrix), null, 2)}\n`);

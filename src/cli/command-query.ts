@@ -5,6 +5,8 @@ import { loadClusterInput } from './load-cluster-input.js';
 import { CLUSTER_OPTIONS, CLUSTER_OPTIONS_HELP, choiceOption, flagOption, parseCommandArgs, stringOption } from './parse-options.js';
 import { hasPorts, parseEndpoint, parsePort, parseProtocol, pickAddresses } from './resolve-endpoint.js';
 import { ENGINES, ENGINE_OPTION_HELP, selectEngine } from './select-engine.js';
+import { CNI_OPTIONS, CNI_OPTIONS_HELP, readCniProfile } from './read-cni-profile.js';
+import { policySemantics } from '../../compiler/policy-semantics.js';
 
 export const QUERY_HELP = `Usage: netpol-emu query [-f PATH]... [--kubeconfig PATH] [--context NAME] [-n NS|-A]
                          --from SRC --to DST [--port N] [--protocol P] [-o text|json]
@@ -19,6 +21,7 @@ flow (policy, rule, peer and port index), or that none did.
   --protocol P            TCP (default), UDP, SCTP, ICMP, ICMPv6 or a protocol number
   -o, --output FORMAT     text (default) or json
 ${ENGINE_OPTION_HELP}
+${CNI_OPTIONS_HELP}
 ${CLUSTER_OPTIONS_HELP}
 
 Exit status: 0 allowed, 1 denied, 2 usage error, 3 invalid manifests, 5 cluster access error.
@@ -33,6 +36,7 @@ export async function runQuery(args: readonly string[], io: CliIo): Promise<numb
     protocol: { type: 'string' },
     output: { type: 'string', short: 'o' },
     engine: { type: 'string' },
+    ...CNI_OPTIONS,
   });
   if (flagOption(parsed, 'help')) {
     io.stdout.write(QUERY_HELP);
@@ -40,6 +44,7 @@ export async function runQuery(args: readonly string[], io: CliIo): Promise<numb
   }
   const output = choiceOption('query', parsed, 'output', ['text', 'json'] as const, 'text');
   const engineName = choiceOption('query', parsed, 'engine', ENGINES, 'compiled');
+  const semantics = policySemantics(readCniProfile('query', parsed).values);
   const fromText = stringOption(parsed, 'from');
   const toText = stringOption(parsed, 'to');
   if (fromText === undefined || toText === undefined) throw new UserError('query: --from and --to are required (see netpol-emu query --help)', ExitCode.USAGE);
@@ -58,7 +63,7 @@ export async function runQuery(args: readonly string[], io: CliIo): Promise<numb
   const dst = parseEndpoint('query', '--to', toText, cluster);
   const addresses = pickAddresses(src, dst);
   if (!addresses) throw new UserError(`query: ${fromText} and ${toText} have no IP family in common (IPv4 vs IPv6)`, ExitCode.USAGE);
-  const engine = selectEngine('query', engineName, cluster);
+  const engine = selectEngine(engineName, cluster, semantics);
   const flow = { src: addresses.src, dst: addresses.dst, protocol, dstPort };
   const verdict = engine.evaluate(flow);
   io.stdout.write(output === 'json' ? `${JSON.stringify(verdictJson(flow, verdict), null, 2)}\n` : verdictText(flow, verdict));

@@ -24,5 +24,8 @@ export function hasCniOptions(parsed: ParsedArgs): boolean {
 export function readCniProfile(command: string, parsed: ParsedArgs): ResolvedProfile {
   const result = resolveProfile(stringOption(parsed, 'cni') ?? DEFAULT_CNI_PROFILE, listOption(parsed, 'cni-opt'));
   if (!result.ok) throw new UserError(`${command}: ${result.error}`, ExitCode.USAGE);
+  if (result.profile.values.hostNetworkMode === 'pod') {
+    throw new UserError(`${command}: hostNetworkMode=pod (the spec's option (a), hostNetwork pods policed like other pods) is not emulated; hostNetwork pods are node traffic`, ExitCode.USAGE);
+  }
   return result.profile;
 }

@@ -1,4 +1,5 @@
 import type { Cluster } from '../../compiler/model.js';
+import type { PolicySemantics } from '../../compiler/policy-semantics.js';
 import { NaiveEvaluator, type FlowEngine } from '../naive/naive-evaluator.js';
 import { CompiledEngine } from '../engines/compiled-engine.js';
 
@@ -7,6 +8,6 @@ export type EngineName = (typeof ENGINES)[number];
 
 export const ENGINE_OPTION_HELP = `  --engine compiled|naive  evaluator: the compiled tables (default) or the literal spec (naive)`;
 
-export function selectEngine(command: string, name: EngineName, cluster: Cluster): FlowEngine {
-  return name === 'naive' ? new NaiveEvaluator(cluster) : new CompiledEngine(cluster);
+export function selectEngine(name: EngineName, cluster: Cluster, semantics: PolicySemantics): FlowEngine {
+  return name === 'naive' ? new NaiveEvaluator(cluster, semantics) : new CompiledEngine(cluster, semantics);
 }
