@@ -50,6 +50,8 @@ export const Reason = {
   ALLOW_LOCAL_NODE: 4,
   /** The profile enforces no NetworkPolicy (flannel). */
   ALLOW_NOT_ENFORCED: 5,
+  /** An ICMP type the profile always lets through (Cilium's frag-needed, kube-router's echo/errors). */
+  ALLOW_ICMP_EXEMPT: 6,
   DROP_EGRESS_DEFAULT_DENY: 64,
   DROP_INGRESS_DEFAULT_DENY: 65,
 } as const;
@@ -61,6 +63,7 @@ export const REASON_NAME: Readonly<Record<Reason, string>> = {
   [Reason.ALLOW_POLICY]: 'allow-policy',
   [Reason.ALLOW_LOCAL_NODE]: 'allow-local-node',
   [Reason.ALLOW_NOT_ENFORCED]: 'allow-not-enforced',
+  [Reason.ALLOW_ICMP_EXEMPT]: 'allow-icmp-exempt',
   [Reason.DROP_EGRESS_DEFAULT_DENY]: 'drop-egress-default-deny',
   [Reason.DROP_INGRESS_DEFAULT_DENY]: 'drop-ingress-default-deny',
 };

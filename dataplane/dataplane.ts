@@ -14,6 +14,7 @@ import { isAllowReason, Reason } from '../compiler/verdict.js';
 import { ConntrackTable, CtDirection, CtResult, type CtTimeoutProfile } from './conntrack/index.js';
 import { decodeFrame } from './decode/index.js';
 import { DedupeFilter } from './dedupe-filter.js';
+import { RejectBuilder } from './build-reject.js';
 import { FlowRecords, DeniedFlowIndex } from './flow-records.js';
 import { FragmentCache } from './fragment-cache.js';
 import type { NewFlowPolicy } from './new-flow-policy.js';
@@ -39,6 +40,24 @@ export interface DataplaneOptions {
   readonly dropInvalid?: boolean;
   /** De-duplicate `tcpdump -i any` copies: `auto` does it for cooked captures (link types 113, 276). */
   readonly dedupe?: 'auto' | 'on' | 'off';
+  /** What a policy deny does: drop silently, or also answer with an ICMP port unreachable (kube-router). */
+  readonly denyAction?: 'drop' | 'reject';
+  /** ICMP types a profile lets through whatever the policies say (SEMANTICS.md §4 #14). */
+  readonly icmpPolicy?: 'policed' | 'allow-frag-needed' | 'allow-ndp' | 'allow-echo-errors';
+}
+
+/** Is this ICMP(v6) message exempt from policy under `mode`? (conntrack-independent, by type/code) */
+export function isIcmpExempt(mode: DataplaneOptions['icmpPolicy'], protocol: number, type: number, code: number): boolean {
+  if (mode === undefined || mode === 'policed') return false;
+  if (protocol === 1) {
+    if (mode === 'allow-frag-needed') return type === 3 && code === 4;
+    if (mode === 'allow-echo-errors') return type === 8 || type === 3 || type === 11;
+    return false;
+  }
+  if (protocol !== 58) return false;
+  if (mode === 'allow-frag-needed') return type === 2;
+  if (mode === 'allow-ndp') return type >= 133 && type <= 137;
+  return type === 135 || type === 136 || type === 129 || type === 128 || type === 1 || type === 3;
 }
 
 /** ICMPv4 reply types → their request type (echo, timestamp, information, address mask). */
@@ -60,6 +79,13 @@ export class Dataplane {
   private readonly dedupe = new DedupeFilter();
   private readonly dropInvalid: boolean;
   private readonly dedupeMode: 'auto' | 'on' | 'off';
+  private readonly reject: boolean;
+  private readonly icmpPolicy: DataplaneOptions['icmpPolicy'];
+  /** The answer to the last packet when it was rejected (`rejected` true): see RejectBuilder. */
+  readonly rejectFrame = new RejectBuilder();
+  rejected = false;
+  /** Rejections sent (ICMP port unreachable frames built), not part of the record categories. */
+  rejectsSent = 0;
 
   constructor(
     private readonly policy: NewFlowPolicy,
@@ -76,12 +102,15 @@ export class Dataplane {
     this.denied = new DeniedFlowIndex(this.flows);
     this.dropInvalid = options.dropInvalid ?? true;
     this.dedupeMode = options.dedupe ?? 'auto';
+    this.reject = options.denyAction === 'reject';
+    this.icmpPolicy = options.icmpPolicy;
   }
 
   /** Process one frame. `nowSec` is its capture timestamp in seconds. */
   next(buf: Uint8Array, offset: number, capturedLength: number, wireLength: number, linkType: number, nowSec: number): PacketCategory {
     const meta = this.meta;
     this.lastFlow = -1;
+    this.rejected = false;
     const status = decodeFrame(buf, offset, capturedLength, wireLength, linkType, meta);
     if (status !== DecodeStatus.OK) {
       return this.count(status === DecodeStatus.NOT_IP ? PacketCategory.NOT_IP : status === DecodeStatus.UNSUPPORTED_LINK ? PacketCategory.UNSUPPORTED_LINK : PacketCategory.UNDECODABLE, wireLength);
@@ -93,6 +122,10 @@ export class Dataplane {
     }
     if (meta.isFragment && meta.fragmentOffset > 0) return this.nonFirstFragment(wireLength, nowSec);
     const category = this.track(nowSec);
+    if (this.reject && (category === PacketCategory.DROPPED_EGRESS || category === PacketCategory.DROPPED_INGRESS)) {
+      this.rejected = this.rejectFrame.build(buf, offset, capturedLength, linkType, meta);
+      if (this.rejected) this.rejectsSent++;
+    }
     if (meta.isFragment) this.fragments.remember(meta.src, meta.dst, meta.protocol, meta.fragmentId, category <= PacketCategory.ALLOWED_FRAGMENT, this.lastFlow);
     return category;
   }
@@ -139,7 +172,8 @@ export class Dataplane {
     let f = this.denied.find(meta.ipVersion, meta.src, sport, meta.dst, dport, meta.protocol);
     if (f >= 0 && this.denied.direction === 0) return this.countOnFlow(f, CtDirection.ORIGINAL, this.dropCategory(this.flows.reason[f] as number), meta.wireLength, nowSec);
     const reversedDenied = f;
-    const reason = this.policy.classifyPacket(meta);
+    let reason: number = this.policy.classifyPacket(meta);
+    if (!isAllowReason(reason) && isIcmpExempt(this.icmpPolicy, meta.protocol, meta.icmpType, meta.icmpCode)) reason = Reason.ALLOW_ICMP_EXEMPT;
     if (isAllowReason(reason)) {
       f = this.newRecord(reason, nowSec);
       if (!mayTrack) return this.countOnFlow(f, CtDirection.ORIGINAL, PacketCategory.ALLOWED_NEW, meta.wireLength, nowSec);

@@ -62,31 +62,40 @@ export class PcapWriter {
 
   /** Copies the record's frame and header into the file buffer; the record may be reused after. */
   append(r: CaptureRecord): void {
+    this.appendFrame(r.buffer, r.offset, r.capturedLength, r.wireLength, r.tsSec, r.tsNsec, r.linkType, r.nanosecondResolution, `record ${r.index} (interface ${r.interfaceId}`);
+  }
+
+  /**
+   * Appends a frame that is not a capture record (a generated REJECT answer, a synthetic packet).
+   * `what` names it in the mixed-link-type error.
+   */
+  appendFrame(buf: Uint8Array, offset: number, capturedLength: number, wireLength: number, tsSec: number, tsNsec: number, linkType: number, nanosecondSource = false, what = 'a frame ('): void {
     if (!this.headerWritten) {
-      if (this.linkType < 0) this.linkType = r.linkType;
-      if (this.nanosecond === null) this.nanosecond = r.nanosecondResolution;
+      if (this.linkType < 0) this.linkType = linkType;
+      if (this.nanosecond === null) this.nanosecond = nanosecondSource;
       this.writeHeader();
     }
-    if (r.linkType !== this.linkType) {
+    if (linkType !== this.linkType) {
       throw new UserError(
-        `cannot write record ${r.index} (interface ${r.interfaceId}, ${describeLinkType(r.linkType)}) to ${this.path}, which holds ${describeLinkType(this.linkType)}: ` +
+        `cannot write ${what}, ${describeLinkType(linkType)}) to ${this.path}, which holds ${describeLinkType(this.linkType)}: ` +
           'a classic pcap file has one link type; write one file per link type or select one interface',
         ExitCode.CAPTURE_ERROR,
       );
     }
-    const caplen = Math.min(r.capturedLength, this.snapLength);
+    const caplen = Math.min(capturedLength, this.snapLength);
     const need = 16 + caplen;
     if (this.used + need > this.buffer.length) this.flush();
-    const frac = this.nanosecond ? r.tsNsec : Math.floor(r.tsNsec / 1000);
+    const frac = this.nanosecond ? tsNsec : Math.floor(tsNsec / 1000);
     if (need > this.buffer.length) {
       // Bigger than the buffer (only with a huge snapLength): header then frame, straight to the file.
       const header = Buffer.allocUnsafe(16);
-      this.fillRecordHeader(header, 0, r, frac, caplen);
+      this.fillRecordHeader(header, 0, tsSec, frac, caplen, wireLength);
       this.writeAll(header, 0, 16);
-      this.writeAll(r.buffer, r.offset, caplen);
+      this.writeAll(buf, offset, caplen);
     } else {
-      this.fillRecordHeader(this.buffer, this.used, r, frac, caplen);
-      r.buffer.copy(this.buffer, this.used + 16, r.offset, r.offset + caplen);
+      this.fillRecordHeader(this.buffer, this.used, tsSec, frac, caplen, wireLength);
+      if (Buffer.isBuffer(buf)) buf.copy(this.buffer, this.used + 16, offset, offset + caplen);
+      else for (let i = 0; i < caplen; i++) this.buffer[this.used + 16 + i] = buf[offset + i] as number;
       this.used += need;
     }
     this.written++;
@@ -104,12 +113,12 @@ export class PcapWriter {
     this.fd = -1;
   }
 
-  private fillRecordHeader(b: Buffer, at: number, r: CaptureRecord, frac: number, caplen: number): void {
+  private fillRecordHeader(b: Buffer, at: number, tsSec: number, frac: number, caplen: number, wireLength: number): void {
     // Classic pcap seconds are 32 bits; later times wrap as they do in libpcap.
-    b.writeUInt32LE(r.tsSec >>> 0, at);
+    b.writeUInt32LE(tsSec >>> 0, at);
     b.writeUInt32LE(frac, at + 4);
     b.writeUInt32LE(caplen, at + 8);
-    b.writeUInt32LE(r.wireLength, at + 12);
+    b.writeUInt32LE(wireLength, at + 12);
   }
 
   private writeHeader(): void {
@@ -131,7 +140,7 @@ export class PcapWriter {
     this.used = 0;
   }
 
-  private writeAll(b: Buffer, from: number, length: number): void {
+  private writeAll(b: Uint8Array, from: number, length: number): void {
     if (this.fd < 0) throw new Error(`PcapWriter for ${this.path} used after close()`);
     let done = 0;
     try {

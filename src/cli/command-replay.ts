@@ -10,6 +10,9 @@ import { flowReport } from '../replay/flow-report.js';
 import { replayCapture, type ReplayOptions, type ReplayResult } from '../replay/replay-capture.js';
 import { formatSummary, summarize } from '../replay/summarize.js';
 import type { CliIo } from './io.js';
+import type { Dataplane } from '../../dataplane/dataplane.js';
+import { CNI_OPTIONS, CNI_OPTIONS_HELP, readCniProfile } from './read-cni-profile.js';
+import { policySemantics } from '../../compiler/policy-semantics.js';
 import { loadClusterInput } from './load-cluster-input.js';
 import { CLUSTER_OPTIONS, CLUSTER_OPTIONS_HELP, choiceOption, flagOption, parseCommandArgs, stringOption } from './parse-options.js';
 import { ENGINES } from './select-engine.js';
@@ -34,9 +37,13 @@ traffic. Every record lands in exactly one category; the categories add up to th
   --engine compiled|naive evaluator for new flows (default compiled)
   --dedupe auto|on|off    drop the second copy of packets a 'tcpdump -i any' capture records
                           twice (auto: for Linux cooked captures, link types 113 and 276)
-  --timeouts NAME         conntrack timeouts: ${TIMEOUT_PROFILES.join(', ')} (default kubeproxy)
+  --timeouts NAME         conntrack timeouts: ${TIMEOUT_PROFILES.join(', ')}
+                          (default: the profile's conntrackTimeouts)
   --conntrack-max N       conntrack entries before early drop / table full (default 196608)
-  --keep-invalid          evaluate conntrack INVALID packets as new flows instead of dropping them
+${CNI_OPTIONS_HELP}
+                          The profile also decides INVALID handling (dropInvalidCt), the deny
+                          action (denyAction=reject answers with ICMP port unreachable, written
+                          to --write-allowed) and ICMP exemptions (icmpPolicy).
 ${CLUSTER_OPTIONS_HELP}
 
 Exit status: 0 replayed the whole capture, 2 usage error, 3 invalid manifests,
@@ -69,7 +76,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
       dedupe: { type: 'string' },
       timeouts: { type: 'string' },
       'conntrack-max': { type: 'string' },
-      'keep-invalid': { type: 'boolean' },
+      ...CNI_OPTIONS,
       'write-allowed': { type: 'string' },
       'write-dropped': { type: 'string' },
       reader: { type: 'string' },
@@ -85,7 +92,8 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
   const output = choiceOption('replay', parsed, 'output', ['text', 'json'] as const, 'text');
   const engine = choiceOption('replay', parsed, 'engine', ENGINES, 'compiled');
   const dedupe = choiceOption('replay', parsed, 'dedupe', ['auto', 'on', 'off'] as const, 'auto');
-  const timeouts = choiceOption('replay', parsed, 'timeouts', TIMEOUT_PROFILES, 'kubeproxy');
+  const profile = readCniProfile('replay', parsed);
+  const timeouts = choiceOption('replay', parsed, 'timeouts', TIMEOUT_PROFILES, profile.values.conntrackTimeouts);
   const top = positiveInteger('replay', '--top', stringOption(parsed, 'top'), 10);
   const conntrackMax = positiveInteger('replay', '--conntrack-max', stringOption(parsed, 'conntrack-max'), 196_608);
   const flowsPath = stringOption(parsed, 'flows');
@@ -100,19 +108,27 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
   const droppedWriter = droppedPath !== undefined ? new PcapWriter(droppedPath) : null;
   const onPacket =
     allowedWriter || droppedWriter
-      ? (record: CaptureRecord, category: number): void => {
+      ? (record: CaptureRecord, category: number, dataplane: Dataplane): void => {
           if (allowedWriter && isForwarded(category)) allowedWriter.append(record);
           else if (droppedWriter && isDropped(category)) droppedWriter.append(record);
+          // A rejecting profile answers the dropped packet: the answer is traffic that flows.
+          if (allowedWriter && dataplane.rejected) {
+            const reject = dataplane.rejectFrame;
+            allowedWriter.appendFrame(reject.buffer, 0, reject.length, reject.length, record.tsSec, record.tsNsec, record.linkType, record.nanosecondResolution, 'a REJECT answer (');
+          }
         }
       : undefined;
   const options: ReplayOptions = {
     engine,
+    semantics: policySemantics(profile.values),
     dataplane: {
       conntrackCapacity: nextPowerOfTwo(Math.ceil((conntrackMax * 4) / 3) + 1),
       conntrackMax,
       timeouts: CT_TIMEOUT_PROFILES[timeouts],
       dedupe,
-      dropInvalid: !flagOption(parsed, 'keep-invalid'),
+      dropInvalid: profile.values.dropInvalidCt,
+      denyAction: profile.values.denyAction,
+      icmpPolicy: profile.values.icmpPolicy,
     },
     ...(progress ? { onProgress: (records: number, bytes: number) => io.stderr.write(`\r${records} packets, ${(bytes / 1e6).toFixed(1)} MB`) } : {}),
     ...(onPacket ? { onPacket } : {}),
@@ -136,7 +152,8 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
     if (flowsPath === '-') io.stdout.write(text);
     else await writeText(flowsPath, text);
   }
-  const summary = summarize(result.dataplane, result.provenance, result.capture, engine, top);
+  const profileLabel = profile.overrides.length ? `${profile.name} (${profile.overrides.map((k) => `${k}=${String(profile.values[k])}`).join(', ')})` : profile.name;
+  const summary = summarize(result.dataplane, result.provenance, result.capture, engine, top, profileLabel);
   // With --flows -, stdout carries the flows; the summary goes to stderr so both stay parseable.
   const summaryOut = flowsPath === '-' ? io.stderr : io.stdout;
   summaryOut.write(output === 'json' ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));

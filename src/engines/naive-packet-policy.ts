@@ -9,6 +9,7 @@ import type { Reason, RuleRef } from '../../compiler/verdict.js';
 import type { NewFlowPolicy } from '../../dataplane/new-flow-policy.js';
 import type { PacketMeta } from '../../dataplane/packet-meta.js';
 import { NaiveEvaluator } from '../naive/naive-evaluator.js';
+import { UPSTREAM_SEMANTICS, type PolicySemantics } from '../../compiler/policy-semantics.js';
 import type { FlowProvenance } from './flow-provenance.js';
 
 function toAddress(family: number, words: Uint32Array): IpAddress {
@@ -29,8 +30,11 @@ export class NaivePacketPolicy implements NewFlowPolicy, FlowProvenance {
   private readonly ruleIds = new Map<string, number>();
   private readonly isolation = new Map<string, readonly string[]>();
 
-  constructor(private readonly cluster: Cluster) {
-    this.evaluator = new NaiveEvaluator(cluster);
+  constructor(
+    private readonly cluster: Cluster,
+    semantics: PolicySemantics = UPSTREAM_SEMANTICS,
+  ) {
+    this.evaluator = new NaiveEvaluator(cluster, semantics);
     cluster.pods.forEach((pod, i) => this.podIndex.set(pod, i));
   }
 

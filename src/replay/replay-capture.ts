@@ -6,6 +6,7 @@
 import type { Readable } from 'node:stream';
 import type { Cluster } from '../../compiler/model.js';
 import { compile } from '../../compiler/compile.js';
+import { UPSTREAM_SEMANTICS, type PolicySemantics } from '../../compiler/policy-semantics.js';
 import { Dataplane, type DataplaneOptions } from '../../dataplane/dataplane.js';
 import { FlowClassifier } from '../../dataplane/classify-flow.js';
 import type { NewFlowPolicy } from '../../dataplane/new-flow-policy.js';
@@ -20,7 +21,9 @@ export interface ReplayOptions {
   readonly engine: 'compiled' | 'naive';
   readonly dataplane?: DataplaneOptions;
   /** Called for every record after its verdict (category), e.g. to write it out. Must not keep `record`. */
-  readonly onPacket?: (record: CaptureRecord, category: number) => void;
+  readonly onPacket?: (record: CaptureRecord, category: number, dataplane: Dataplane) => void;
+  /** Policy-level CNI switches for the engine (default: the spec). */
+  readonly semantics?: PolicySemantics;
   /** Called now and then (every 64K records) for a progress display. */
   readonly onProgress?: (records: number, bytes: number) => void;
   /** Read the capture with this function instead of the built-in reader (e.g. pcap-parser). */
@@ -34,17 +37,17 @@ export interface ReplayResult {
   readonly end: CaptureEnd;
 }
 
-export function createEngine(cluster: Cluster, engine: 'compiled' | 'naive'): { policy: NewFlowPolicy; provenance: FlowProvenance } {
+export function createEngine(cluster: Cluster, engine: 'compiled' | 'naive', semantics: PolicySemantics = UPSTREAM_SEMANTICS): { policy: NewFlowPolicy; provenance: FlowProvenance } {
   if (engine === 'naive') {
-    const naive = new NaivePacketPolicy(cluster);
+    const naive = new NaivePacketPolicy(cluster, semantics);
     return { policy: naive, provenance: naive };
   }
-  const tables = compile(cluster);
+  const tables = compile(cluster, semantics);
   return { policy: new FlowClassifier(tables), provenance: compiledProvenance(tables) };
 }
 
 export async function replayCapture(cluster: Cluster, source: string | Readable, sourceName: string, options: ReplayOptions): Promise<ReplayResult> {
-  const { policy, provenance } = createEngine(cluster, options.engine);
+  const { policy, provenance } = createEngine(cluster, options.engine, options.semantics);
   const dataplane = new Dataplane(policy, options.dataplane);
   const linkTypes: number[] = [];
   let lastLinkType = -1;
@@ -63,7 +66,7 @@ export async function replayCapture(cluster: Cluster, source: string | Readable,
       if (!linkTypes.includes(record.linkType)) linkTypes.push(record.linkType);
     }
     const category = dataplane.next(record.buffer, record.offset, record.capturedLength, record.wireLength, record.linkType, now);
-    if (onPacket) onPacket(record, category);
+    if (onPacket) onPacket(record, category, dataplane);
     if (onProgress && (record.index & 0xffff) === 0xffff) onProgress(record.index + 1, bytes);
   };
   const end = await (options.reader ? options.reader(source, callback) : readCapture(source, callback));

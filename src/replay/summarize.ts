@@ -31,6 +31,10 @@ export interface RuleUse {
 export interface ReplaySummary {
   readonly capture: CaptureInfo;
   readonly engine: string;
+  /** CNI profile name (with `+overrides` when --cni-opt changed switches). */
+  readonly profile: string;
+  /** ICMP port-unreachable answers a rejecting profile sent (not records of the capture). */
+  readonly rejectsSent: number;
   readonly packets: Record<string, number> & { total: number };
   readonly bytes: Record<string, number> & { total: number };
   readonly flows: { readonly allowed: number; readonly denied: number };
@@ -39,7 +43,7 @@ export interface ReplaySummary {
   readonly conntrack: Record<string, number>;
 }
 
-export function summarize(dataplane: Dataplane, provenance: FlowProvenance, capture: CaptureInfo, engine: string, topN = 10): ReplaySummary {
+export function summarize(dataplane: Dataplane, provenance: FlowProvenance, capture: CaptureInfo, engine: string, topN = 10, profile = 'upstream'): ReplaySummary {
   const packets: Record<string, number> & { total: number } = { total: 0 };
   const bytes: Record<string, number> & { total: number } = { total: 0 };
   for (let c = 0; c < PACKET_CATEGORY_COUNT; c++) {
@@ -78,6 +82,8 @@ export function summarize(dataplane: Dataplane, provenance: FlowProvenance, capt
   return {
     capture,
     engine,
+    profile,
+    rejectsSent: dataplane.rejectsSent,
     packets,
     bytes,
     flows: { allowed, denied },
@@ -118,7 +124,7 @@ function endpoint(pod: string | null, address: string, port: number | null): str
 export function formatSummary(s: ReplaySummary): string {
   const out: string[] = [];
   const c = s.capture;
-  out.push(`Replayed ${c.source} (${c.format ?? 'unknown format'}, link type ${c.linkTypes.join('/') || '-'}): ${c.records} records, ${c.bytesRead} bytes${c.firstPacket ? `, ${c.firstPacket} .. ${c.lastPacket}` : ''}; engine ${s.engine}`);
+  out.push(`Replayed ${c.source} (${c.format ?? 'unknown format'}, link type ${c.linkTypes.join('/') || '-'}): ${c.records} records, ${c.bytesRead} bytes${c.firstPacket ? `, ${c.firstPacket} .. ${c.lastPacket}` : ''}; engine ${s.engine}, CNI profile ${s.profile}`);
   if (c.end !== 'complete') out.push(`WARNING: the capture is ${c.end}: ${c.message ?? ''} — every whole record before byte ${c.byteOffset} was replayed`);
   out.push('');
   out.push(`${'packets'.padEnd(40)}${'packets'.padStart(10)}${'bytes'.padStart(14)}`);
@@ -136,6 +142,7 @@ export function formatSummary(s: ReplaySummary): string {
   out.push(`${'total (= records read)'.padEnd(40)}${String(s.packets.total).padStart(10)}${String(s.bytes.total).padStart(14)}`);
   out.push('');
   out.push(`flows: ${s.flows.allowed} allowed, ${s.flows.denied} denied`);
+  if (s.rejectsSent > 0) out.push(`rejections sent (ICMP port unreachable): ${s.rejectsSent}`);
   if (s.topDenied.length > 0) {
     out.push('', 'top denied flows:');
     for (const f of s.topDenied) {
