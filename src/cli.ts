@@ -5,6 +5,7 @@
  */
 import { ExitCode, InvalidInputError, UserError, formatDiagnostic } from './diagnostics.js';
 import { runCompile } from './cli/command-compile.js';
+import { runDiff } from './cli/command-diff.js';
 import { runMatrix } from './cli/command-matrix.js';
 import { runProfiles } from './cli/command-profiles.js';
 import { runQuery } from './cli/command-query.js';
@@ -21,6 +22,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   replay: { run: runReplay, summary: 'replay a pcap/pcapng capture through the dataplane: verdicts, counters, flows' },
   query: { run: runQuery, summary: 'explain the verdict for one flow (exit 0 allowed, 1 denied)' },
   matrix: { run: runMatrix, summary: 'all-pairs pod reachability for one or more probes' },
+  diff: { run: runDiff, summary: 'the same capture or matrix under two clusters or two CNI profiles: what differs' },
   compile: { run: runCompile, summary: 'lower policies into per-pod rule tables (table, json, iptables)' },
   profiles: { run: runProfiles, summary: 'per-CNI behaviour switches (SEMANTICS.md §4) with the source of every value' },
   snapshot: { run: runSnapshot, summary: 'capture a live cluster as a YAML List for offline replay with -f' },

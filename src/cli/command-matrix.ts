@@ -25,7 +25,7 @@ ${CNI_OPTIONS_HELP}
 ${CLUSTER_OPTIONS_HELP}
 `;
 
-function parseProbe(text: string): Probe {
+export function parseProbe(text: string): Probe {
   const [portText, protocolText, extra] = text.split('/');
   if (extra !== undefined || portText === undefined) throw new UserError(`matrix: --probe ${JSON.stringify(text)} must look like PORT/PROTOCOL (80/TCP)`, ExitCode.USAGE);
   if (protocolText === undefined && /^[A-Za-z]/.test(portText)) {

@@ -10,7 +10,8 @@ import { flowReport } from '../replay/flow-report.js';
 import { replayCapture, type ReplayOptions, type ReplayResult } from '../replay/replay-capture.js';
 import { formatSummary, summarize } from '../replay/summarize.js';
 import type { CliIo } from './io.js';
-import type { Dataplane } from '../../dataplane/dataplane.js';
+import type { Dataplane, DataplaneOptions } from '../../dataplane/dataplane.js';
+import type { ResolvedProfile } from '../../compiler/cni-profiles.js';
 import { CNI_OPTIONS, CNI_OPTIONS_HELP, readCniProfile } from './read-cni-profile.js';
 import { policySemantics } from '../../compiler/policy-semantics.js';
 import { loadClusterInput } from './load-cluster-input.js';
@@ -61,6 +62,19 @@ function nextPowerOfTwo(n: number): number {
   let p = 16;
   while (p < n) p *= 2;
   return p;
+}
+
+/** The dataplane a CNI profile describes (conntrack timeouts, INVALID handling, deny action, ICMP). */
+export function profileDataplaneOptions(profile: ResolvedProfile, conntrackMax = 196_608, timeouts: CtTimeoutProfileName = profile.values.conntrackTimeouts, dedupe: 'auto' | 'on' | 'off' = 'auto'): DataplaneOptions {
+  return {
+    conntrackCapacity: nextPowerOfTwo(Math.ceil((conntrackMax * 4) / 3) + 1),
+    conntrackMax,
+    timeouts: CT_TIMEOUT_PROFILES[timeouts],
+    dedupe,
+    dropInvalid: profile.values.dropInvalidCt,
+    denyAction: profile.values.denyAction,
+    icmpPolicy: profile.values.icmpPolicy,
+  };
 }
 
 export async function runReplay(args: readonly string[], io: CliIo): Promise<number> {
@@ -121,15 +135,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
   const options: ReplayOptions = {
     engine,
     semantics: policySemantics(profile.values),
-    dataplane: {
-      conntrackCapacity: nextPowerOfTwo(Math.ceil((conntrackMax * 4) / 3) + 1),
-      conntrackMax,
-      timeouts: CT_TIMEOUT_PROFILES[timeouts],
-      dedupe,
-      dropInvalid: profile.values.dropInvalidCt,
-      denyAction: profile.values.denyAction,
-      icmpPolicy: profile.values.icmpPolicy,
-    },
+    dataplane: profileDataplaneOptions(profile, conntrackMax, timeouts, dedupe),
     ...(progress ? { onProgress: (records: number, bytes: number) => io.stderr.write(`\r${records} packets, ${(bytes / 1e6).toFixed(1)} MB`) } : {}),
     ...(onPacket ? { onPacket } : {}),
     ...(readerName === 'pcap-parser' ? { reader: async (source, callback) => (await openCaptureWithPcapParser(source)).forEach(callback) } : {}),
