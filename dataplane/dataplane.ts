@@ -44,6 +44,13 @@ export interface DataplaneOptions {
   readonly denyAction?: 'drop' | 'reject';
   /** ICMP types a profile lets through whatever the policies say (SEMANTICS.md §4 #14). */
   readonly icmpPolicy?: 'policed' | 'allow-frag-needed' | 'allow-ndp' | 'allow-echo-errors';
+  /**
+   * After a policy change (`setPolicy`), established connections keep their verdict (`no`:
+   * Calico, Antrea, kube-router), have each forward packet checked again and dropped while denied
+   * (`forward`: Cilium), or are cut in both directions once a forward packet is denied (`both`:
+   * OVN's ct_label.blocked). SEMANTICS.md §0 step 1, §4 #7.
+   */
+  readonly reevaluateEstablished?: 'no' | 'forward' | 'both';
 }
 
 /** Is this ICMP(v6) message exempt from policy under `mode`? (conntrack-independent, by type/code) */
@@ -87,8 +94,12 @@ export class Dataplane {
   /** Rejections sent (ICMP port unreachable frames built), not part of the record categories. */
   rejectsSent = 0;
 
+  /** Bumped by every `setPolicy`; flows remember the version their verdict was computed under. */
+  policyVersion = 0;
+  private readonly reevaluate: 'no' | 'forward' | 'both';
+
   constructor(
-    private readonly policy: NewFlowPolicy,
+    private policy: NewFlowPolicy,
     options: DataplaneOptions = {},
   ) {
     const capacity = options.conntrackCapacity ?? 1 << 18;
@@ -103,7 +114,17 @@ export class Dataplane {
     this.dropInvalid = options.dropInvalid ?? true;
     this.dedupeMode = options.dedupe ?? 'auto';
     this.reject = options.denyAction === 'reject';
+    this.reevaluate = options.reevaluateEstablished ?? 'no';
     this.icmpPolicy = options.icmpPolicy;
+  }
+
+  /**
+   * Swap in the policy of a changed cluster (a timeline event). New flows use it at once;
+   * established ones as `reevaluateEstablished` says; denied attempts are evaluated afresh.
+   */
+  setPolicy(policy: NewFlowPolicy): void {
+    this.policy = policy;
+    this.policyVersion++;
   }
 
   /** Process one frame. `nowSec` is its capture timestamp in seconds. */
@@ -136,8 +157,14 @@ export class Dataplane {
     const bytes = meta.wireLength;
     switch (ct.lookup(meta, nowSec)) {
       case CtResult.HIT_ORIGINAL:
-      case CtResult.HIT_REPLY:
-        return this.countOnFlow(ct.flowIdOf(ct.index), ct.direction, PacketCategory.ALLOWED_ESTABLISHED, bytes, nowSec);
+      case CtResult.HIT_REPLY: {
+        const f = ct.flowIdOf(ct.index);
+        if (this.reevaluate !== 'no') {
+          const verdict = this.recheckEstablished(f, ct.direction, nowSec);
+          if (verdict !== PacketCategory.ALLOWED_ESTABLISHED) return this.countOnFlow(f, ct.direction, verdict, bytes, nowSec);
+        }
+        return this.countOnFlow(f, ct.direction, PacketCategory.ALLOWED_ESTABLISHED, bytes, nowSec);
+      }
       case CtResult.RELATED:
         return this.countOnFlow(ct.flowIdOf(ct.index), ct.direction, PacketCategory.ALLOWED_RELATED, bytes, nowSec);
       case CtResult.UNTRACKED:
@@ -148,6 +175,32 @@ export class Dataplane {
       default:
         return this.newFlow(nowSec, true);
     }
+  }
+
+  /**
+   * Re-evaluation of an established connection after a policy change: the first forward packet
+   * under a new policy version is classified again; while denied, forward packets (and with
+   * `both`, replies too) are dropped. Returns the packet's category.
+   */
+  private recheckEstablished(f: number, direction: number, nowSec: number): PacketCategory {
+    const flows = this.flows;
+    if (f >= flows.count) return PacketCategory.ALLOWED_ESTABLISHED;
+    if (direction === CtDirection.ORIGINAL && flows.policyVersion[f] !== this.policyVersion) {
+      flows.policyVersion[f] = this.policyVersion;
+      const reason = this.policy.classifyPacket(this.meta);
+      if (isAllowReason(reason)) {
+        flows.blocked[f] = 0;
+      } else {
+        flows.blocked[f] = this.reevaluate === 'both' ? 2 : 1;
+        if (Number.isNaN(flows.changedAt[f] as number)) {
+          flows.changedAt[f] = nowSec;
+          flows.changedReason[f] = reason;
+        }
+      }
+    }
+    const blocked = flows.blocked[f] as number;
+    if (blocked === 2 || (blocked === 1 && direction === CtDirection.ORIGINAL)) return this.dropCategory(flows.changedReason[f] as number);
+    return PacketCategory.ALLOWED_ESTABLISHED;
   }
 
   /** A flow record's "source port": the TCP/UDP/SCTP port, or the ICMP echo id. */
@@ -170,8 +223,10 @@ export class Dataplane {
     const dport = this.recordDstPort();
     // A denied attempt seen again in the same direction: same verdict, the policy is static.
     let f = this.denied.find(meta.ipVersion, meta.src, sport, meta.dst, dport, meta.protocol);
-    if (f >= 0 && this.denied.direction === 0) return this.countOnFlow(f, CtDirection.ORIGINAL, this.dropCategory(this.flows.reason[f] as number), meta.wireLength, nowSec);
-    const reversedDenied = f;
+    if (f >= 0 && this.denied.direction === 0 && this.flows.policyVersion[f] === this.policyVersion) {
+      return this.countOnFlow(f, CtDirection.ORIGINAL, this.dropCategory(this.flows.reason[f] as number), meta.wireLength, nowSec);
+    }
+    const existingDenied = f;
     let reason: number = this.policy.classifyPacket(meta);
     if (!isAllowReason(reason) && isIcmpExempt(this.icmpPolicy, meta.protocol, meta.icmpType, meta.icmpCode)) reason = Reason.ALLOW_ICMP_EXEMPT;
     if (isAllowReason(reason)) {
@@ -184,8 +239,13 @@ export class Dataplane {
       }
       return this.countOnFlow(f, CtDirection.ORIGINAL, PacketCategory.ALLOWED_NEW, meta.wireLength, nowSec);
     }
+    // The same denied attempt, evaluated again under a new policy version: still denied.
+    if (existingDenied >= 0 && this.denied.direction === 0) {
+      this.flows.policyVersion[existingDenied] = this.policyVersion;
+      return this.countOnFlow(existingDenied, CtDirection.ORIGINAL, this.dropCategory(reason), meta.wireLength, nowSec);
+    }
     // The reverse of a denied attempt, denied too: the unanswered side of the same connection.
-    if (reversedDenied >= 0) return this.countOnFlow(reversedDenied, CtDirection.REPLY, this.dropCategory(reason), meta.wireLength, nowSec);
+    if (existingDenied >= 0) return this.countOnFlow(existingDenied, CtDirection.REPLY, this.dropCategory(reason), meta.wireLength, nowSec);
     f = this.newRecord(reason, nowSec);
     this.denied.insert(f);
     return this.countOnFlow(f, CtDirection.ORIGINAL, this.dropCategory(reason), meta.wireLength, nowSec);
@@ -213,6 +273,8 @@ export class Dataplane {
     const f = this.flows.add(meta.ipVersion, meta.src, meta.dst, meta.protocol, this.recordSrcPort(), this.recordDstPort(), nowSec);
     const flows = this.flows;
     flows.reason[f] = reason;
+    flows.policyVersion[f] = this.policyVersion;
+    flows.createdVersion[f] = this.policyVersion;
     if (reason < 128) {
       flows.srcEndpoint[f] = this.policy.srcEndpoint;
       flows.dstEndpoint[f] = this.policy.dstEndpoint;

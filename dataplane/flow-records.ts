@@ -43,6 +43,15 @@ export class FlowRecords {
   lastSeen = new Float64Array(INITIAL);
   /** Last known conntrack TCP state (0 none); set when the entry goes away or at the end. */
   state = new Uint8Array(INITIAL);
+  /** Policy version the verdict was computed under (a timeline bumps the version). */
+  policyVersion = new Uint32Array(INITIAL);
+  /** Policy version at creation: which tables the endpoint and rule ids refer to. */
+  createdVersion = new Uint32Array(INITIAL);
+  /** When a policy change turned the verdict over mid-flow (NaN if never), and what it became. */
+  changedAt = new Float64Array(INITIAL);
+  changedReason = new Uint8Array(INITIAL);
+  /** Re-evaluation cut the connection in both directions (reevaluateEstablished=both). */
+  blocked = new Uint8Array(INITIAL);
 
   private ensure(): void {
     if (this.count < this.capacity) return;
@@ -64,6 +73,11 @@ export class FlowRecords {
     this.firstSeen = grow(this.firstSeen, c);
     this.lastSeen = grow(this.lastSeen, c);
     this.state = grow(this.state, c);
+    this.policyVersion = grow(this.policyVersion, c);
+    this.createdVersion = grow(this.createdVersion, c);
+    this.changedAt = grow(this.changedAt, c);
+    this.changedReason = grow(this.changedReason, c);
+    this.blocked = grow(this.blocked, c);
     this.capacity = c;
   }
 
@@ -85,6 +99,10 @@ export class FlowRecords {
     this.ingressRule[f] = -1;
     this.firstSeen[f] = nowSec;
     this.lastSeen[f] = nowSec;
+    this.policyVersion[f] = 0;
+    this.changedAt[f] = NaN;
+    this.changedReason[f] = 0;
+    this.blocked[f] = 0;
     return f;
   }
 

@@ -9,6 +9,7 @@ import { ExitCode, UserError } from '../diagnostics.js';
 import { flowReport } from '../replay/flow-report.js';
 import { replayCapture, type ReplayOptions, type ReplayResult } from '../replay/replay-capture.js';
 import { formatSummary, summarize } from '../replay/summarize.js';
+import { loadTimeline } from '../timeline/load-timeline.js';
 import type { CliIo } from './io.js';
 import type { Dataplane, DataplaneOptions } from '../../dataplane/dataplane.js';
 import type { ResolvedProfile } from '../../compiler/cni-profiles.js';
@@ -35,6 +36,9 @@ traffic. Every record lands in exactly one category; the categories add up to th
   --reader NAME           default (built-in streaming reader: pcap and pcapng) or pcap-parser
                           (the npm package, classic microsecond pcap only: a cross-check)
   --top N                 denied flows listed in the summary (default 10)
+  --timeline FILE         cluster changes at given times (YAML, see the README): apply, replace
+                          or delete objects, relabel pods and namespaces; established
+                          connections then behave as the profile's reevaluateEstablished says
   --engine compiled|naive evaluator for new flows (default compiled)
   --dedupe auto|on|off    drop the second copy of packets a 'tcpdump -i any' capture records
                           twice (auto: for Linux cooked captures, link types 113 and 276)
@@ -74,6 +78,7 @@ export function profileDataplaneOptions(profile: ResolvedProfile, conntrackMax =
     dropInvalid: profile.values.dropInvalidCt,
     denyAction: profile.values.denyAction,
     icmpPolicy: profile.values.icmpPolicy,
+    reevaluateEstablished: profile.values.reevaluateEstablished,
   };
 }
 
@@ -94,6 +99,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
       'write-allowed': { type: 'string' },
       'write-dropped': { type: 'string' },
       reader: { type: 'string' },
+      timeline: { type: 'string' },
     },
     true,
   );
@@ -116,7 +122,9 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
   const droppedPath = stringOption(parsed, 'write-dropped');
   if (captureArg === '-' && !io.stdin) throw new UserError('replay: standard input is not available', ExitCode.USAGE);
 
-  const { cluster } = await loadClusterInput('replay', parsed, io);
+  const timelinePath = stringOption(parsed, 'timeline');
+  const events = timelinePath !== undefined ? loadTimeline(timelinePath) : null;
+  const { cluster, result: loaded } = await loadClusterInput('replay', parsed, io);
   const progress = io.stderr.isTTY === true && !io.env['CI'];
   const allowedWriter = allowedPath !== undefined ? new PcapWriter(allowedPath) : null;
   const droppedWriter = droppedPath !== undefined ? new PcapWriter(droppedPath) : null;
@@ -138,6 +146,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
     dataplane: profileDataplaneOptions(profile, conntrackMax, timeouts, dedupe),
     ...(progress ? { onProgress: (records: number, bytes: number) => io.stderr.write(`\r${records} packets, ${(bytes / 1e6).toFixed(1)} MB`) } : {}),
     ...(onPacket ? { onPacket } : {}),
+    ...(events ? { timeline: { events, objects: loaded.objects } } : {}),
     ...(readerName === 'pcap-parser' ? { reader: async (source, callback) => (await openCaptureWithPcapParser(source)).forEach(callback) } : {}),
   };
   const stdin = io.stdin as Readable | undefined;
@@ -159,7 +168,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
     else await writeText(flowsPath, text);
   }
   const profileLabel = profile.overrides.length ? `${profile.name} (${profile.overrides.map((k) => `${k}=${String(profile.values[k])}`).join(', ')})` : profile.name;
-  const summary = summarize(result.dataplane, result.provenance, result.capture, engine, top, profileLabel);
+  const summary = summarize(result.dataplane, result.provenance, result.capture, engine, top, profileLabel, result.timeline);
   // With --flows -, stdout carries the flows; the summary goes to stderr so both stay parseable.
   const summaryOut = flowsPath === '-' ? io.stderr : io.stdout;
   summaryOut.write(output === 'json' ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));

@@ -20,6 +20,8 @@ export interface LoadResult {
   /** Warnings and infos; errors make `loadCluster` throw. */
   readonly diagnostics: readonly Diagnostic[];
   readonly stats: LoadStats & { readonly files: readonly string[] };
+  /** The raw objects the cluster was built from (a timeline edits them and rebuilds). */
+  readonly objects: readonly RawObject[];
 }
 
 /** Throws InvalidInputError carrying every diagnostic when any error was found. */
@@ -34,5 +36,5 @@ export function loadCluster(options: LoadOptions): LoadResult {
   }
   const { cluster, stats } = buildCluster(all, diagnostics);
   if (diagnostics.some((d) => d.severity === 'error')) throw new InvalidInputError(diagnostics);
-  return { cluster, diagnostics, stats: { ...stats, files } };
+  return { cluster, diagnostics, stats: { ...stats, files }, objects: all };
 }

@@ -33,6 +33,8 @@ export interface FlowReport {
   readonly bytes: { readonly forward: number; readonly reply: number };
   readonly firstSeen: string;
   readonly lastSeen: string;
+  /** Set when a policy change (--timeline) turned an established connection's verdict over. */
+  readonly verdictChange?: { readonly at: string; readonly reason: string };
 }
 
 const FLOW_REASON_NAME: Readonly<Record<number, string>> = {
@@ -58,8 +60,15 @@ function podName(provenance: FlowProvenance, endpoint: number): string | null {
   return pod ? `${pod.namespace}/${pod.name}` : null;
 }
 
-export function flowReport(dataplane: Dataplane, provenance: FlowProvenance, f: number): FlowReport {
+/**
+ * The report of flow `f`. With a timeline, `provenance` is one per policy version: a flow's
+ * endpoint and rule ids refer to the tables in force when it started.
+ */
+export function flowReport(dataplane: Dataplane, provenances: FlowProvenance | readonly FlowProvenance[], f: number): FlowReport {
   const r = dataplane.flows;
+  const provenance = Array.isArray(provenances)
+    ? ((provenances as readonly FlowProvenance[])[r.createdVersion[f] as number] ?? (provenances as readonly FlowProvenance[])[0] as FlowProvenance)
+    : (provenances as FlowProvenance);
   const family = r.family[f] as number;
   const protocol = r.protocol[f] as number;
   const icmp = protocol === 1 || protocol === 58;
@@ -96,5 +105,8 @@ export function flowReport(dataplane: Dataplane, provenance: FlowProvenance, f: 
     bytes: { forward: r.bytes[f * 2] as number, reply: r.bytes[f * 2 + 1] as number },
     firstSeen: isoTime(r.firstSeen[f] as number),
     lastSeen: isoTime(r.lastSeen[f] as number),
+    ...(Number.isNaN(r.changedAt[f] as number)
+      ? {}
+      : { verdictChange: { at: isoTime(r.changedAt[f] as number), reason: REASON_NAME[r.changedReason[f] as Reason] ?? String(r.changedReason[f]) } }),
   };
 }

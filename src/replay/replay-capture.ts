@@ -15,6 +15,9 @@ import type { CaptureEnd, CaptureRecord } from '../capture/capture-record.js';
 import { compiledProvenance, type FlowProvenance } from '../engines/flow-provenance.js';
 import { NaivePacketPolicy } from '../engines/naive-packet-policy.js';
 import { isoTime } from './flow-report.js';
+import type { RawObject } from '../load/read-manifests.js';
+import type { TimelineEvent } from '../timeline/load-timeline.js';
+import { TimelineRunner, type AppliedEvent } from '../timeline/run-timeline.js';
 import type { CaptureInfo } from './summarize.js';
 
 export interface ReplayOptions {
@@ -26,13 +29,17 @@ export interface ReplayOptions {
   readonly semantics?: PolicySemantics;
   /** Called now and then (every 64K records) for a progress display. */
   readonly onProgress?: (records: number, bytes: number) => void;
+  /** Cluster changes to apply as the capture's time reaches them (--timeline). */
+  readonly timeline?: { readonly events: readonly TimelineEvent[]; readonly objects: readonly RawObject[] };
   /** Read the capture with this function instead of the built-in reader (e.g. pcap-parser). */
   readonly reader?: (source: string | Readable, callback: (record: CaptureRecord) => void) => Promise<CaptureEnd>;
 }
 
 export interface ReplayResult {
   readonly dataplane: Dataplane;
-  readonly provenance: FlowProvenance;
+  /** Provenance per policy version (index 0 before any timeline event). */
+  readonly provenance: readonly FlowProvenance[];
+  readonly timeline: readonly AppliedEvent[];
   readonly capture: CaptureInfo;
   readonly end: CaptureEnd;
 }
@@ -47,8 +54,14 @@ export function createEngine(cluster: Cluster, engine: 'compiled' | 'naive', sem
 }
 
 export async function replayCapture(cluster: Cluster, source: string | Readable, sourceName: string, options: ReplayOptions): Promise<ReplayResult> {
-  const { policy, provenance } = createEngine(cluster, options.engine, options.semantics);
+  const semantics = options.semantics ?? UPSTREAM_SEMANTICS;
+  const { policy, provenance } = createEngine(cluster, options.engine, semantics);
   const dataplane = new Dataplane(policy, options.dataplane);
+  const provenances: FlowProvenance[] = [provenance];
+  const timeline = options.timeline
+    ? new TimelineRunner(options.timeline.events, options.timeline.objects, cluster, semantics, (c, s) => createEngine(c, options.engine, s), () => performance.now())
+    : null;
+  let started = false;
   const linkTypes: number[] = [];
   let lastLinkType = -1;
   let first = Infinity;
@@ -58,6 +71,19 @@ export async function replayCapture(cluster: Cluster, source: string | Readable,
   const onProgress = options.onProgress;
   const callback = (record: CaptureRecord): void => {
     const now = record.tsSec + record.tsNsec * 1e-9;
+    if (timeline) {
+      if (!started) {
+        timeline.start(now);
+        started = true;
+      }
+      if (now >= timeline.nextTime) {
+        const next = timeline.applyDue(now);
+        if (next && timeline.provenance) {
+          dataplane.setPolicy(next);
+          provenances.push(timeline.provenance);
+        }
+      }
+    }
     if (now < first) first = now;
     if (now > last) last = now;
     bytes += record.capturedLength;
@@ -83,5 +109,5 @@ export async function replayCapture(cluster: Cluster, source: string | Readable,
     firstPacket: Number.isFinite(first) ? isoTime(first) : null,
     lastPacket: Number.isFinite(last) ? isoTime(last) : null,
   };
-  return { dataplane, provenance, capture, end };
+  return { dataplane, provenance: provenances, timeline: timeline?.applied ?? [], capture, end };
 }

@@ -6,7 +6,8 @@ import { PACKET_CATEGORY_COUNT, PACKET_CATEGORY_NAME, PacketCategory } from '../
 import type { Dataplane } from '../../dataplane/dataplane.js';
 import { CT_COUNTER_NAME } from '../../dataplane/conntrack/index.js';
 import type { FlowProvenance } from '../engines/flow-provenance.js';
-import { flowReport, type FlowReport } from './flow-report.js';
+import { flowReport, isoTime, type FlowReport } from './flow-report.js';
+import type { AppliedEvent } from '../timeline/run-timeline.js';
 
 export interface CaptureInfo {
   readonly source: string;
@@ -41,9 +42,21 @@ export interface ReplaySummary {
   readonly topDenied: readonly FlowReport[];
   readonly allowedBy: readonly RuleUse[];
   readonly conntrack: Record<string, number>;
+  /** Timeline events applied during the replay (--timeline). */
+  readonly timeline?: readonly { readonly event: string; readonly appliedAt: string; readonly rebuildMs: number }[];
+  /** Connections whose verdict a policy change turned over. */
+  readonly verdictChanges?: number;
 }
 
-export function summarize(dataplane: Dataplane, provenance: FlowProvenance, capture: CaptureInfo, engine: string, topN = 10, profile = 'upstream'): ReplaySummary {
+export function summarize(
+  dataplane: Dataplane,
+  provenance: FlowProvenance | readonly FlowProvenance[],
+  capture: CaptureInfo,
+  engine: string,
+  topN = 10,
+  profile = 'upstream',
+  timeline: readonly AppliedEvent[] = [],
+): ReplaySummary {
   const packets: Record<string, number> & { total: number } = { total: 0 };
   const bytes: Record<string, number> & { total: number } = { total: 0 };
   for (let c = 0; c < PACKET_CATEGORY_COUNT; c++) {
@@ -55,11 +68,13 @@ export function summarize(dataplane: Dataplane, provenance: FlowProvenance, capt
   }
   let allowed = 0;
   let denied = 0;
+  let verdictChanges = 0;
   const deniedFlows: FlowReport[] = [];
   const rules = new Map<string, { flows: number; packets: number }>();
   for (let f = 0; f < dataplane.flows.count; f++) {
     const report = flowReport(dataplane, provenance, f);
     const total = report.packets.forward + report.packets.reply;
+    if (report.verdictChange) verdictChanges++;
     if (report.verdict === 'allowed') {
       allowed++;
       for (const rule of [report.egressRule, report.ingressRule]) {
@@ -90,6 +105,12 @@ export function summarize(dataplane: Dataplane, provenance: FlowProvenance, capt
     topDenied: deniedFlows.slice(0, topN),
     allowedBy: [...rules.entries()].map(([rule, use]) => ({ rule, ...use })).sort((a, b) => b.packets - a.packets || (a.rule < b.rule ? -1 : 1)),
     conntrack,
+    ...(timeline.length
+      ? {
+          timeline: timeline.map((a) => ({ event: a.event.description, appliedAt: isoTime(a.appliedAt), rebuildMs: Math.round(a.rebuildMs * 100) / 100 })),
+          verdictChanges,
+        }
+      : {}),
   };
 }
 
@@ -149,6 +170,11 @@ export function formatSummary(s: ReplaySummary): string {
       const why = f.isolatedBy.length ? `${f.reason} (isolated by ${f.isolatedBy.join(', ')})` : f.reason;
       out.push(`  ${endpoint(f.srcPod, f.src, f.sport)} -> ${endpoint(f.dstPod, f.dst, f.dport)} ${f.protocol}: ${f.packets.dropped} packets dropped; ${why}`);
     }
+  }
+  if (s.timeline) {
+    out.push('', 'timeline:');
+    for (const t of s.timeline) out.push(`  ${t.appliedAt}  ${t.event}  (tables rebuilt in ${t.rebuildMs} ms)`);
+    out.push(`  connections whose verdict changed mid-flow: ${s.verdictChanges ?? 0}`);
   }
   if (s.allowedBy.length > 0) {
     out.push('', 'rules that allowed traffic:');
