@@ -312,7 +312,7 @@ export class Dataplane {
 
   private countOnFlow(f: number, direction: number, category: PacketCategory, bytes: number, nowSec: number): PacketCategory {
     this.lastFlow = f;
-    if (f >= 0 && f < this.flows.count) this.flows.count_(f, direction, bytes, nowSec, category >= PacketCategory.DROPPED_EGRESS && category <= PacketCategory.DROPPED_FRAGMENT);
+    if (f >= 0 && f < this.flows.count) this.flows.addPacket(f, direction, bytes, nowSec, category >= PacketCategory.DROPPED_EGRESS && category <= PacketCategory.DROPPED_FRAGMENT);
     return this.count(category, bytes);
   }
 

@@ -106,7 +106,7 @@ export class FlowRecords {
     return f;
   }
 
-  count_(f: number, direction: number, bytes: number, nowSec: number, dropped: boolean): void {
+  addPacket(f: number, direction: number, bytes: number, nowSec: number, dropped: boolean): void {
     this.packets[f * 2 + direction] = (this.packets[f * 2 + direction] as number) + 1;
     this.bytes[f * 2 + direction] = (this.bytes[f * 2 + direction] as number) + bytes;
     if (dropped) this.dropped[f] = (this.dropped[f] as number) + 1;
