@@ -44,6 +44,7 @@ function fields(version: 4 | 6, protocol: number): FrameFields {
   f.icmpId = 4242;
   f.icmpSeq = 7;
   f.payloadLength = 333;
+  f.payloadTag = 0xa55a;
   f.ttl = 63;
   f.ipId = 0xbeef;
   f.pktType = 4;
@@ -89,6 +90,8 @@ describe('synth - buildFrame', () => {
         if (version === 4) expect(onesComplement(buf, meta.l3Offset, meta.l3Offset + 20)).toBe(0xffff);
         const l4Length = end - meta.l4Offset;
         expect(onesComplement(buf, meta.l4Offset, end, protocol === 1 ? 0 : pseudoSum(meta, l4Length))).toBe(0xffff);
+        const payloadAt = end - 333;
+        expect([buf[payloadAt], buf[payloadAt + 1], buf[payloadAt + 2], buf[end - 1]]).toEqual([0xa5, 0x5a, 0, 0]);
         // Nothing written past the frame.
         expect(buf[end]).toBe(0xaa);
         expect(buf[99]).toBe(0xaa);

@@ -59,8 +59,14 @@ export class FrameFields {
   icmpCode = 0;
   icmpId = 0;
   icmpSeq = 0;
-  /** L4 payload bytes (zeros). */
+  /** L4 payload bytes: zeros, except that the first two hold `payloadTag`. */
   payloadLength = 0;
+  /**
+   * 16 bits written at the start of the payload (when it has 2 bytes). The generator puts the
+   * packet number there, like a DNS id, so two back-to-back requests of an IPv6 flow (no IP id)
+   * are not taken for a `tcpdump -i any` duplicate (dataplane/dedupe-filter.ts).
+   */
+  payloadTag = 0;
   ttl = 64;
   /** IPv4 identification (ignored for IPv6). */
   ipId = 0;
@@ -86,6 +92,7 @@ export class FrameFields {
     this.icmpId = other.icmpId;
     this.icmpSeq = other.icmpSeq;
     this.payloadLength = other.payloadLength;
+    this.payloadTag = other.payloadTag;
     this.ttl = other.ttl;
     this.ipId = other.ipId;
     this.pktType = other.pktType;
@@ -246,10 +253,12 @@ export function buildFrame(buf: Uint8Array, offset: number, linkType: number, f:
     throw new RangeError(`no frame builder for IP protocol ${proto}`);
   }
   buf.fill(0, payload, payload + f.payloadLength);
-  // Pseudo-header for TCP, UDP and ICMPv6 (RFC 793, 768, 4443 §2.3); plain ICMP has none. The
-  // zero payload adds nothing to the sum.
+  const tag = f.payloadLength >= 2 ? f.payloadTag & 0xffff : 0;
+  if (f.payloadLength >= 2) put16(buf, payload, tag);
+  // Pseudo-header for TCP, UDP and ICMPv6 (RFC 793, 768, 4443 §2.3); plain ICMP has none. Past
+  // the tag (2-byte aligned: the headers are 8 or 20 bytes) the zero payload adds nothing.
   const pseudo = proto === PROTO_ICMP ? 0 : addressSum(f.src, v6) + addressSum(f.dst, v6) + proto + l4Length;
-  let checksum = fold(sum16(buf, l4, payload, pseudo));
+  let checksum = fold(sum16(buf, l4, payload, pseudo + tag));
   if (proto === PROTO_UDP && checksum === 0) checksum = 0xffff;
   put16(buf, checksumAt, checksum);
   return length;
