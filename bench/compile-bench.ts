@@ -9,7 +9,7 @@
  * Prints a markdown table and writes bench/results/compile.json. About 40 s in all (--quick: 10 s).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compile } from '../compiler/compile.js';
 import type { Cluster } from '../compiler/model.js';
 import type { CompiledTables } from '../compiler/tables.js';
@@ -22,7 +22,7 @@ const SIZES = [
 ] as const;
 const SEED = 1;
 
-interface Row {
+export interface CompileRow {
   readonly pods: number;
   readonly namespaces: number;
   readonly policies: number;
@@ -107,8 +107,8 @@ function retainedBytes(cluster: Cluster): number | null {
   return Math.round((after.heapUsed - before.heapUsed + (after.arrayBuffers - before.arrayBuffers)) / copies);
 }
 
-function measure(shape: ClusterShape, repetitions: number): Row {
-  const cluster = buildSyntheticCluster(shape);
+/** Compile time, table bytes and retained heap of one shape (also used by bench/run.ts). */
+export function measureCompile(shape: ClusterShape, repetitions: number, cluster: Cluster = buildSyntheticCluster(shape)): CompileRow {
   // Warm-up: let the JIT settle before timing (V8 tiers up after a few calls).
   const warmup = Math.max(3, Math.round(repetitions / 5));
   let tables = compile(cluster);
@@ -145,7 +145,7 @@ function measure(shape: ClusterShape, repetitions: number): Row {
 
 const kib = (bytes: number | null): string => (bytes === null ? 'n/a' : `${(bytes / 1024).toFixed(1)} KiB`);
 
-function markdown(rows: readonly Row[]): string {
+export function compileMarkdown(rows: readonly CompileRow[]): string {
   const header = [
     'pods',
     'ns',
@@ -193,14 +193,14 @@ function markdown(rows: readonly Row[]): string {
 function main(): void {
   const quick = process.argv.includes('--quick');
   if (!gc) console.error('note: run node with --expose-gc to measure the retained heap');
-  const rows: Row[] = [];
+  const rows: CompileRow[] = [];
   for (const size of SIZES) {
     const shape = { ...defaultShape(size.pods, SEED), policies: size.policies };
-    const row = measure(shape, quick ? Math.max(5, Math.round(size.repetitions / 5)) : size.repetitions);
+    const row = measureCompile(shape, quick ? Math.max(5, Math.round(size.repetitions / 5)) : size.repetitions);
     rows.push(row);
     console.error(`compiled ${row.pods} pods / ${row.policies} policies: median ${row.medianMs.toFixed(2)} ms`);
   }
-  console.log(markdown(rows));
+  console.log(compileMarkdown(rows));
   const dir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   const result = { benchmark: 'compile', seed: SEED, node: process.version, date: new Date().toISOString(), rows };
@@ -208,4 +208,5 @@ function main(): void {
   console.error(`wrote ${dir}compile.json`);
 }
 
-main();
+// Run only as a script: bench/run.ts imports the pieces above.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();

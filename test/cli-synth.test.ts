@@ -53,7 +53,7 @@ describe('cli synth', () => {
     [['--namespaces', '2', '-o', 'x'], '--namespaces must be an integer from 3'],
     [['--seed', '-1', '-o', 'x'], "--seed"],
     [['--policies', '1.5', '-o', 'x'], '--policies must be an integer'],
-    [['--flows', '3', '-o', 'x'], "Unknown option '--flows'"],
+    [['--flows', '3', '-o', 'x'], '--flows needs an output'],
   ] as const) {
     it(`synth - usage error: ${args.join(' ')}`, async () => {
       const run = await runCli(['synth', ...args]);

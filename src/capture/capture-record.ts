@@ -6,7 +6,8 @@
  * Numbers only, every field set in the constructor: one hidden class, no allocation per packet.
  */
 
-export type CaptureFormat = 'pcap' | 'pcapng';
+/** 'jsonl': a JSONL flow file (replay --flows-in), whose frames are built from the lines. */
+export type CaptureFormat = 'pcap' | 'pcapng' | 'jsonl';
 
 export class CaptureRecord {
   /** Holds the frame at `offset`; owned by the reader, overwritten after the callback returns. */

@@ -7,6 +7,7 @@ import { PcapWriter } from '../capture/pcap-writer.js';
 import { openCaptureWithPcapParser } from '../capture/read-with-pcap-parser.js';
 import { ExitCode, UserError } from '../diagnostics.js';
 import { flowReport } from '../replay/flow-report.js';
+import { readFlowsJsonl } from '../replay/read-flows-jsonl.js';
 import { replayCapture, type ReplayOptions, type ReplayResult } from '../replay/replay-capture.js';
 import { formatSummary, summarize } from '../replay/summarize.js';
 import { loadTimeline } from '../timeline/load-timeline.js';
@@ -22,6 +23,7 @@ import { ENGINES } from './select-engine.js';
 const TIMEOUT_PROFILES = Object.keys(CT_TIMEOUT_PROFILES) as CtTimeoutProfileName[];
 
 export const REPLAY_HELP = `Usage: netpol-emu replay CAPTURE -f PATH... [options]
+       netpol-emu replay --flows-in FILE.jsonl -f PATH... [options]
 
 Replays a pcap or pcapng capture (or '-' for standard input) through the emulated dataplane:
 every packet is decoded, looked up in conntrack and, when it starts a connection, checked
@@ -33,6 +35,8 @@ traffic. Every record lands in exactly one category; the categories add up to th
   --flows FILE            one JSON line per flow (both directions of a connection); '-' = stdout
   --write-allowed FILE    the packets that pass (allowed, and non-IP frames) as pcap
   --write-dropped FILE    the packets the dataplane drops as pcap (same link type and timestamps)
+  --flows-in FILE         replay a JSONL flow file instead of a capture (one packet or flow
+                          per line, as 'synth --flows-out' writes; format in the README)
   --reader NAME           default (built-in streaming reader: pcap and pcapng) or pcap-parser
                           (the npm package, classic microsecond pcap only: a cross-check)
   --top N                 denied flows listed in the summary (default 10)
@@ -100,6 +104,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
       'write-dropped': { type: 'string' },
       reader: { type: 'string' },
       timeline: { type: 'string' },
+      'flows-in': { type: 'string' },
     },
     true,
   );
@@ -107,8 +112,14 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
     io.stdout.write(REPLAY_HELP);
     return ExitCode.OK;
   }
-  if (parsed.positionals.length !== 1) throw new UserError(`replay: expected exactly one capture file (or '-'), got ${parsed.positionals.length} (see netpol-emu replay --help)`, ExitCode.USAGE);
-  const captureArg = parsed.positionals[0] as string;
+  const flowsIn = stringOption(parsed, 'flows-in');
+  if (flowsIn !== undefined) {
+    if (parsed.positionals.length !== 0) throw new UserError('replay: give either a capture file or --flows-in FILE, not both', ExitCode.USAGE);
+    if (stringOption(parsed, 'reader') !== undefined) throw new UserError('replay: --reader applies to captures, not to --flows-in', ExitCode.USAGE);
+  } else if (parsed.positionals.length !== 1) {
+    throw new UserError(`replay: expected exactly one capture file (or '-'), got ${parsed.positionals.length} (see netpol-emu replay --help)`, ExitCode.USAGE);
+  }
+  const captureArg = flowsIn ?? (parsed.positionals[0] as string);
   const output = choiceOption('replay', parsed, 'output', ['text', 'json'] as const, 'text');
   const engine = choiceOption('replay', parsed, 'engine', ENGINES, 'compiled');
   const dedupe = choiceOption('replay', parsed, 'dedupe', ['auto', 'on', 'off'] as const, 'auto');
@@ -148,6 +159,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
     ...(onPacket ? { onPacket } : {}),
     ...(events ? { timeline: { events, objects: loaded.objects } } : {}),
     ...(readerName === 'pcap-parser' ? { reader: async (source, callback) => (await openCaptureWithPcapParser(source)).forEach(callback) } : {}),
+    ...(flowsIn !== undefined ? { reader: readFlowsJsonl } : {}),
   };
   const stdin = io.stdin as Readable | undefined;
   let result: ReplayResult;
