@@ -125,6 +125,10 @@ export class DeniedFlowIndex {
   private used = 0;
   /** Direction of the last `find` hit: 0 same as the record's first packet, 1 reversed. */
   direction = 0;
+  /** Scratch key for `insert`: source words then destination words, with views made once. */
+  private readonly key = new Uint32Array(8);
+  private readonly keySrc = this.key.subarray(0, 4);
+  private readonly keyDst = this.key.subarray(4, 8);
 
   constructor(private readonly records: FlowRecords) {}
 
@@ -177,10 +181,20 @@ export class DeniedFlowIndex {
   insert(f: number): void {
     const r = this.records;
     if ((this.used + 1) * 2 > this.slots.length) this.rehash();
-    const src = r.src.subarray(f * 4, f * 4 + 4);
-    const dst = r.dst.subarray(f * 4, f * 4 + 4);
+    // The key is read from the record's own columns: no views, no allocation.
+    const family = r.family[f] as number;
+    const protocol = r.protocol[f] as number;
+    const srcPort = r.srcPort[f] as number;
+    const dstPort = r.dstPort[f] as number;
+    const key = this.key;
+    for (let i = 0; i < 4; i++) {
+      key[i] = r.src[f * 4 + i] as number;
+      key[4 + i] = r.dst[f * 4 + i] as number;
+    }
+    const src = this.keySrc;
+    const dst = this.keyDst;
     const mask = this.slots.length - 1;
-    let slot = this.hash(r.family[f] as number, src, r.srcPort[f] as number, dst, r.dstPort[f] as number, r.protocol[f] as number) & mask;
+    let slot = this.hash(family, src, srcPort, dst, dstPort, protocol) & mask;
     for (;;) {
       const other = this.slots[slot] as number;
       if (other < 0) {
@@ -188,7 +202,7 @@ export class DeniedFlowIndex {
         this.used++;
         return;
       }
-      if (this.matches(other, r.family[f] as number, src, r.srcPort[f] as number, dst, r.dstPort[f] as number, r.protocol[f] as number) >= 0) {
+      if (this.matches(other, family, src, srcPort, dst, dstPort, protocol) >= 0) {
         this.slots[slot] = f;
         return;
       }
