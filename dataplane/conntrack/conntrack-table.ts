@@ -300,6 +300,7 @@ export class ConntrackTable {
       const info = proto | KEY_OCCUPIED;
       const i = this.probe4(hashTuple(a, sp, b, dp, info) & this.mask, info, a, b, ((sp << 16) | dp) >>> 0, ((dp << 16) | sp) >>> 0, nowSec);
       if (i < 0) return this.miss(meta);
+      if (proto === PROTO_TCP && this.tcpEstablishedAck(i, meta, nowSec)) return this.foundDir === 0 ? CtResult.HIT_ORIGINAL : CtResult.HIT_REPLY;
       return this.hit(i, meta, nowSec);
     }
 
@@ -583,6 +584,68 @@ export class ConntrackTable {
       st |= CtStatus.TCP_BE_LIBERAL | dirBit(CtStatus.TCP_BE_LIBERAL, 1);
     }
     this.w[b + W_STATUS] = st; // the packet handler moves the state
+  }
+
+  /**
+   * The steady state of a connection in one step: a pure ACK (class ack: no SYN, FIN or RST) on
+   * an ESTABLISHED, ASSURED entry whose sender side is initialised (SEEN_INIT, MAXACK_SET). Then
+   * the transition is ES → ES in both directions and most of `tcpPacket` cannot apply (no
+   * special case, no first-packet window init, no unreplied or assured step, no CLOSE_INIT, no
+   * RST timer), so what remains is `tcpTrackWindow`'s bookkeeping and the §2.3 timer choice,
+   * inlined. Returns false, touching nothing, when the packet is not in that case; the caller
+   * then runs the general `hit`. Same results as `hit` (the slow path is the specification).
+   */
+  private tcpEstablishedAck(i: number, meta: PacketMeta, now: number): boolean {
+    const flags = meta.tcpFlags;
+    if ((flags & (TcpFlag.ACK | TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) !== TcpFlag.ACK) return false;
+    const w = this.w;
+    const b = i << SLOT_SHIFT;
+    const dir = this.foundDir;
+    let st = w[b + W_STATUS]! | 0;
+    const need = TcpCtState.ESTABLISHED | CtStatus.SEEN_REPLY | CtStatus.ASSURED
+      | dirBit(CtStatus.TCP_SEEN_INIT | CtStatus.TCP_MAXACK_SET, dir);
+    if ((st & (15 | need)) !== need) return false;
+
+    const seq = meta.tcpSeq >>> 0;
+    const ack = meta.tcpAck >>> 0;
+    const win = meta.tcpWindow;
+    const end = (seq + meta.payloadLength) >>> 0;
+    const s = b + W_TD_END + dir;
+    const r = b + W_TD_END + (dir ^ 1);
+    if (after(end, w[s]!)) {
+      w[s] = end;
+      st |= dirBit(CtStatus.TCP_DATA_UNACK, dir);
+    }
+    const m = b + W_TD_MAXACK + dir;
+    if (after(ack, w[m]!)) w[m] = ack;
+    if (ack === w[r]) st &= ~dirBit(CtStatus.TCP_DATA_UNACK, dir ^ 1);
+    const hw = (b << 1) + H_LAST_WIN;
+    if (((st >>> LAST_DIR_SHIFT) & 1) === dir && w[b + W_LAST_SEQ] === seq && w[b + W_LAST_ACK] === ack
+      && w[b + W_LAST_END] === end && this.h[hw] === win) {
+      const n = Math.min(RETRANS_MAX, (st >>> RETRANS_SHIFT) + 1);
+      st = (st & ~(0xff << LAST_SHIFT)) | (n << RETRANS_SHIFT) | (TcpClass.ACK << LAST_SHIFT) | (dir << LAST_DIR_SHIFT);
+    } else {
+      w[b + W_LAST_SEQ] = seq;
+      w[b + W_LAST_ACK] = ack;
+      w[b + W_LAST_END] = end;
+      this.h[hw] = win;
+      st = (st & ~(0xff << LAST_SHIFT)) | (TcpClass.ACK << LAST_SHIFT) | (dir << LAST_DIR_SHIFT);
+    }
+    // §2.3 timer rules for next = ESTABLISHED (rule 2 needs an RST; last_win is this packet's window).
+    const tEst = this.tcpTimeouts[TcpCtState.ESTABLISHED]!;
+    let timeout = tEst;
+    if ((st >>> RETRANS_SHIFT) >= this.tcpMaxRetrans && tEst > this.tcpRetrans) timeout = this.tcpRetrans;
+    else if ((st & (CtStatus.TCP_DATA_UNACK | dirBit(CtStatus.TCP_DATA_UNACK, 1))) !== 0 && tEst > this.tcpUnack) timeout = this.tcpUnack;
+    else if (win === 0 && tEst > this.tcpRetrans) timeout = this.tcpRetrans;
+    w[b + W_STATUS] = st;
+    this.f[(i << 3) + F_EXPIRY] = now + timeout;
+
+    this.index = i;
+    this.direction = dir as CtDirection;
+    this.ctinfo = CtInfo.ESTABLISHED;
+    this.tcpStateBefore = TcpCtState.ESTABLISHED;
+    this.counters[dir === 0 ? CtCounter.HIT_ORIGINAL : CtCounter.HIT_REPLY]!++;
+    return true;
   }
 
   /** nf_conntrack_tcp_packet after tcp_error/tcp_new (§2.2 special handling, §2.3 timeouts). */
