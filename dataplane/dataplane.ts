@@ -232,7 +232,7 @@ export class Dataplane {
     if (isAllowReason(reason)) {
       f = this.newRecord(reason, nowSec);
       if (!mayTrack) return this.countOnFlow(f, CtDirection.ORIGINAL, PacketCategory.ALLOWED_NEW, meta.wireLength, nowSec);
-      if (this.conntrack.create(meta, nowSec, reason, this.policy.egressRule, this.policy.ingressRule, f) < 0) {
+      if (this.conntrack.create(meta, nowSec, f) < 0) {
         this.flows.reason[f] = FlowReason.CT_TABLE_FULL;
         this.denied.insert(f);
         return this.countOnFlow(f, CtDirection.ORIGINAL, PacketCategory.DROPPED_CT_FULL, meta.wireLength, nowSec);

@@ -11,7 +11,7 @@ describe('conntrack ipv6 - entries', () => {
     const before = ct.bytesPerSlot();
     const syn = pkt({ src: A, dst: B, sport: 40000, dport: 443, flags: F.SYN, seq: 1 });
     expect(ct.lookup(syn, 0)).toBe(CtResult.MISS_NEW);
-    const i = ct.create(syn, 0, 1, 0, 0);
+    const i = ct.create(syn, 0);
     expect(ct.bytesPerSlot()).toBe(before + 32);
     expect(ct.lookup(pkt({ src: B, dst: A, sport: 443, dport: 40000, flags: F.SYN | F.ACK, seq: 9, ack: 2 }), 1)).toBe(CtResult.HIT_REPLY);
     expect(ct.lookup(pkt({ src: A, dst: B, sport: 40000, dport: 443, flags: F.ACK, seq: 2, ack: 10 }), 2)).toBe(CtResult.HIT_ORIGINAL);
@@ -30,7 +30,7 @@ describe('conntrack ipv6 - entries', () => {
 
   it('conntrack ipv6 - addresses differing in any word, or an IPv4 address equal to word 0, do not match', () => {
     const ct = new ConntrackTable({ capacity: 64 });
-    ct.create(pkt({ src: A, dst: B, proto: 17, sport: 1, dport: 2 }), 0, 1, 0, 0);
+    ct.create(pkt({ src: A, dst: B, proto: 17, sport: 1, dport: 2 }), 0);
     expect(ct.lookup(pkt({ src: 'fd00:11::1', dst: B, proto: 17, sport: 1, dport: 2 }), 1)).toBe(CtResult.MISS_NEW);
     expect(ct.lookup(pkt({ src: A, dst: 'fd00:10::1:2', proto: 17, sport: 1, dport: 2 }), 1)).toBe(CtResult.MISS_NEW);
     // fd00:0010:: has word 0 = 0xfd000010 = 253.0.0.16
@@ -40,13 +40,13 @@ describe('conntrack ipv6 - entries', () => {
 
   it('conntrack ipv6 - ICMPv6 echo pairs 128/129, errors are RELATED, neighbour discovery is UNTRACKED', () => {
     const ct = new ConntrackTable({ capacity: 64 });
-    const i = ct.create(pkt({ src: A, dst: B, proto: 58, icmpType: 128, icmpId: 3 }), 0, 1, 0, 0);
+    const i = ct.create(pkt({ src: A, dst: B, proto: 58, icmpType: 128, icmpId: 3 }), 0);
     expect(i).toBeGreaterThanOrEqual(0);
     expect(ct.lookup(pkt({ src: B, dst: A, proto: 58, icmpType: 129, icmpId: 3 }), 1)).toBe(CtResult.HIT_REPLY);
     expect(ct.lookup(pkt({ src: B, dst: A, proto: 58, icmpType: 135 }), 1)).toBe(CtResult.UNTRACKED);
     expect(ct.lookup(pkt({ src: B, dst: A, proto: 58, icmpType: 129, icmpId: 4 }), 1)).toBe(CtResult.INVALID);
 
-    const u = ct.create(pkt({ src: A, dst: B, proto: 17, sport: 7000, dport: 53 }), 2, 1, 0, 0);
+    const u = ct.create(pkt({ src: A, dst: B, proto: 17, sport: 7000, dport: 53 }), 2);
     const unreach = pkt({ src: B, dst: A, proto: 58, icmpType: 1, icmpCode: 4, inner: { src: A, dst: B, proto: 17, sport: 7000, dport: 53 } });
     expect(ct.lookup(unreach, 3)).toBe(CtResult.RELATED);
     expect(ct.index).toBe(u);

@@ -70,7 +70,7 @@ describe('conntrack table - probe chains against a model', () => {
           if (e === undefined) {
             expect(r).toBe(CtResult.MISS_NEW);
             if (op.allow) {
-              const i = ct.create(m, now, 1, 0, 0);
+              const i = ct.create(m, now);
               expect(i).toBeGreaterThanOrEqual(0);
               const src = op.reverse ? t.dst : t.src;
               const sport = op.reverse ? t.dport : t.sport;

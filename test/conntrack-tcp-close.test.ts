@@ -4,7 +4,7 @@ import { c2s, F, s2c } from './conntrack-helpers.js';
 
 function established(ct: ConntrackTable, t0 = 0): number {
   ct.lookup(c2s(F.SYN, 1000), t0);
-  const i = ct.create(c2s(F.SYN, 1000), t0, 1, 0, 0);
+  const i = ct.create(c2s(F.SYN, 1000), t0);
   ct.lookup(s2c(F.SYN | F.ACK, 5000, 1001), t0);
   ct.lookup(c2s(F.ACK, 1001, 5001), t0);
   expect(ct.stateOf(i)).toBe(TcpCtState.ESTABLISHED);
@@ -48,11 +48,12 @@ describe('conntrack tcp - close and reset', () => {
     expect(ct.lookup(c2s(F.SYN, 90_000), 4)).toBe(CtResult.MISS_NEW);
     expect(removed).toEqual([CtRemoveReason.PORT_REUSE]);
     expect(ct.counters[CtCounter.KILLED_PORT_REUSE]).toBe(1);
-    const j = ct.create(c2s(F.SYN, 90_000), 4, 2, 0, 0);
+    const j = ct.create(c2s(F.SYN, 90_000), 4, 42);
     expect(ct.size).toBe(1);
     expect(ct.stateOf(j)).toBe(TcpCtState.SYN_SENT);
-    expect(ct.flowIdOf(j)).not.toBe(oldFlow);
-    expect(ct.verdictOf(j)).toBe(2);
+    expect(oldFlow).not.toBe(42);
+    expect(ct.flowIdOf(j)).toBe(42);
+    expect(ct.seenReply(j)).toBe(false);
   });
 
   it('conntrack tcp - RST on a replied entry moves to CLOSE with the 10 s timer', () => {
@@ -89,7 +90,7 @@ describe('conntrack tcp - close and reset', () => {
   it('conntrack tcp - RST answering a SYN deletes the unreplied entry', () => {
     const removed: number[] = [];
     const ct = new ConntrackTable({ capacity: 64, onRemove: (_i, r) => removed.push(r) });
-    const i = ct.create(c2s(F.SYN, 1000), 0, 1, 0, 0);
+    const i = ct.create(c2s(F.SYN, 1000), 0);
     expect(ct.lookup(s2c(F.RST | F.ACK, 0, 1001), 0.1)).toBe(CtResult.HIT_REPLY);
     expect(ct.index).toBe(i);
     expect(ct.isDying(i)).toBe(true);

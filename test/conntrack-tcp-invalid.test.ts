@@ -18,8 +18,8 @@ describe('conntrack tcp - invalid packets and pickup', () => {
       expect(ct.lookup(c2s(flags, 1), 0)).toBe(CtResult.INVALID);
       expect(ct.invalidCause).toBe(CtInvalidCause.TCP_BAD_FLAGS);
       expect(ct.ctinfo).toBe(CtInfo.INVALID);
-      expect(ct.create(c2s(flags, 1), 0, 1, 0, 0)).toBe(-1);
-      const i = ct.create(c2s(F.SYN, 1000), 0, 1, 0, 0);
+      expect(ct.create(c2s(flags, 1), 0)).toBe(-1);
+      const i = ct.create(c2s(F.SYN, 1000), 0);
       expect(ct.lookup(s2c(flags, 5), 1)).toBe(CtResult.INVALID);
       expect(ct.stateOf(i)).toBe(TcpCtState.SYN_SENT);
       expect(ct.counters[CtCounter.INVALID_BASE + CtInvalidCause.TCP_BAD_FLAGS]).toBe(2);
@@ -36,7 +36,7 @@ describe('conntrack tcp - invalid packets and pickup', () => {
     for (const f of [F.SYN | F.ACK, F.FIN | F.ACK, F.RST, F.RST | F.ACK]) {
       expect(ct.lookup(c2s(f, 1, 1), 0)).toBe(CtResult.INVALID);
       expect(ct.invalidCause).toBe(CtInvalidCause.TCP_INVALID_NEW);
-      expect(ct.create(c2s(f, 1, 1), 0, 1, 0, 0)).toBe(-1);
+      expect(ct.create(c2s(f, 1, 1), 0)).toBe(-1);
     }
     expect(ct.size).toBe(0);
     expect(ct.counters[CtCounter.INVALID_BASE + CtInvalidCause.TCP_INVALID_NEW]).toBe(4);
@@ -46,7 +46,7 @@ describe('conntrack tcp - invalid packets and pickup', () => {
     const ct = new ConntrackTable({ capacity: 64 });
     expect(ct.lookup(c2s(F.ACK, 100, 200), 0)).toBe(CtResult.MISS_NEW);
     expect(ct.ctinfo).toBe(CtInfo.NEW);
-    const i = ct.create(c2s(F.ACK, 100, 200), 0, 1, 0, 0);
+    const i = ct.create(c2s(F.ACK, 100, 200), 0);
     expect(ct.stateOf(i)).toBe(TcpCtState.ESTABLISHED);
     expect(ct.isAssured(i)).toBe(false);
     expect(ct.expiryOf(i)).toBe(300);
@@ -64,13 +64,13 @@ describe('conntrack tcp - invalid packets and pickup', () => {
     const ct = new ConntrackTable({ capacity: 64, tcpLoose: false });
     expect(ct.lookup(c2s(F.ACK, 100, 200), 0)).toBe(CtResult.INVALID);
     expect(ct.invalidCause).toBe(CtInvalidCause.TCP_INVALID_NEW);
-    expect(ct.create(c2s(F.ACK, 100, 200), 0, 1, 0, 0)).toBe(-1);
+    expect(ct.create(c2s(F.ACK, 100, 200), 0)).toBe(-1);
     expect(ct.lookup(c2s(F.SYN, 100), 0)).toBe(CtResult.MISS_NEW);
   });
 
   it('conntrack tcp - a reply ACK in SYN_SENT is ignored without refreshing the timer', () => {
     const ct = new ConntrackTable({ capacity: 64 });
-    const i = ct.create(c2s(F.SYN, 1000), 0, 1, 0, 0);
+    const i = ct.create(c2s(F.SYN, 1000), 0);
     expect(ct.lookup(s2c(F.ACK, 1, 1001), 1)).toBe(CtResult.HIT_REPLY);
     expect(ct.stateOf(i)).toBe(TcpCtState.SYN_SENT);
     expect(ct.expiryOf(i)).toBe(120);
@@ -79,7 +79,7 @@ describe('conntrack tcp - invalid packets and pickup', () => {
 
   it('conntrack tcp - four identical ACKs in a row count as retransmissions and cap the timer at 300 s', () => {
     const ct = new ConntrackTable({ capacity: 64 });
-    ct.create(c2s(F.SYN, 1000), 0, 1, 0, 0);
+    ct.create(c2s(F.SYN, 1000), 0);
     ct.lookup(s2c(F.SYN | F.ACK, 5000, 1001), 0);
     ct.lookup(c2s(F.ACK, 1001, 5001), 0);
     const i = ct.index;
@@ -99,7 +99,7 @@ describe('conntrack tcp - invalid packets and pickup', () => {
 
   it('conntrack tcp - a zero window caps the established timer at 300 s', () => {
     const ct = new ConntrackTable({ capacity: 64 });
-    ct.create(c2s(F.SYN, 1000), 0, 1, 0, 0);
+    ct.create(c2s(F.SYN, 1000), 0);
     ct.lookup(s2c(F.SYN | F.ACK, 5000, 1001), 0);
     const m = c2s(F.ACK, 1001, 5001);
     m.tcpWindow = 0;

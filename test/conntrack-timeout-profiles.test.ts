@@ -15,7 +15,7 @@ describe('conntrack timeouts - profiles', () => {
   for (const [name, [est, finWait, timeWait, icmp]] of Object.entries(EXPECTED) as [CtTimeoutProfileName, [number, number, number, number]][]) {
     it(`conntrack timeouts - ${name} drives the state machine with its own timers`, () => {
       const ct = new ConntrackTable({ capacity: 64, timeouts: CT_TIMEOUT_PROFILES[name] });
-      const i = ct.create(c2s(F.SYN, 1000), 0, 1, 0, 0);
+      const i = ct.create(c2s(F.SYN, 1000), 0);
       ct.lookup(s2c(F.SYN | F.ACK, 5000, 1001), 0);
       ct.lookup(c2s(F.ACK, 1001, 5001), 1);
       expect(ct.expiryOf(i)).toBe(1 + est);
@@ -26,7 +26,7 @@ describe('conntrack timeouts - profiles', () => {
       ct.lookup(c2s(F.ACK, 1002, 5002), 4);
       expect(ct.stateOf(i)).toBe(TcpCtState.TIME_WAIT);
       expect(ct.expiryOf(i)).toBe(4 + timeWait);
-      const e = ct.create(pkt({ src: '10.1.0.1', dst: '10.1.0.2', proto: 1, icmpType: 8, icmpId: 1 }), 5, 1, 0, 0);
+      const e = ct.create(pkt({ src: '10.1.0.1', dst: '10.1.0.2', proto: 1, icmpType: 8, icmpId: 1 }), 5);
       expect(ct.expiryOf(e)).toBe(5 + icmp);
     });
   }

@@ -1,25 +1,33 @@
 /**
- * The conntrack table: nf_conntrack's behaviour (SEMANTICS.md §2) over typed-array columns.
+ * The conntrack table: nf_conntrack's behaviour (SEMANTICS.md §2) over one typed-array slab.
  *
- * Layout. One slot per column index; `capacity` slots, a power of two, fixed at construction.
+ * Layout. `capacity` slots, a power of two, fixed at construction; each slot is one 64-byte
+ * record (16 u32 words) in a single ArrayBuffer read through three views (u32 words, f64, u16),
+ * so a hit touches one slot's bytes instead of one cache line per column. Per slot:
+ *
+ *   word  0     keyInfo: proto bits 0–7, IPv6 bit 8, occupied bit 9, ICMP type 16–23, code 24–31 (0 = empty)
+ *   words 1–3   src, dst, ports (sport << 16 | dport of the ORIGINAL tuple; the ICMP id for ICMP)
+ *   word  4     status: TCP state bits 0–3, CtStatus flags bits 4–18, TCP last-packet tracker
+ *               bits 24–31 (last_index 24–26, last_dir 27, retrans count 28–31, saturating)
+ *   word  5     flow id (the dataplane's flow record; per-flow accounting, verdict and rule ids
+ *               live there, dataplane/flow-records.ts)
+ *   words 6–7   expiry, float64 seconds (the packet clock's own values: no rounding, §2.3 timers
+ *               decide exactly as with the packet timestamps)
+ *   words 8–15  TCP: td_end per side (8, 9), td_maxack per side (10, 11), last_seq (12),
+ *               last_ack (13), last_end (14), last_win u16 + policy version u16 (15).
+ *               UDP uses words 8–9 for stream_ts (float64), as the kernel's ct->proto union does.
+ *
+ * 64 B per IPv4 slot, ≈ 85 B per live entry at the default 3/4 load. IPv6 entries keep a 32-bit
+ * fold of each address in words 1–2 (a probe filter) and the full words in side columns
+ * (`v6Src`, `v6Dst`, 16 B each per slot) allocated on the first IPv6 entry, so IPv4-only
+ * replays do not pay for them (+32 B per slot once they exist).
+ *
  * Open addressing with linear probing; deletion by backward shift (no tombstones, so probe
  * lengths depend only on the load, which `maxEntries` caps at 3/4 of the slots by default).
  * Each slot stores the ORIGINAL tuple once. The hash is direction independent (the two
  * endpoints (address, port) are mixed separately and added), so a reply packet probes the same
  * chain and matches the stored tuple with addresses and ports swapped: one tuple per entry
  * instead of the kernel's two tuplehash nodes.
- *
- * IPv6: the `src`/`dst` columns hold an IPv4 address, or a 32-bit fold of an IPv6 address that
- * rejects mismatches during probing; the full IPv6 words live in side columns (`v6Src`,
- * `v6Dst`, 16 B each per slot) allocated on the first IPv6 entry, so IPv4-only replays do not
- * pay 24 extra bytes per slot.
- *
- * Size: 115 B per slot (IPv4; +32 B once the IPv6 side columns exist), i.e. ≥ 153 B per live
- * entry at the default 3/4 load. Key 16 (keyInfo, src, dst, ports), status 4, times 24 (expiry,
- * first/last seen as float64 seconds), accounting 24 (u32 packets and float64 bytes per
- * direction), dataplane 16 (verdict, egress/ingress rule, flow id), TCP tracking 31 (td_end and
- * td_maxack per side, last seq/ack/end/window, last index/dir/retrans). The 64 B target cannot
- * hold the required accounting, times and dataplane fields (64 B alone) next to a key.
  *
  * Time. `nowSec` is the packet timestamp in seconds (float64, microsecond precision for
  * realistic epochs); the table never reads a clock. An entry is expired when `now >= expiry`
@@ -32,10 +40,12 @@
  * physically removed at the start of the next call, so the caller can still read it.
  *
  * Window tracking is the liberal mode only (nf_conntrack_tcp_be_liberal=1 behaviour: window
- * failures are accepted). The bookkeeping that feeds the timeout rules of §2.3 (highest seq end
- * and highest ACK per side, DATA_UNACKNOWLEDGED, retransmission count, last window) is kept, but
- * updated on every packet; the kernel skips it for out-of-window packets even when liberal.
- * Strict mode is not implemented.
+ * failures are accepted), so td_maxwin, td_maxend and td_scale are not stored: they only feed
+ * the in-window bounds. What the state machine and the timeout rules of §2.3 read is kept:
+ * td_end per side (DATA_UNACKNOWLEDGED, SYN/ACK resync), td_maxack per side ("invalid rst"),
+ * last seq/ack/end/win and the retransmission count (RETRANS cap, zero window, RST and
+ * challenge-ACK checks). It is updated on every packet; the kernel skips it for out-of-window
+ * packets even when liberal. Strict mode is not implemented.
  */
 import type { PacketMeta } from '../packet-meta.js';
 import { TcpFlag } from '../packet-meta.js';
@@ -55,16 +65,44 @@ const PROTO_TCP = 6;
 const PROTO_UDP = 17;
 const PROTO_ICMPV6 = 58;
 
-/** keyInfo layout: proto bits 0–7, IPv6 bit 8, occupied bit 9, ICMP type 16–23, ICMP code 24–31. 0 = empty slot. */
 const KEY_V6 = 1 << 8;
 const KEY_OCCUPIED = 1 << 9;
 /** NF_CT_EVICTION_RANGE: early drop looks at this many slots from the new tuple's home (§2.5). */
 export const CT_EVICTION_RANGE = 8;
 
-/** Packed `tcpLast` column: last_index bits 0–2, last_dir bit 3, retrans bits 4–7 (saturating). */
-const LAST_DIR_BIT = 1 << 3;
-const RETRANS_SHIFT = 4;
+/** Slot record: 16 u32 words = 64 bytes (one cache line when the slab is line-aligned). */
+const SLOT_SHIFT = 4;
+const SLOT_WORDS = 1 << SLOT_SHIFT;
+const SLOT_BYTES = SLOT_WORDS * 4;
+const W_KEY = 0;
+const W_SRC = 1;
+const W_DST = 2;
+const W_PORTS = 3;
+const W_STATUS = 4;
+const W_FLOW = 5;
+/** float64 index inside the slot (words 6–7). */
+const F_EXPIRY = 3;
+/** UDP stream_ts, float64 index inside the slot (words 8–9, TCP's td_end). */
+const F_UDP_STREAM = 4;
+const W_TD_END = 8;
+const W_TD_MAXACK = 10;
+const W_LAST_SEQ = 12;
+const W_LAST_ACK = 13;
+const W_LAST_END = 14;
+/** u16 indexes inside the slot: word 15 holds last_win and the policy version. */
+const H_LAST_WIN = 30;
+const H_POLICY = 31;
+
+/** The TCP last-packet tracker in the status word: last_index bits 24–26, last_dir bit 27, retrans 28–31. */
+const LAST_SHIFT = 24;
+const LAST_DIR_SHIFT = 27;
+const LAST_INDEX_DIR_MASK = 0xf << LAST_SHIFT;
+const RETRANS_SHIFT = 28;
 const RETRANS_MAX = 15;
+/** CtStatus flags (bits 4–18) without the state and the tracker. */
+const STATUS_FLAGS_MASK = 0x7fff0;
+/** Largest capacity: 2^26 slots × 64 B = 4 GiB, the largest typed array Node allocates. */
+const MAX_CAPACITY = 1 << 26;
 
 /** Per-direction status bits: ORIGINAL at the CtStatus value, REPLY shifted by CT_STATUS_DIR_SHIFT. */
 const DIR_BITS_ALL = CtStatus.TCP_CLOSE_INIT | CtStatus.TCP_BE_LIBERAL | CtStatus.TCP_MAXACK_SET
@@ -74,7 +112,7 @@ const DIR_BITS_ALL = CtStatus.TCP_CLOSE_INIT | CtStatus.TCP_BE_LIBERAL | CtStatu
 const TcpVerdict = { ACCEPT: 0, IGNORE: 1, INVALID: 2, REPEAT: 3 } as const;
 
 export interface ConntrackOptions {
-  /** Number of slots; a power of two ≥ 16. */
+  /** Number of slots; a power of two in [16, 2^26]. */
   readonly capacity: number;
   /** nf_conntrack_max: live entries allowed before early drop. Default 3/4 of capacity; at most capacity − 1. */
   readonly maxEntries?: number;
@@ -99,7 +137,7 @@ function fmix32(h: number): number {
   return h >>> 0;
 }
 
-/** 32-bit fold of an IPv6 address, stored in the src/dst columns as a probe filter. */
+/** 32-bit fold of an IPv6 address, stored in the src/dst words as a probe filter. */
 function foldV6(w: Uint32Array): number {
   return fmix32(w[0]! ^ fmix32(w[1]! ^ fmix32(w[2]! ^ fmix32(w[3]! ^ 0x6a09e667))));
 }
@@ -121,6 +159,11 @@ function after(a: number, b: number): boolean {
 
 function dirBit(bit: number, dir: number): number {
   return dir === 0 ? bit : bit << CT_STATUS_DIR_SHIFT;
+}
+
+function segmentEnd(meta: PacketMeta): number {
+  const f = meta.tcpFlags;
+  return (meta.tcpSeq + meta.payloadLength + ((f & TcpFlag.SYN) !== 0 ? 1 : 0) + ((f & TcpFlag.FIN) !== 0 ? 1 : 0)) >>> 0;
 }
 
 export class ConntrackTable {
@@ -147,41 +190,25 @@ export class ConntrackTable {
   private pendingKill = -1;
   private readonly mask: number;
   private readonly onRemove: ((index: number, reason: CtRemoveReason) => void) | undefined;
-  private readonly tcpTimeouts: Float64Array;
 
-  // ---- key columns (probed) ----
-  private readonly keyInfo: Uint32Array;
-  private readonly src: Uint32Array;
-  private readonly dst: Uint32Array;
-  /** sport << 16 | dport of the ORIGINAL tuple; the ICMP id for ICMP. */
-  private readonly ports: Uint32Array;
+  // ---- timeouts copied out of the profile: one hidden class whatever profile object was passed ----
+  private readonly tcpTimeouts: Float64Array;
+  private readonly tcpRetrans: number;
+  private readonly tcpUnack: number;
+  private readonly tcpMaxRetrans: number;
+  private readonly udpUnreplied: number;
+  private readonly udpStream: number;
+  private readonly udpStreamDelay: number;
+  private readonly icmpTimeout: number;
+  private readonly icmpv6Timeout: number;
+  private readonly genericTimeout: number;
+
+  // ---- the slot slab: three views of one buffer ----
+  private readonly w: Uint32Array;
+  private readonly f: Float64Array;
+  private readonly h: Uint16Array;
   private v6Src: Uint32Array | null = null;
   private v6Dst: Uint32Array | null = null;
-
-  // ---- entry state ----
-  /** Bits 0–3 TCP state, then CtStatus flags. */
-  private readonly status: Uint32Array;
-  private readonly expiry: Float64Array;
-  private readonly firstSeen: Float64Array;
-  private readonly lastSeen: Float64Array;
-  /** [2i] ORIGINAL, [2i+1] REPLY. */
-  private readonly packets: Uint32Array;
-  private readonly bytes: Float64Array;
-  private readonly verdict: Uint32Array;
-  private readonly egressRule: Uint32Array;
-  private readonly ingressRule: Uint32Array;
-  private readonly flowId: Uint32Array;
-
-  // ---- TCP tracking (ip_ct_tcp) ----
-  /** td_end per direction ([2i+dir]). */
-  private readonly tdEnd: Uint32Array;
-  /** td_maxack per direction. */
-  private readonly tdMaxack: Uint32Array;
-  private readonly lastSeq: Uint32Array;
-  private readonly lastAck: Uint32Array;
-  private readonly lastEnd: Uint32Array;
-  private readonly lastWin: Uint16Array;
-  private readonly tcpLast: Uint8Array;
 
   // ---- the key of the packet being processed (scalars, no allocation) ----
   private kV6 = false;
@@ -199,8 +226,8 @@ export class ConntrackTable {
 
   constructor(opts: ConntrackOptions) {
     const cap = opts.capacity;
-    if (!Number.isInteger(cap) || cap < 16 || (cap & (cap - 1)) !== 0 || cap > 1 << 28) {
-      throw new RangeError(`conntrack capacity must be a power of two in [16, 2^28], got ${cap}`);
+    if (!Number.isInteger(cap) || cap < 16 || (cap & (cap - 1)) !== 0 || cap > MAX_CAPACITY) {
+      throw new RangeError(`conntrack capacity must be a power of two in [16, 2^26], got ${cap}`);
     }
     this.capacity = cap;
     this.mask = cap - 1;
@@ -209,33 +236,26 @@ export class ConntrackTable {
       throw new RangeError(`conntrack maxEntries must be an integer in [1, capacity - 1], got ${max}`);
     }
     this.maxEntries = max;
-    this.timeouts = opts.timeouts ?? CT_TIMEOUTS_LINUX;
-    this.tcpTimeouts = tcpTimeoutsByState(this.timeouts);
+    const p = opts.timeouts ?? CT_TIMEOUTS_LINUX;
+    this.timeouts = p;
+    this.tcpTimeouts = tcpTimeoutsByState(p);
+    this.tcpRetrans = p.tcpRetrans;
+    this.tcpUnack = p.tcpUnack;
+    this.tcpMaxRetrans = p.tcpMaxRetrans;
+    this.udpUnreplied = p.udpUnreplied;
+    this.udpStream = p.udpStream;
+    this.udpStreamDelay = p.udpStreamDelay;
+    this.icmpTimeout = p.icmp;
+    this.icmpv6Timeout = p.icmpv6;
+    this.genericTimeout = p.generic;
     this.tcpLoose = opts.tcpLoose ?? true;
     this.tcpIgnoreInvalidRst = opts.tcpIgnoreInvalidRst ?? false;
     this.onRemove = opts.onRemove;
 
-    this.keyInfo = new Uint32Array(cap);
-    this.src = new Uint32Array(cap);
-    this.dst = new Uint32Array(cap);
-    this.ports = new Uint32Array(cap);
-    this.status = new Uint32Array(cap);
-    this.expiry = new Float64Array(cap);
-    this.firstSeen = new Float64Array(cap);
-    this.lastSeen = new Float64Array(cap);
-    this.packets = new Uint32Array(cap * 2);
-    this.bytes = new Float64Array(cap * 2);
-    this.verdict = new Uint32Array(cap);
-    this.egressRule = new Uint32Array(cap);
-    this.ingressRule = new Uint32Array(cap);
-    this.flowId = new Uint32Array(cap);
-    this.tdEnd = new Uint32Array(cap * 2);
-    this.tdMaxack = new Uint32Array(cap * 2);
-    this.lastSeq = new Uint32Array(cap);
-    this.lastAck = new Uint32Array(cap);
-    this.lastEnd = new Uint32Array(cap);
-    this.lastWin = new Uint16Array(cap);
-    this.tcpLast = new Uint8Array(cap);
+    const slab = new ArrayBuffer(cap * SLOT_BYTES);
+    this.w = new Uint32Array(slab);
+    this.f = new Float64Array(slab);
+    this.h = new Uint16Array(slab);
     const empty = new Uint32Array(4);
     this.kSrcWords = empty;
     this.kDstWords = empty;
@@ -246,16 +266,11 @@ export class ConntrackTable {
     return this.liveCount;
   }
 
-  /** Bytes of column storage per slot (IPv6 side columns counted once allocated). */
+  /** Bytes of table storage per slot (IPv6 side columns counted once allocated). */
   bytesPerSlot(): number {
-    let total = 0;
-    for (const col of [
-      this.keyInfo, this.src, this.dst, this.ports, this.status, this.expiry, this.firstSeen, this.lastSeen,
-      this.packets, this.bytes, this.verdict, this.egressRule, this.ingressRule, this.flowId, this.tdEnd,
-      this.tdMaxack, this.lastSeq, this.lastAck, this.lastEnd, this.lastWin, this.tcpLast, this.v6Src, this.v6Dst,
-    ]) {
-      if (col !== null) total += col.byteLength;
-    }
+    let total = this.w.byteLength;
+    if (this.v6Src !== null) total += this.v6Src.byteLength;
+    if (this.v6Dst !== null) total += this.v6Dst.byteLength;
     return total / this.capacity;
   }
 
@@ -263,11 +278,11 @@ export class ConntrackTable {
 
   /**
    * Classify one packet (nf_conntrack_in up to, not including, confirmation). On a hit the
-   * entry's L4 state, timer and counters are updated here, before any policy. On MISS_NEW
-   * nothing is stored: call `create` if policy allows the packet.
+   * entry's L4 state and timer are updated here, before any policy. On MISS_NEW nothing is
+   * stored: call `create` if policy allows the packet.
    */
   lookup(meta: PacketMeta, nowSec: number): CtResult {
-    this.flushPending();
+    if (this.pendingKill >= 0) this.flushPending();
     this.index = -1;
     this.direction = CtDirection.ORIGINAL;
     this.invalidCause = CtInvalidCause.NONE;
@@ -275,11 +290,27 @@ export class ConntrackTable {
     const proto = meta.protocol;
     const v6 = meta.ipVersion === 6;
 
+    // Fast path: IPv4 TCP/UDP, the key kept in locals (no staging into fields, no IPv6 compare).
+    if ((proto === PROTO_TCP || proto === PROTO_UDP) && meta.ipVersion === 4 && meta.l4Offset >= 0) {
+      if (proto === PROTO_TCP && TCP_VALID_FLAGS[meta.tcpFlags & TCP_FLAGS_CHECKED_MASK] !== 1) return this.invalid(CtInvalidCause.TCP_BAD_FLAGS);
+      const a = meta.src[0]!;
+      const b = meta.dst[0]!;
+      const sp = meta.srcPort & 0xffff;
+      const dp = meta.dstPort & 0xffff;
+      const info = proto | KEY_OCCUPIED;
+      const i = this.probe4(hashTuple(a, sp, b, dp, info) & this.mask, info, a, b, ((sp << 16) | dp) >>> 0, ((dp << 16) | sp) >>> 0, nowSec);
+      if (i < 0) return this.miss(meta);
+      if (proto === PROTO_TCP && this.tcpEstablishedAck(i, meta, nowSec)) return this.foundDir === 0 ? CtResult.HIT_ORIGINAL : CtResult.HIT_REPLY;
+      return this.hit(i, meta, nowSec);
+    }
+
     if (proto === PROTO_TCP) {
       if (meta.l4Offset < 0) return this.invalid(CtInvalidCause.NO_L4_HEADER);
       if (TCP_VALID_FLAGS[meta.tcpFlags & TCP_FLAGS_CHECKED_MASK] !== 1) return this.invalid(CtInvalidCause.TCP_BAD_FLAGS);
+      this.setKeyL4(v6, meta.src, meta.dst, proto, meta.srcPort, meta.dstPort);
     } else if (proto === PROTO_UDP) {
       if (meta.l4Offset < 0) return this.invalid(CtInvalidCause.NO_L4_HEADER);
+      this.setKeyL4(v6, meta.src, meta.dst, proto, meta.srcPort, meta.dstPort);
     } else if ((proto === PROTO_ICMP && !v6) || (proto === PROTO_ICMPV6 && v6)) {
       if (meta.l4Offset < 0) return this.invalid(CtInvalidCause.NO_L4_HEADER);
       const type = meta.icmpType;
@@ -289,54 +320,60 @@ export class ConntrackTable {
         this.counters[CtCounter.UNTRACKED]!++;
         return CtResult.UNTRACKED;
       }
+      this.setKeyFromPacket(meta);
+    } else {
+      this.setKeyL4(v6, meta.src, meta.dst, proto, 0, 0);
     }
-    this.setKeyFromPacket(meta);
     const i = this.probe(nowSec);
     if (i < 0) return this.miss(meta);
     return this.hit(i, meta, nowSec);
   }
 
   private hit(i: number, meta: PacketMeta, now: number): CtResult {
+    const w = this.w;
+    const b = i << SLOT_SHIFT;
     const dir = this.foundDir;
-    const st = this.status[i]!;
+    const st = w[b + W_STATUS]!;
     this.index = i;
     this.direction = dir as CtDirection;
     this.ctinfo = dir === 1 || (st & CtStatus.SEEN_REPLY) !== 0 ? CtInfo.ESTABLISHED : CtInfo.NEW;
-    const proto = this.keyInfo[i]! & 0xff;
+    const proto = w[b + W_KEY]! & 0xff;
     if (proto === PROTO_TCP) {
       this.tcpStateBefore = st & 15;
       const v = this.tcpPacket(i, dir, meta, now);
-      if (v === TcpVerdict.INVALID) {
-        this.index = -1;
-        this.ctinfo = CtInfo.INVALID;
-        this.counters[CtCounter.INVALID_BASE + this.invalidCause]!++;
-        return CtResult.INVALID;
+      if (v !== TcpVerdict.ACCEPT) {
+        if (v === TcpVerdict.INVALID) {
+          this.index = -1;
+          this.ctinfo = CtInfo.INVALID;
+          this.counters[CtCounter.INVALID_BASE + this.invalidCause]!++;
+          return CtResult.INVALID;
+        }
+        if (v === TcpVerdict.REPEAT) {
+          // Port reuse (§2.2): the old entry dies, the SYN is looked up again and is a new connection.
+          this.kill(i, CtRemoveReason.PORT_REUSE);
+          this.index = -1;
+          this.tcpStateBefore = 0;
+          return this.miss(meta);
+        }
+        this.counters[CtCounter.TCP_IGNORED]!++;
       }
-      if (v === TcpVerdict.REPEAT) {
-        // Port reuse (§2.2): the old entry dies, the SYN is looked up again and is a new connection.
-        this.kill(i, CtRemoveReason.PORT_REUSE);
-        this.index = -1;
-        this.tcpStateBefore = 0;
-        return this.miss(meta);
-      }
-      if (v === TcpVerdict.IGNORE) this.counters[CtCounter.TCP_IGNORED]!++;
     } else if (proto === PROTO_UDP) {
       this.udpPacket(i, now);
     } else if (proto === PROTO_ICMP) {
-      this.expiry[i] = now + this.timeouts.icmp;
+      this.f[(i << 3) + F_EXPIRY] = now + this.icmpTimeout;
     } else if (proto === PROTO_ICMPV6) {
-      this.expiry[i] = now + this.timeouts.icmpv6;
+      this.f[(i << 3) + F_EXPIRY] = now + this.icmpv6Timeout;
     } else {
-      this.expiry[i] = now + this.timeouts.generic;
+      this.f[(i << 3) + F_EXPIRY] = now + this.genericTimeout;
     }
     // IPS_SEEN_REPLY is set after the L4 handler (nf_conntrack_in), so the first reply's handler saw "not replied".
-    if (dir === 1) this.status[i]! |= CtStatus.SEEN_REPLY;
-    const k = 2 * i + dir;
-    this.packets[k]!++;
-    this.bytes[k]! += meta.ipLength;
-    this.lastSeen[i] = now;
-    this.counters[dir === 0 ? CtCounter.HIT_ORIGINAL : CtCounter.HIT_REPLY]!++;
-    return dir === 0 ? CtResult.HIT_ORIGINAL : CtResult.HIT_REPLY;
+    if (dir === 1) {
+      w[b + W_STATUS] = w[b + W_STATUS]! | CtStatus.SEEN_REPLY;
+      this.counters[CtCounter.HIT_REPLY]!++;
+      return CtResult.HIT_REPLY;
+    }
+    this.counters[CtCounter.HIT_ORIGINAL]!++;
+    return CtResult.HIT_ORIGINAL;
   }
 
   /** No entry: may this packet start one? (tcp_new, ICMP valid_new.) */
@@ -368,7 +405,7 @@ export class ConntrackTable {
 
   /**
    * nf_conntrack_inet_error (§2.4): invert the quoted inner tuple, look it up; RELATED when found
-   * and the outer destination is the found direction's destination. No refresh, no accounting.
+   * and the outer destination is the found direction's destination. No refresh.
    */
   private lookupIcmpError(meta: PacketMeta, now: number): CtResult {
     if (!meta.hasInner) return this.invalid(CtInvalidCause.ICMP_ERROR_NO_FLOW);
@@ -379,11 +416,11 @@ export class ConntrackTable {
       const t = meta.innerIcmpType;
       const inv = t >= 0 && t <= 255 ? (v6 ? ICMP6_INVMAP : ICMP4_INVMAP)[t]! : -1;
       if (inv < 0) return this.invalid(CtInvalidCause.ICMP_ERROR_NO_FLOW);
-      this.setKey(v6, meta.innerDst, meta.innerSrc, p, meta.innerIcmpId, meta.innerIcmpId, inv, 0, true);
+      this.setKeyIcmp(v6, meta.innerDst, meta.innerSrc, p, meta.innerIcmpId, inv, 0);
     } else if (p === PROTO_TCP || p === PROTO_UDP) {
-      this.setKey(v6, meta.innerDst, meta.innerSrc, p, meta.innerDstPort, meta.innerSrcPort, 0, 0, false);
+      this.setKeyL4(v6, meta.innerDst, meta.innerSrc, p, meta.innerDstPort, meta.innerSrcPort);
     } else {
-      this.setKey(v6, meta.innerDst, meta.innerSrc, p, 0, 0, 0, 0, false);
+      this.setKeyL4(v6, meta.innerDst, meta.innerSrc, p, 0, 0);
     }
     // An expired flow is gone: the probe reclaims it and the error is INVALID.
     const i = this.probe(now);
@@ -396,7 +433,7 @@ export class ConntrackTable {
       const b = i * 4;
       ok = words[b] === outer[0] && words[b + 1] === outer[1] && words[b + 2] === outer[2] && words[b + 3] === outer[3];
     } else {
-      ok = (dir === 0 ? this.dst[i] : this.src[i]) === outer[0] && meta.ipVersion === 4;
+      ok = this.w[(i << SLOT_SHIFT) + (dir === 0 ? W_DST : W_SRC)] === outer[0] && meta.ipVersion === 4;
     }
     if (!ok) return this.invalid(CtInvalidCause.ICMP_ERROR_WRONG_DST);
     this.index = i;
@@ -418,10 +455,11 @@ export class ConntrackTable {
    * confirmation. Returns the entry index, or −1 when the table is full and nothing could be
    * early-dropped (counted as TABLE_FULL), or when the packet cannot start a connection.
    * Creating a tuple that is already tracked returns the existing entry unchanged.
-   * `flowId` defaults to a table-assigned serial number (1, 2, ...).
+   * `flowId` (u32) defaults to a table-assigned serial number (1, 2, ...); `policyVersion` (u16)
+   * is the policy generation the first packet was judged by (SEMANTICS.md §6 verdict caching).
    */
-  create(meta: PacketMeta, nowSec: number, verdict: number, egressRule: number, ingressRule: number, flowId = -1): number {
-    this.flushPending();
+  create(meta: PacketMeta, nowSec: number, flowId = -1, policyVersion = 0): number {
+    if (this.pendingKill >= 0) this.flushPending();
     this.index = -1;
     if (this.lookupClassOnly(meta) !== CtResult.MISS_NEW) return -1;
     this.setKeyFromPacket(meta);
@@ -436,8 +474,8 @@ export class ConntrackTable {
       return -1;
     }
     let i = home;
-    while (this.keyInfo[i] !== 0) i = (i + 1) & this.mask;
-    this.initSlot(i, meta, nowSec, verdict, egressRule, ingressRule, flowId);
+    while (this.w[i << SLOT_SHIFT] !== 0) i = (i + 1) & this.mask;
+    this.initSlot(i, meta, nowSec, flowId, policyVersion);
     this.liveCount++;
     this.counters[CtCounter.CREATED]!++;
     this.index = i;
@@ -464,13 +502,15 @@ export class ConntrackTable {
     return CtResult.MISS_NEW;
   }
 
-  private initSlot(i: number, meta: PacketMeta, now: number, verdict: number, eg: number, ing: number, flowId: number): void {
-    const v6 = this.kV6;
-    this.keyInfo[i] = this.kInfo;
-    this.src[i] = this.kSrc;
-    this.dst[i] = this.kDst;
-    this.ports[i] = this.kPorts;
-    if (v6) {
+  private initSlot(i: number, meta: PacketMeta, now: number, flowId: number, policyVersion: number): void {
+    const w = this.w;
+    const b = i << SLOT_SHIFT;
+    // A freed slot keeps stale words; every field is written here.
+    w[b + W_KEY] = this.kInfo;
+    w[b + W_SRC] = this.kSrc;
+    w[b + W_DST] = this.kDst;
+    w[b + W_PORTS] = this.kPorts;
+    if (this.kV6) {
       if (this.v6Src === null || this.v6Dst === null) {
         this.v6Src = new Uint32Array(this.capacity * 4);
         this.v6Dst = new Uint32Array(this.capacity * 4);
@@ -478,61 +518,53 @@ export class ConntrackTable {
       this.v6Src.set(this.kSrcWords, i * 4);
       this.v6Dst.set(this.kDstWords, i * 4);
     }
-    this.status[i] = 0;
-    this.firstSeen[i] = now;
-    this.lastSeen[i] = now;
-    this.packets[2 * i] = 1;
-    this.packets[2 * i + 1] = 0;
-    this.bytes[2 * i] = meta.ipLength;
-    this.bytes[2 * i + 1] = 0;
-    this.verdict[i] = verdict >>> 0;
-    this.egressRule[i] = eg >>> 0;
-    this.ingressRule[i] = ing >>> 0;
-    this.flowId[i] = flowId >= 0 ? flowId >>> 0 : this.nextFlowId++ >>> 0;
-    this.tdEnd[2 * i] = 0;
-    this.tdEnd[2 * i + 1] = 0;
-    this.tdMaxack[2 * i] = 0;
-    this.tdMaxack[2 * i + 1] = 0;
-    this.lastSeq[i] = 0;
-    this.lastAck[i] = 0;
-    this.lastEnd[i] = 0;
-    this.lastWin[i] = 0;
-    this.tcpLast[i] = TcpClass.NONE;
+    w[b + W_STATUS] = 0;
+    w[b + W_FLOW] = flowId >= 0 ? flowId >>> 0 : this.nextFlowId++ >>> 0;
+    for (let k = W_TD_END; k < SLOT_WORDS; k++) w[b + k] = 0;
+    this.h[(i << (SLOT_SHIFT + 1)) + H_POLICY] = policyVersion & 0xffff;
 
     const proto = this.kInfo & 0xff;
     if (proto === PROTO_TCP) {
       this.tcpNew(i, meta);
       this.tcpPacket(i, CtDirection.ORIGINAL, meta, now);
     } else if (proto === PROTO_UDP) {
+      // nf_conntrack_udp: stream_ts = creation + 2 s (§2.4), in the slot's TCP words.
+      this.f[(i << 3) + F_UDP_STREAM] = now + this.udpStreamDelay;
       this.udpPacket(i, now);
     } else if (proto === PROTO_ICMP) {
-      this.expiry[i] = now + this.timeouts.icmp;
+      this.f[(i << 3) + F_EXPIRY] = now + this.icmpTimeout;
     } else if (proto === PROTO_ICMPV6) {
-      this.expiry[i] = now + this.timeouts.icmpv6;
+      this.f[(i << 3) + F_EXPIRY] = now + this.icmpv6Timeout;
     } else {
-      this.expiry[i] = now + this.timeouts.generic;
+      this.f[(i << 3) + F_EXPIRY] = now + this.genericTimeout;
     }
   }
 
   /**
    * Early drop (§2.5, early_drop with NF_CT_EVICTION_RANGE): look at the CT_EVICTION_RANGE slots
    * starting at the new tuple's home slot. An expired entry there is reclaimed first; otherwise
-   * the non-ASSURED entry with the oldest firstSeen (ties: nearest to home) is evicted.
-   * Deterministic, unlike the kernel's hash-bucket walk. Returns whether a slot was freed.
+   * the non-ASSURED entry with the soonest expiry (ties: nearest to home) is evicted: the one
+   * whose timer would free it first, i.e. the least recently refreshed within a timeout class.
+   * The kernel takes the first non-ASSURED entry of a hash bucket, which is effectively random;
+   * this choice is deterministic. Returns whether a slot was freed.
    */
   private earlyDrop(home: number, now: number): boolean {
+    const w = this.w;
+    const f = this.f;
     let victim = -1;
-    let victimFirst = Number.POSITIVE_INFINITY;
+    let victimExpiry = Number.POSITIVE_INFINITY;
     for (let k = 0; k < CT_EVICTION_RANGE; k++) {
       const j = (home + k) & this.mask;
-      if (this.keyInfo[j] === 0) continue;
-      if (this.expiry[j]! <= now) {
+      const b = j << SLOT_SHIFT;
+      if (w[b + W_KEY] === 0) continue;
+      const expiry = f[(j << 3) + F_EXPIRY]!;
+      if (expiry <= now) {
         this.removeAt(j, CtRemoveReason.EXPIRED);
         return true;
       }
-      if ((this.status[j]! & CtStatus.ASSURED) === 0 && this.firstSeen[j]! < victimFirst) {
+      if ((w[b + W_STATUS]! & CtStatus.ASSURED) === 0 && expiry < victimExpiry) {
         victim = j;
-        victimFirst = this.firstSeen[j]!;
+        victimExpiry = expiry;
       }
     }
     if (victim < 0) return false;
@@ -544,30 +576,89 @@ export class ConntrackTable {
 
   /** tcp_new: initial window data of the ORIGINAL side; picked-up connections are liberal on both sides. */
   private tcpNew(i: number, meta: PacketMeta): void {
-    const flags = meta.tcpFlags;
-    this.tdEnd[2 * i] = this.segmentEnd(meta);
-    let st = CtStatus.TCP_SEEN_INIT;
-    if ((flags & TcpFlag.SYN) === 0) {
+    const b = i << SLOT_SHIFT;
+    this.w[b + W_TD_END] = segmentEnd(meta);
+    // State NONE and last_index NONE until the handler below records this packet.
+    let st = CtStatus.TCP_SEEN_INIT | (TcpClass.NONE << LAST_SHIFT);
+    if ((meta.tcpFlags & TcpFlag.SYN) === 0) {
       st |= CtStatus.TCP_BE_LIBERAL | dirBit(CtStatus.TCP_BE_LIBERAL, 1);
     }
-    this.status[i] = st; // state NONE; the packet handler moves it
+    this.w[b + W_STATUS] = st; // the packet handler moves the state
   }
 
-  private segmentEnd(meta: PacketMeta): number {
-    const f = meta.tcpFlags;
-    return (meta.tcpSeq + meta.payloadLength + ((f & TcpFlag.SYN) !== 0 ? 1 : 0) + ((f & TcpFlag.FIN) !== 0 ? 1 : 0)) >>> 0;
+  /**
+   * The steady state of a connection in one step: a pure ACK (class ack: no SYN, FIN or RST) on
+   * an ESTABLISHED, ASSURED entry whose sender side is initialised (SEEN_INIT, MAXACK_SET). Then
+   * the transition is ES → ES in both directions and most of `tcpPacket` cannot apply (no
+   * special case, no first-packet window init, no unreplied or assured step, no CLOSE_INIT, no
+   * RST timer), so what remains is `tcpTrackWindow`'s bookkeeping and the §2.3 timer choice,
+   * inlined. Returns false, touching nothing, when the packet is not in that case; the caller
+   * then runs the general `hit`. Same results as `hit` (the slow path is the specification).
+   */
+  private tcpEstablishedAck(i: number, meta: PacketMeta, now: number): boolean {
+    const flags = meta.tcpFlags;
+    if ((flags & (TcpFlag.ACK | TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) !== TcpFlag.ACK) return false;
+    const w = this.w;
+    const b = i << SLOT_SHIFT;
+    const dir = this.foundDir;
+    let st = w[b + W_STATUS]! | 0;
+    const need = TcpCtState.ESTABLISHED | CtStatus.SEEN_REPLY | CtStatus.ASSURED
+      | dirBit(CtStatus.TCP_SEEN_INIT | CtStatus.TCP_MAXACK_SET, dir);
+    if ((st & (15 | need)) !== need) return false;
+
+    const seq = meta.tcpSeq >>> 0;
+    const ack = meta.tcpAck >>> 0;
+    const win = meta.tcpWindow;
+    const end = (seq + meta.payloadLength) >>> 0;
+    const s = b + W_TD_END + dir;
+    const r = b + W_TD_END + (dir ^ 1);
+    if (after(end, w[s]!)) {
+      w[s] = end;
+      st |= dirBit(CtStatus.TCP_DATA_UNACK, dir);
+    }
+    const m = b + W_TD_MAXACK + dir;
+    if (after(ack, w[m]!)) w[m] = ack;
+    if (ack === w[r]) st &= ~dirBit(CtStatus.TCP_DATA_UNACK, dir ^ 1);
+    const hw = (b << 1) + H_LAST_WIN;
+    if (((st >>> LAST_DIR_SHIFT) & 1) === dir && w[b + W_LAST_SEQ] === seq && w[b + W_LAST_ACK] === ack
+      && w[b + W_LAST_END] === end && this.h[hw] === win) {
+      const n = Math.min(RETRANS_MAX, (st >>> RETRANS_SHIFT) + 1);
+      st = (st & ~(0xff << LAST_SHIFT)) | (n << RETRANS_SHIFT) | (TcpClass.ACK << LAST_SHIFT) | (dir << LAST_DIR_SHIFT);
+    } else {
+      w[b + W_LAST_SEQ] = seq;
+      w[b + W_LAST_ACK] = ack;
+      w[b + W_LAST_END] = end;
+      this.h[hw] = win;
+      st = (st & ~(0xff << LAST_SHIFT)) | (TcpClass.ACK << LAST_SHIFT) | (dir << LAST_DIR_SHIFT);
+    }
+    // §2.3 timer rules for next = ESTABLISHED (rule 2 needs an RST; last_win is this packet's window).
+    const tEst = this.tcpTimeouts[TcpCtState.ESTABLISHED]!;
+    let timeout = tEst;
+    if ((st >>> RETRANS_SHIFT) >= this.tcpMaxRetrans && tEst > this.tcpRetrans) timeout = this.tcpRetrans;
+    else if ((st & (CtStatus.TCP_DATA_UNACK | dirBit(CtStatus.TCP_DATA_UNACK, 1))) !== 0 && tEst > this.tcpUnack) timeout = this.tcpUnack;
+    else if (win === 0 && tEst > this.tcpRetrans) timeout = this.tcpRetrans;
+    w[b + W_STATUS] = st;
+    this.f[(i << 3) + F_EXPIRY] = now + timeout;
+
+    this.index = i;
+    this.direction = dir as CtDirection;
+    this.ctinfo = CtInfo.ESTABLISHED;
+    this.tcpStateBefore = TcpCtState.ESTABLISHED;
+    this.counters[dir === 0 ? CtCounter.HIT_ORIGINAL : CtCounter.HIT_REPLY]!++;
+    return true;
   }
 
   /** nf_conntrack_tcp_packet after tcp_error/tcp_new (§2.2 special handling, §2.3 timeouts). */
   private tcpPacket(i: number, dir: number, meta: PacketMeta, now: number): number {
+    const w = this.w;
+    const b = i << SLOT_SHIFT;
     const flags = meta.tcpFlags;
     const cls = tcpClassOf(flags);
-    let st = this.status[i]!;
+    let st = w[b + W_STATUS]! | 0;
     let old = st & 15;
     let next = tcpNextState(dir, cls, old);
-    const lastPacked = this.tcpLast[i]!;
-    const lastIndex = lastPacked & 7;
-    const lastDir = (lastPacked & LAST_DIR_BIT) !== 0 ? 1 : 0;
+    const lastIndex = (st >>> LAST_SHIFT) & 7;
+    const lastDir = (st >>> LAST_DIR_SHIFT) & 1;
     let skipWindow = false;
 
     switch (next) {
@@ -580,30 +671,29 @@ export class ConntrackTable {
           if ((st & closeInit) !== 0 || (lastDir === dir && lastIndex === TcpClass.RST)) return TcpVerdict.REPEAT;
           // else: treated as IGNORE (the kernel falls through)
         }
-        if (cls === TcpClass.SYNACK && lastIndex === TcpClass.SYN && lastDir !== dir && (meta.tcpAck >>> 0) === this.lastEnd[i]) {
+        if (cls === TcpClass.SYNACK && lastIndex === TcpClass.SYN && lastDir !== dir && (meta.tcpAck >>> 0) === w[b + W_LAST_END]) {
           // b) SYN/ACK acknowledging a SYN we ignored: resync from the remembered SYN.
           old = TcpCtState.SYN_SENT;
           next = TcpCtState.SYN_RECV;
           const ld = lastDir;
-          this.tdEnd[2 * i + ld] = this.lastEnd[i]!;
+          w[b + W_TD_END + ld] = w[b + W_LAST_END]!;
           st |= dirBit(CtStatus.TCP_SEEN_INIT, ld);
           st &= ~(CtStatus.TCP_EXP_CHALLENGE_ACK | dirBit(CtStatus.TCP_MAXACK_SET | CtStatus.TCP_DATA_UNACK | CtStatus.TCP_CLOSE_INIT, ld));
           // nf_ct_tcp_state_reset(seen[dir])
           st &= ~dirBit(DIR_BITS_ALL & ~CtStatus.TCP_BE_LIBERAL, dir);
-          this.tdEnd[2 * i + dir] = 0;
-          this.tdMaxack[2 * i + dir] = 0;
+          w[b + W_TD_END + dir] = 0;
+          w[b + W_TD_MAXACK + dir] = 0;
           break;
         }
-        this.lastSeq[i] = meta.tcpSeq >>> 0;
-        this.lastEnd[i] = this.segmentEnd(meta);
-        this.lastWin[i] = meta.tcpWindow;
+        w[b + W_LAST_SEQ] = meta.tcpSeq >>> 0;
+        w[b + W_LAST_END] = segmentEnd(meta);
+        this.h[(i << (SLOT_SHIFT + 1)) + H_LAST_WIN] = meta.tcpWindow;
         if (cls === TcpClass.SYN && dir === CtDirection.ORIGINAL) {
           st &= ~CtStatus.TCP_EXP_CHALLENGE_ACK;
           if (old === TcpCtState.LAST_ACK) st |= CtStatus.TCP_EXP_CHALLENGE_ACK;
         }
-        if (old === TcpCtState.SYN_SENT && cls === TcpClass.ACK && dir === CtDirection.REPLY) this.lastAck[i] = meta.tcpAck >>> 0;
-        this.tcpLast[i] = (lastPacked & ~(7 | LAST_DIR_BIT)) | cls | (dir === 1 ? LAST_DIR_BIT : 0);
-        this.status[i] = st;
+        if (old === TcpCtState.SYN_SENT && cls === TcpClass.ACK && dir === CtDirection.REPLY) w[b + W_LAST_ACK] = meta.tcpAck >>> 0;
+        w[b + W_STATUS] = (st & ~LAST_INDEX_DIR_MASK) | (cls << LAST_SHIFT) | (dir << LAST_DIR_SHIFT);
         return TcpVerdict.IGNORE;
       }
       case TcpCtState.INVALID:
@@ -613,7 +703,7 @@ export class ConntrackTable {
         // RFC 5961 challenge ACK answering a SYN we let through in LAST_ACK: not the last ACK.
         if (old === TcpCtState.LAST_ACK && cls === TcpClass.ACK && lastDir !== dir && lastIndex === TcpClass.SYN
           && (st & CtStatus.TCP_EXP_CHALLENGE_ACK) !== 0) {
-          this.status[i] = st & ~CtStatus.TCP_EXP_CHALLENGE_ACK;
+          w[b + W_STATUS] = st & ~CtStatus.TCP_EXP_CHALLENGE_ACK;
           return TcpVerdict.IGNORE;
         }
         break;
@@ -636,23 +726,23 @@ export class ConntrackTable {
         const seq = meta.tcpSeq >>> 0;
         const established = old === TcpCtState.ESTABLISHED && (st & CtStatus.ASSURED) !== 0;
         rstSeq: if ((st & dirBit(CtStatus.TCP_MAXACK_SET, other)) !== 0 && lastIndex !== TcpClass.SYN) {
-          const maxack = this.tdMaxack[2 * i + other]!;
+          const maxack = w[b + W_TD_MAXACK + other]!;
           if (seq === 0 && !established) break rstSeq;
           if (before(seq, maxack) && !this.tcpIgnoreInvalidRst) {
             this.invalidCause = CtInvalidCause.TCP_INVALID_RST;
             return TcpVerdict.INVALID;
           }
           if (!established || seq === maxack) break rstSeq;
-          if (lastIndex === TcpClass.ACK && lastDir === dir && seq === this.lastEnd[i]) break rstSeq;
+          if (lastIndex === TcpClass.ACK && lastDir === dir && seq === w[b + W_LAST_END]) break rstSeq;
           // Not exactly in sequence: keep the state to allow a challenge ACK.
           next = old;
         }
         if ((((st & CtStatus.SEEN_REPLY) !== 0 && lastIndex === TcpClass.SYN)
           || ((st & CtStatus.ASSURED) === 0 && lastIndex === TcpClass.ACK))
-          && (meta.tcpAck >>> 0) === this.lastEnd[i]) {
+          && (meta.tcpAck >>> 0) === w[b + W_LAST_END]) {
           skipWindow = true; // RST answering a SYN/ACK we let through: no window check
         } else if (old === TcpCtState.SYN_SENT && lastIndex === TcpClass.ACK && lastDir === CtDirection.REPLY
-          && seq === this.lastAck[i]) {
+          && seq === w[b + W_LAST_ACK]) {
           skipWindow = true; // RST answering a challenge ACK
         }
         break;
@@ -661,27 +751,23 @@ export class ConntrackTable {
         break;
     }
 
-    if (!skipWindow) st = this.tcpTrackWindow(i, dir, old, cls, meta, st);
+    if (!skipWindow) st = this.tcpTrackWindow(b, dir, old, cls, meta, st);
 
-    // in_window:
-    let last = this.tcpLast[i]!;
-    last = (last & ~(7 | LAST_DIR_BIT)) | cls | (dir === 1 ? LAST_DIR_BIT : 0);
-    this.tcpLast[i] = last;
+    // in_window: remember this packet's class and direction (the retrans count is kept).
+    st = (st & ~LAST_INDEX_DIR_MASK) | (cls << LAST_SHIFT) | (dir << LAST_DIR_SHIFT);
     if (old !== next && next === TcpCtState.FIN_WAIT) st |= dirBit(CtStatus.TCP_CLOSE_INIT, dir);
     st = (st & ~15) | next;
 
-    const t = this.tcpTimeouts;
-    const p = this.timeouts;
-    const tNext = t[next]!;
+    const tNext = this.tcpTimeouts[next]!;
     let timeout: number;
-    if ((last >>> RETRANS_SHIFT) >= p.tcpMaxRetrans && tNext > p.tcpRetrans) timeout = p.tcpRetrans;
-    else if (cls === TcpClass.RST) timeout = t[TcpCtState.CLOSE]!;
-    else if ((st & (CtStatus.TCP_DATA_UNACK | dirBit(CtStatus.TCP_DATA_UNACK, 1))) !== 0 && tNext > p.tcpUnack) timeout = p.tcpUnack;
-    else if (this.lastWin[i] === 0 && tNext > p.tcpRetrans) timeout = p.tcpRetrans;
+    if ((st >>> RETRANS_SHIFT) >= this.tcpMaxRetrans && tNext > this.tcpRetrans) timeout = this.tcpRetrans;
+    else if (cls === TcpClass.RST) timeout = this.tcpTimeouts[TcpCtState.CLOSE]!;
+    else if ((st & (CtStatus.TCP_DATA_UNACK | dirBit(CtStatus.TCP_DATA_UNACK, 1))) !== 0 && tNext > this.tcpUnack) timeout = this.tcpUnack;
+    else if (this.h[(b << 1) + H_LAST_WIN] === 0 && tNext > this.tcpRetrans) timeout = this.tcpRetrans;
     else timeout = tNext;
 
     if ((st & CtStatus.SEEN_REPLY) === 0) {
-      this.status[i] = st;
+      w[b + W_STATUS] = st;
       // Only reply so far is an RST: delete the entry now (the packet is still accepted).
       if ((flags & TcpFlag.RST) !== 0) {
         this.kill(i, CtRemoveReason.RST_UNREPLIED);
@@ -690,93 +776,98 @@ export class ConntrackTable {
       // A retransmitted SYN does not refresh the timer (else port reuse keeps the entry alive).
       if (cls === TcpClass.SYN && old === TcpCtState.SYN_SENT) return TcpVerdict.ACCEPT;
       // Picked up and never answered: no 5-day timer.
-      if (next === TcpCtState.ESTABLISHED && timeout > p.tcpUnack) timeout = p.tcpUnack;
+      if (next === TcpCtState.ESTABLISHED && timeout > this.tcpUnack) timeout = this.tcpUnack;
     } else if ((st & CtStatus.ASSURED) === 0 && (old === TcpCtState.SYN_RECV || old === TcpCtState.ESTABLISHED)
       && next === TcpCtState.ESTABLISHED) {
       st |= CtStatus.ASSURED;
     }
-    this.status[i] = st;
-    this.expiry[i] = now + timeout;
+    w[b + W_STATUS] = st;
+    this.f[(i << 3) + F_EXPIRY] = now + timeout;
     return TcpVerdict.ACCEPT;
   }
 
   /**
    * tcp_in_window bookkeeping in liberal mode: every packet is accepted and updates td_end,
-   * td_maxack, DATA_UNACKNOWLEDGED and the retransmission detector. Returns the new status.
+   * td_maxack, DATA_UNACKNOWLEDGED and the retransmission detector. `b` is the slot's first
+   * word. Returns the new status word.
    */
-  private tcpTrackWindow(i: number, dir: number, old: number, cls: number, meta: PacketMeta, st: number): number {
+  private tcpTrackWindow(b: number, dir: number, old: number, cls: number, meta: PacketMeta, st: number): number {
+    const w = this.w;
     const flags = meta.tcpFlags;
-    const s = 2 * i + dir;
-    const r = 2 * i + (dir ^ 1);
     const rdir = dir ^ 1;
+    const s = b + W_TD_END + dir;
+    const r = b + W_TD_END + rdir;
     let seq = meta.tcpSeq >>> 0;
     let ack = meta.tcpAck >>> 0;
     const win = meta.tcpWindow;
-    let end = this.segmentEnd(meta);
+    let end = segmentEnd(meta);
 
     if ((st & dirBit(CtStatus.TCP_SEEN_INIT, dir)) === 0) {
-      this.tdEnd[s] = end;
+      w[s] = end;
       st |= dirBit(CtStatus.TCP_SEEN_INIT, dir);
       if ((flags & TcpFlag.SYN) === 0) {
         // Mid-connection: history lost; make III and IV pass until the other side is seen.
-        if ((st & dirBit(CtStatus.TCP_SEEN_INIT, rdir)) === 0) this.tdEnd[r] = ack;
-        else if (ack === ((this.tdEnd[r]! + 1) >>> 0)) this.tdEnd[r] = ack;
+        if ((st & dirBit(CtStatus.TCP_SEEN_INIT, rdir)) === 0) w[r] = ack;
+        else if (ack === ((w[r]! + 1) >>> 0)) w[r] = ack;
       }
     } else if (((old === TcpCtState.SYN_SENT && dir === 0) || (old === TcpCtState.SYN_RECV && dir === 1))
-      && after(end, this.tdEnd[s]!)) {
-      this.tdEnd[s] = end; // a reinitialised sender (RFC 793)
+      && after(end, w[s]!)) {
+      w[s] = end; // a reinitialised sender (RFC 793)
     }
     if ((flags & TcpFlag.ACK) === 0) {
-      ack = this.tdEnd[r]!;
+      ack = w[r]!;
     } else if ((flags & (TcpFlag.ACK | TcpFlag.RST)) === (TcpFlag.ACK | TcpFlag.RST) && ack === 0) {
-      ack = this.tdEnd[r]!; // broken stacks: RST|ACK with ack 0
+      ack = w[r]!; // broken stacks: RST|ACK with ack 0
     }
     if ((flags & TcpFlag.RST) !== 0 && seq === 0 && old === TcpCtState.SYN_SENT) {
-      seq = end = this.tdEnd[s]!; // RST answering a SYN
+      seq = end = w[s]!; // RST answering a SYN
     }
-    if (after(end, this.tdEnd[s]!)) {
-      this.tdEnd[s] = end;
+    if (after(end, w[s]!)) {
+      w[s] = end;
       st |= dirBit(CtStatus.TCP_DATA_UNACK, dir);
     }
     if ((flags & TcpFlag.ACK) !== 0) {
+      const m = b + W_TD_MAXACK + dir;
       if ((st & dirBit(CtStatus.TCP_MAXACK_SET, dir)) === 0) {
-        this.tdMaxack[s] = ack;
+        w[m] = ack;
         st |= dirBit(CtStatus.TCP_MAXACK_SET, dir);
-      } else if (after(ack, this.tdMaxack[s]!)) {
-        this.tdMaxack[s] = ack;
+      } else if (after(ack, w[m]!)) {
+        w[m] = ack;
       }
     }
-    if (ack === this.tdEnd[r]) st &= ~dirBit(CtStatus.TCP_DATA_UNACK, rdir);
+    if (ack === w[r]) st &= ~dirBit(CtStatus.TCP_DATA_UNACK, rdir);
     if (cls === TcpClass.ACK) {
-      const last = this.tcpLast[i]!;
-      const lastDir = (last & LAST_DIR_BIT) !== 0 ? 1 : 0;
-      if (lastDir === dir && this.lastSeq[i] === seq && this.lastAck[i] === ack && this.lastEnd[i] === end && this.lastWin[i] === win) {
-        const n = Math.min(RETRANS_MAX, (last >>> RETRANS_SHIFT) + 1);
-        this.tcpLast[i] = (last & 0x0f) | (n << RETRANS_SHIFT);
+      const hw = (b << 1) + H_LAST_WIN;
+      if (((st >>> LAST_DIR_SHIFT) & 1) === dir && w[b + W_LAST_SEQ] === seq && w[b + W_LAST_ACK] === ack
+        && w[b + W_LAST_END] === end && this.h[hw] === win) {
+        const n = Math.min(RETRANS_MAX, (st >>> RETRANS_SHIFT) + 1);
+        st = (st & ~(0xf << RETRANS_SHIFT)) | (n << RETRANS_SHIFT);
       } else {
-        this.lastSeq[i] = seq;
-        this.lastAck[i] = ack;
-        this.lastEnd[i] = end;
-        this.lastWin[i] = win;
-        this.tcpLast[i] = (last & 7) | (dir === 1 ? LAST_DIR_BIT : 0);
+        w[b + W_LAST_SEQ] = seq;
+        w[b + W_LAST_ACK] = ack;
+        w[b + W_LAST_END] = end;
+        this.h[hw] = win;
+        // New segment: last_dir = this direction, retrans count back to 0 (last_index is set by the caller).
+        st = (st & ~((1 << LAST_DIR_SHIFT) | (0xf << RETRANS_SHIFT))) | (dir << LAST_DIR_SHIFT);
       }
     }
     return st;
   }
 
-  /** nf_conntrack_udp_packet (§2.4): stream_ts = creation + udpStreamDelay. */
+  /** nf_conntrack_udp_packet (§2.4): stream_ts (creation + udpStreamDelay) is in the slot. */
   private udpPacket(i: number, now: number): void {
-    const p = this.timeouts;
-    const st = this.status[i]!;
+    const b = i << SLOT_SHIFT;
+    const fi = i << 3;
+    const st = this.w[b + W_STATUS]!;
     if ((st & CtStatus.SEEN_REPLY) !== 0) {
-      if (now > this.firstSeen[i]! + p.udpStreamDelay) {
-        this.expiry[i] = now + p.udpStream;
-        this.status[i] = st | CtStatus.ASSURED;
+      if (now > this.f[fi + F_UDP_STREAM]!) {
+        this.f[fi + F_EXPIRY] = now + this.udpStream;
+        this.w[b + W_STATUS] = st | CtStatus.ASSURED;
       } else {
-        this.expiry[i] = now + p.udpUnreplied;
+        this.f[fi + F_EXPIRY] = now + this.udpUnreplied;
       }
     } else {
-      this.expiry[i] = now + p.udpUnreplied;
+      this.f[fi + F_EXPIRY] = now + this.udpUnreplied;
     }
   }
 
@@ -786,24 +877,16 @@ export class ConntrackTable {
     const v6 = meta.ipVersion === 6;
     if (this.isIcmpProto(meta)) {
       const t = meta.icmpType & 0xff;
-      const inv = (v6 ? ICMP6_INVMAP : ICMP4_INVMAP)[t]!;
-      this.setKey(v6, meta.src, meta.dst, meta.protocol, meta.icmpId, meta.icmpId, t, meta.icmpCode & 0xff, true, inv);
+      this.setKeyIcmp(v6, meta.src, meta.dst, meta.protocol, meta.icmpId, t, meta.icmpCode & 0xff);
     } else if (meta.protocol === PROTO_TCP || meta.protocol === PROTO_UDP) {
-      this.setKey(v6, meta.src, meta.dst, meta.protocol, meta.srcPort, meta.dstPort, 0, 0, false);
+      this.setKeyL4(v6, meta.src, meta.dst, meta.protocol, meta.srcPort, meta.dstPort);
     } else {
-      this.setKey(v6, meta.src, meta.dst, meta.protocol, 0, 0, 0, 0, false);
+      this.setKeyL4(v6, meta.src, meta.dst, meta.protocol, 0, 0);
     }
   }
 
-  /**
-   * Stage the packet's ORIGINAL-candidate key and its REPLY-candidate key. For ICMP the stored
-   * type is the requester's; a packet of type t matches an entry in the REPLY direction when the
-   * entry's type is invmap[t]. `inv` defaults to invmap of `icmpType` computed by the caller.
-   */
-  private setKey(
-    v6: boolean, srcW: Uint32Array, dstW: Uint32Array, proto: number, sport: number, dport: number,
-    icmpType: number, icmpCode: number, icmp: boolean, inv = -2,
-  ): void {
+  /** Stage a port-based (or portless) key; its REPLY candidate has the ports swapped. */
+  private setKeyL4(v6: boolean, srcW: Uint32Array, dstW: Uint32Array, proto: number, sport: number, dport: number): void {
     this.kV6 = v6;
     this.kSrcWords = srcW;
     this.kDstWords = dstW;
@@ -812,26 +895,38 @@ export class ConntrackTable {
     this.kSrc = a;
     this.kDst = b;
     const base = (proto & 0xff) | (v6 ? KEY_V6 : 0) | KEY_OCCUPIED;
-    if (icmp) {
-      const id = sport & 0xffff;
-      this.kPorts = id;
-      this.rPorts = id;
-      const code = (icmpCode & 0xff) << 24;
-      this.kInfo = (base | (icmpType << 16) | code) >>> 0;
-      const pair = inv === -2 ? (v6 ? ICMP6_INVMAP : ICMP4_INVMAP)[icmpType]! : inv;
-      this.rInfo = pair < 0 ? -1 : (base | (pair << 16) | code) >>> 0;
-      // Hash both directions with the smaller type of the pair (8/0 → 0, 128/129 → 128).
-      const canon = pair >= 0 && pair < icmpType ? pair : icmpType;
-      this.kHash = hashTuple(a, id, b, id, (base | (canon << 16) | code) >>> 0);
-    } else {
-      const sp = sport & 0xffff;
-      const dp = dport & 0xffff;
-      this.kPorts = ((sp << 16) | dp) >>> 0;
-      this.rPorts = ((dp << 16) | sp) >>> 0;
-      this.kInfo = base;
-      this.rInfo = base;
-      this.kHash = hashTuple(a, sp, b, dp, base);
-    }
+    const sp = sport & 0xffff;
+    const dp = dport & 0xffff;
+    this.kPorts = ((sp << 16) | dp) >>> 0;
+    this.rPorts = ((dp << 16) | sp) >>> 0;
+    this.kInfo = base;
+    this.rInfo = base;
+    this.kHash = hashTuple(a, sp, b, dp, base);
+  }
+
+  /**
+   * Stage an ICMP key. The stored type is the requester's; a packet of type t matches an entry
+   * in the REPLY direction when the entry's type is invmap[t].
+   */
+  private setKeyIcmp(v6: boolean, srcW: Uint32Array, dstW: Uint32Array, proto: number, icmpId: number, icmpType: number, icmpCode: number): void {
+    this.kV6 = v6;
+    this.kSrcWords = srcW;
+    this.kDstWords = dstW;
+    const a = v6 ? foldV6(srcW) : srcW[0]!;
+    const b = v6 ? foldV6(dstW) : dstW[0]!;
+    this.kSrc = a;
+    this.kDst = b;
+    const base = (proto & 0xff) | (v6 ? KEY_V6 : 0) | KEY_OCCUPIED;
+    const id = icmpId & 0xffff;
+    this.kPorts = id;
+    this.rPorts = id;
+    const code = (icmpCode & 0xff) << 24;
+    this.kInfo = (base | (icmpType << 16) | code) >>> 0;
+    const pair = (v6 ? ICMP6_INVMAP : ICMP4_INVMAP)[icmpType]!;
+    this.rInfo = pair < 0 ? -1 : (base | (pair << 16) | code) >>> 0;
+    // Hash both directions with the smaller type of the pair (8/0 → 0, 128/129 → 128).
+    const canon = pair >= 0 && pair < icmpType ? pair : icmpType;
+    this.kHash = hashTuple(a, id, b, id, (base | (canon << 16) | code) >>> 0);
   }
 
   /** Home slot of a packet's tuple, the start of its early-drop window (tests, diagnostics). */
@@ -840,13 +935,15 @@ export class ConntrackTable {
     return this.kHash & this.mask;
   }
 
-  /** Home slot of a stored entry (recomputed from its key; no hash column). */
+  /** Home slot of a stored entry (recomputed from its key; no hash word). */
   private homeOf(j: number): number {
-    const info = this.keyInfo[j]!;
+    const w = this.w;
+    const bj = j << SLOT_SHIFT;
+    const info = w[bj + W_KEY]!;
     const proto = info & 0xff;
-    const a = this.src[j]!;
-    const b = this.dst[j]!;
-    const ports = this.ports[j]!;
+    const a = w[bj + W_SRC]!;
+    const b = w[bj + W_DST]!;
+    const ports = w[bj + W_PORTS]!;
     const icmp = (proto === PROTO_ICMP && (info & KEY_V6) === 0) || (proto === PROTO_ICMPV6 && (info & KEY_V6) !== 0);
     if (icmp) {
       const type = (info >>> 16) & 0xff;
@@ -871,24 +968,60 @@ export class ConntrackTable {
    * live entry holding the key, with `foundDir` set, or −1.
    */
   private probe(now: number): number {
+    const w = this.w;
+    const f = this.f;
     const mask = this.mask;
     const kInfo = this.kInfo;
     const rInfo = this.rInfo;
     const kSrc = this.kSrc;
     const kDst = this.kDst;
+    const kPorts = this.kPorts;
+    const rPorts = this.rPorts;
+    const v6 = this.kV6;
     let i = this.kHash & mask;
     for (;;) {
-      const info = this.keyInfo[i]!;
+      const b = i << SLOT_SHIFT;
+      const info = w[b + W_KEY]!;
       if (info === 0) return -1;
       let dir = -1;
-      if (info === kInfo && this.src[i] === kSrc && this.dst[i] === kDst && this.ports[i] === this.kPorts
-        && (!this.kV6 || this.v6Equal(i, this.kSrcWords, this.kDstWords))) {
+      if (info === kInfo && w[b + W_SRC] === kSrc && w[b + W_DST] === kDst && w[b + W_PORTS] === kPorts
+        && (!v6 || this.v6Equal(i, this.kSrcWords, this.kDstWords))) {
         dir = 0;
-      } else if (info === rInfo && this.src[i] === kDst && this.dst[i] === kSrc && this.ports[i] === this.rPorts
-        && (!this.kV6 || this.v6Equal(i, this.kDstWords, this.kSrcWords))) {
+      } else if (info === rInfo && w[b + W_SRC] === kDst && w[b + W_DST] === kSrc && w[b + W_PORTS] === rPorts
+        && (!v6 || this.v6Equal(i, this.kDstWords, this.kSrcWords))) {
         dir = 1;
       }
-      if (this.expiry[i]! <= now) {
+      if (f[(i << 3) + F_EXPIRY]! <= now) {
+        this.removeAt(i, CtRemoveReason.EXPIRED);
+        if (dir >= 0) return -1; // tuples are unique: the key is gone
+        continue;
+      }
+      if (dir >= 0) {
+        this.foundDir = dir;
+        return i;
+      }
+      i = (i + 1) & mask;
+    }
+  }
+
+  /** `probe` for an IPv4 TCP/UDP key passed as arguments (the hit path of `lookup`). */
+  private probe4(home: number, info: number, a: number, b: number, ports: number, rPorts: number, now: number): number {
+    const w = this.w;
+    const mask = this.mask;
+    let i = home;
+    for (;;) {
+      const o = i << SLOT_SHIFT;
+      const k = w[o + W_KEY]!;
+      if (k === 0) return -1;
+      let dir = -1;
+      if (k === info) {
+        const s = w[o + W_SRC]!;
+        const d = w[o + W_DST]!;
+        const p = w[o + W_PORTS]!;
+        if (s === a && d === b && p === ports) dir = 0;
+        else if (s === b && d === a && p === rPorts) dir = 1;
+      }
+      if (this.f[(i << 3) + F_EXPIRY]! <= now) {
         this.removeAt(i, CtRemoveReason.EXPIRED);
         if (dir >= 0) return -1; // tuples are unique: the key is gone
         continue;
@@ -907,7 +1040,8 @@ export class ConntrackTable {
   private kill(i: number, reason: CtRemoveReason): void {
     this.counters[reason === CtRemoveReason.RST_UNREPLIED ? CtCounter.KILLED_RST_UNREPLIED : CtCounter.KILLED_PORT_REUSE]!++;
     this.onRemove?.(i, reason);
-    this.status[i]! |= CtStatus.DYING;
+    const s = (i << SLOT_SHIFT) + W_STATUS;
+    this.w[s] = this.w[s]! | CtStatus.DYING;
     this.pendingKill = i;
   }
 
@@ -927,10 +1061,11 @@ export class ConntrackTable {
 
   /** Backward-shift deletion: pull later chain members into the hole while their home allows it. */
   private deleteSlot(i: number): void {
+    const w = this.w;
     const mask = this.mask;
     let hole = i;
     let j = (i + 1) & mask;
-    while (this.keyInfo[j] !== 0) {
+    while (w[j << SLOT_SHIFT] !== 0) {
       const home = this.homeOf(j);
       // The entry at j may fill the hole when the hole lies on its probe path [home, j).
       if (((j - home) & mask) >= ((j - hole) & mask)) {
@@ -939,50 +1074,32 @@ export class ConntrackTable {
       }
       j = (j + 1) & mask;
     }
-    this.keyInfo[hole] = 0;
-    this.status[hole] = 0;
+    w[(hole << SLOT_SHIFT) + W_KEY] = 0;
+    w[(hole << SLOT_SHIFT) + W_STATUS] = 0;
     this.liveCount--;
   }
 
   private moveSlot(from: number, to: number): void {
-    this.keyInfo[to] = this.keyInfo[from]!;
-    this.src[to] = this.src[from]!;
-    this.dst[to] = this.dst[from]!;
-    this.ports[to] = this.ports[from]!;
+    const w = this.w;
+    // Word copies: copying through the float64 view could canonicalise NaN bit patterns.
+    const s = from << SLOT_SHIFT;
+    const d = to << SLOT_SHIFT;
+    for (let k = 0; k < SLOT_WORDS; k++) w[d + k] = w[s + k]!;
     if (this.v6Src !== null && this.v6Dst !== null) {
       this.v6Src.copyWithin(to * 4, from * 4, from * 4 + 4);
       this.v6Dst.copyWithin(to * 4, from * 4, from * 4 + 4);
     }
-    this.status[to] = this.status[from]!;
-    this.expiry[to] = this.expiry[from]!;
-    this.firstSeen[to] = this.firstSeen[from]!;
-    this.lastSeen[to] = this.lastSeen[from]!;
-    this.packets[2 * to] = this.packets[2 * from]!;
-    this.packets[2 * to + 1] = this.packets[2 * from + 1]!;
-    this.bytes[2 * to] = this.bytes[2 * from]!;
-    this.bytes[2 * to + 1] = this.bytes[2 * from + 1]!;
-    this.verdict[to] = this.verdict[from]!;
-    this.egressRule[to] = this.egressRule[from]!;
-    this.ingressRule[to] = this.ingressRule[from]!;
-    this.flowId[to] = this.flowId[from]!;
-    this.tdEnd[2 * to] = this.tdEnd[2 * from]!;
-    this.tdEnd[2 * to + 1] = this.tdEnd[2 * from + 1]!;
-    this.tdMaxack[2 * to] = this.tdMaxack[2 * from]!;
-    this.tdMaxack[2 * to + 1] = this.tdMaxack[2 * from + 1]!;
-    this.lastSeq[to] = this.lastSeq[from]!;
-    this.lastAck[to] = this.lastAck[from]!;
-    this.lastEnd[to] = this.lastEnd[from]!;
-    this.lastWin[to] = this.lastWin[from]!;
-    this.tcpLast[to] = this.tcpLast[from]!;
   }
 
   /** Remove every entry expired at `nowSec` (a GC sweep for tests and reports). Returns how many. */
   expire(nowSec: number): number {
     this.flushPending();
+    const w = this.w;
+    const f = this.f;
     let removed = 0;
     for (let i = 0; i < this.capacity; i++) {
       // Re-examine slot i after a removal: backward shift may have moved another entry into it.
-      while (this.keyInfo[i] !== 0 && this.expiry[i]! <= nowSec) {
+      while (w[i << SLOT_SHIFT] !== 0 && f[(i << 3) + F_EXPIRY]! <= nowSec) {
         this.removeAt(i, CtRemoveReason.EXPIRED);
         removed++;
       }
@@ -994,10 +1111,9 @@ export class ConntrackTable {
   clear(): void {
     this.flushPending();
     for (let i = 0; i < this.capacity; i++) {
-      if (this.keyInfo[i] !== 0) this.onRemove?.(i, CtRemoveReason.CLEARED);
+      if (this.w[i << SLOT_SHIFT] !== 0) this.onRemove?.(i, CtRemoveReason.CLEARED);
     }
-    this.keyInfo.fill(0);
-    this.status.fill(0);
+    this.w.fill(0);
     this.liveCount = 0;
   }
 
@@ -1005,96 +1121,81 @@ export class ConntrackTable {
 
   /** Call `fn` for every live, non-dying entry in slot order. Do not mutate the table inside. */
   forEachEntry(fn: (index: number) => void): void {
+    const w = this.w;
     for (let i = 0; i < this.capacity; i++) {
-      if (this.keyInfo[i] !== 0 && (this.status[i]! & CtStatus.DYING) === 0) fn(i);
+      const b = i << SLOT_SHIFT;
+      if (w[b + W_KEY] !== 0 && (w[b + W_STATUS]! & CtStatus.DYING) === 0) fn(i);
     }
   }
 
   isLive(i: number): boolean {
-    return this.keyInfo[i] !== 0 && (this.status[i]! & CtStatus.DYING) === 0;
+    const b = i << SLOT_SHIFT;
+    return this.w[b + W_KEY] !== 0 && (this.w[b + W_STATUS]! & CtStatus.DYING) === 0;
   }
   /** TcpCtState of a TCP entry (0 for other protocols). */
   stateOf(i: number): number {
-    return this.status[i]! & 15;
+    return this.w[(i << SLOT_SHIFT) + W_STATUS]! & 15;
   }
+  /** CtStatus flags of an entry. */
   statusOf(i: number): number {
-    return this.status[i]! & ~15;
+    return this.w[(i << SLOT_SHIFT) + W_STATUS]! & STATUS_FLAGS_MASK;
   }
   isAssured(i: number): boolean {
-    return (this.status[i]! & CtStatus.ASSURED) !== 0;
+    return (this.w[(i << SLOT_SHIFT) + W_STATUS]! & CtStatus.ASSURED) !== 0;
   }
   seenReply(i: number): boolean {
-    return (this.status[i]! & CtStatus.SEEN_REPLY) !== 0;
+    return (this.w[(i << SLOT_SHIFT) + W_STATUS]! & CtStatus.SEEN_REPLY) !== 0;
   }
   isDying(i: number): boolean {
-    return (this.status[i]! & CtStatus.DYING) !== 0;
+    return (this.w[(i << SLOT_SHIFT) + W_STATUS]! & CtStatus.DYING) !== 0;
   }
   protocolOf(i: number): number {
-    return this.keyInfo[i]! & 0xff;
+    return this.w[(i << SLOT_SHIFT) + W_KEY]! & 0xff;
   }
   ipVersionOf(i: number): 4 | 6 {
-    return (this.keyInfo[i]! & KEY_V6) !== 0 ? 6 : 4;
+    return (this.w[(i << SLOT_SHIFT) + W_KEY]! & KEY_V6) !== 0 ? 6 : 4;
   }
   /** ORIGINAL source port (ICMP: the id). */
   srcPortOf(i: number): number {
-    const info = this.keyInfo[i]!;
-    const p = info & 0xff;
-    return p === PROTO_ICMP || p === PROTO_ICMPV6 ? this.ports[i]! : this.ports[i]! >>> 16;
+    const p = this.protocolOf(i);
+    const ports = this.w[(i << SLOT_SHIFT) + W_PORTS]!;
+    return p === PROTO_ICMP || p === PROTO_ICMPV6 ? ports : ports >>> 16;
   }
   /** ORIGINAL destination port (ICMP: 0; see icmpTypeOf). */
   dstPortOf(i: number): number {
-    const info = this.keyInfo[i]!;
-    const p = info & 0xff;
-    return p === PROTO_ICMP || p === PROTO_ICMPV6 ? 0 : this.ports[i]! & 0xffff;
+    const p = this.protocolOf(i);
+    return p === PROTO_ICMP || p === PROTO_ICMPV6 ? 0 : this.w[(i << SLOT_SHIFT) + W_PORTS]! & 0xffff;
   }
   icmpTypeOf(i: number): number {
-    return (this.keyInfo[i]! >>> 16) & 0xff;
+    return (this.w[(i << SLOT_SHIFT) + W_KEY]! >>> 16) & 0xff;
   }
   /** Copy the ORIGINAL addresses (4 words each, IPv4 in word 0) into caller-owned arrays. */
   addressesOf(i: number, outSrc: Uint32Array, outDst: Uint32Array): void {
-    if ((this.keyInfo[i]! & KEY_V6) !== 0) {
-      for (let w = 0; w < 4; w++) {
-        outSrc[w] = this.v6Src![i * 4 + w]!;
-        outDst[w] = this.v6Dst![i * 4 + w]!;
+    if ((this.w[(i << SLOT_SHIFT) + W_KEY]! & KEY_V6) !== 0) {
+      for (let k = 0; k < 4; k++) {
+        outSrc[k] = this.v6Src![i * 4 + k]!;
+        outDst[k] = this.v6Dst![i * 4 + k]!;
       }
     } else {
       outSrc.fill(0);
       outDst.fill(0);
-      outSrc[0] = this.src[i]!;
-      outDst[0] = this.dst[i]!;
+      outSrc[0] = this.w[(i << SLOT_SHIFT) + W_SRC]!;
+      outDst[0] = this.w[(i << SLOT_SHIFT) + W_DST]!;
     }
   }
+  /** Expiry time in seconds (float64, the packet clock). */
   expiryOf(i: number): number {
-    return this.expiry[i]!;
-  }
-  firstSeenOf(i: number): number {
-    return this.firstSeen[i]!;
-  }
-  lastSeenOf(i: number): number {
-    return this.lastSeen[i]!;
-  }
-  packetsOf(i: number, dir: CtDirection): number {
-    return this.packets[2 * i + dir]!;
-  }
-  bytesOf(i: number, dir: CtDirection): number {
-    return this.bytes[2 * i + dir]!;
-  }
-  verdictOf(i: number): number {
-    return this.verdict[i]!;
-  }
-  egressRuleOf(i: number): number {
-    return this.egressRule[i]!;
-  }
-  ingressRuleOf(i: number): number {
-    return this.ingressRule[i]!;
+    return this.f[(i << 3) + F_EXPIRY]!;
   }
   flowIdOf(i: number): number {
-    return this.flowId[i]!;
+    return this.w[(i << SLOT_SHIFT) + W_FLOW]!;
   }
-  /** Replace the stored verdict and rule ids (re-evaluated established flows, SEMANTICS.md §6.3). */
-  setVerdict(i: number, verdict: number, egressRule: number, ingressRule: number): void {
-    this.verdict[i] = verdict >>> 0;
-    this.egressRule[i] = egressRule >>> 0;
-    this.ingressRule[i] = ingressRule >>> 0;
+  /** Policy generation the entry's verdict was computed with (u16; SEMANTICS.md §6 verdict caching). */
+  policyVersionOf(i: number): number {
+    return this.h[(i << (SLOT_SHIFT + 1)) + H_POLICY]!;
+  }
+  /** Record a re-evaluation of an established entry (reevaluateEstablished, SEMANTICS.md §6.3). */
+  setPolicyVersion(i: number, policyVersion: number): void {
+    this.h[(i << (SLOT_SHIFT + 1)) + H_POLICY] = policyVersion & 0xffff;
   }
 }

@@ -120,7 +120,10 @@ export const CT_COUNTER_NAME: readonly string[] = [
   ...CT_INVALID_CAUSE_NAME.map((n) => `invalid-${n}`),
 ];
 
-/** Per-entry status bits (column `status`, bits 4..; bits 0..3 hold the TCP state). */
+/**
+ * Per-entry status bits (the slot's status word, bits 4–18; bits 0–3 hold the TCP state and
+ * bits 24–31 the TCP last-packet tracker, see conntrack-table.ts).
+ */
 export const CtStatus = {
   SEEN_REPLY: 1 << 4,
   ASSURED: 1 << 5,

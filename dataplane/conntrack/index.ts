@@ -6,15 +6,21 @@
  *   allocates every column once; `capacity` is a power of two (slots), `maxEntries` is
  *   nf_conntrack_max (default 3/4 of the slots). No allocation per packet afterwards.
  * - `lookup(meta, nowSec): CtResult` classifies a decoded packet and, on a hit, runs the L4
- *   tracker (TCP state machine, timers, accounting) before any policy, as conntrack sits before
- *   the filter hooks. Results: MISS_NEW (no entry; run policy, then `create` on allow),
- *   HIT_ORIGINAL / HIT_REPLY (entry in `table.index`, direction in `table.direction`, ctstate in
+ *   tracker (TCP state machine, timers) before any policy, as conntrack sits before the filter
+ *   hooks. Results: MISS_NEW (no entry; run policy, then `create` on allow), HIT_ORIGINAL /
+ *   HIT_REPLY (entry in `table.index`, direction in `table.direction`, ctstate in
  *   `table.ctinfo`: NEW until a reply was seen), RELATED (ICMP error of a tracked flow),
  *   INVALID (`table.invalidCause`), UNTRACKED (ICMPv6 ND/MLD).
- * - `create(meta, nowSec, verdict, egressRule, ingressRule, flowId?)` confirms the packet's
- *   connection after policy allowed it: index, or −1 when the table is full and no non-ASSURED
- *   entry in the early-drop window could go (counted as TABLE_FULL).
+ * - `create(meta, nowSec, flowId?, policyVersion?)` confirms the packet's connection after
+ *   policy allowed it: index, or −1 when the table is full and no non-ASSURED entry in the
+ *   early-drop window could go (counted as TABLE_FULL). Early drop evicts the entry of the
+ *   window that expires soonest (deterministic; the kernel's pick is hash-bucket order).
+ * - The table keeps what nf_conntrack needs (tuple, state and status, expiry, the TCP tracking
+ *   the state machine reads) plus a u32 flow id and a u16 policy version: 64 B per IPv4 slot.
+ *   Per-flow packets, bytes, first/last seen, verdict and rule ids are the caller's, keyed by
+ *   the flow id (dataplane/flow-records.ts).
  * - Time is the packet timestamp in float64 seconds, passed in; the table never reads a clock.
+ *   Expiries are float64 seconds too, so timer decisions are exact at any timescale.
  * - An entry index is valid until the next lookup/create/expire/clear call. Flows keep a stable
  *   u32 `flowIdOf(i)` for per-flow reports; `onRemove(index, reason)` fires before a slot is
  *   reused.
