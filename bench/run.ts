@@ -366,7 +366,7 @@ async function benchConntrack(flows: number): Promise<ConntrackResult> {
   for (let i = 0; i < flows; i++) {
     tuple(i, t);
     set(t.src, t.dst, t.sport, t.dport, TcpFlag.SYN, CLIENT_ISN, 0);
-    if (table.lookup(meta, now) !== CtResult.MISS_NEW || table.create(meta, now, Reason.ALLOW_NOT_ISOLATED, -1, -1, i) < 0) throw new Error(`conntrack insert ${i} failed`);
+    if (table.lookup(meta, now) !== CtResult.MISS_NEW || table.create(meta, now, i) < 0) throw new Error(`conntrack insert ${i} failed`);
     set(t.dst, t.src, t.dport, t.sport, TcpFlag.SYN | TcpFlag.ACK, SERVER_ISN, CLIENT_ISN + 1);
     table.lookup(meta, now);
     set(t.src, t.dst, t.sport, t.dport, TcpFlag.ACK, CLIENT_ISN + 1, SERVER_ISN + 1);
