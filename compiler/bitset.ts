@@ -76,3 +76,13 @@ export class Bitset {
     }
   }
 }
+
+/** Members of a bitset stored flat in `bits` (`words` words from `offset`), in increasing order. */
+export function flatBitsetMembers(bits: Uint32Array, offset: number, words: number): number[] {
+  const out: number[] = [];
+  for (let w = 0; w < words; w++) {
+    const word = bits[offset + w] as number;
+    for (let b = 0; b < 32; b++) if ((word >>> b) & 1) out.push(w * 32 + b);
+  }
+  return out;
+}

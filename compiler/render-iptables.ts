@@ -11,6 +11,7 @@
  * The accept mark is 0x10000 and the pass mark 0x20000 (deployment-specific in Calico).
  */
 import type { IpFamily, Pod } from './model.js';
+import { flatBitsetMembers } from './bitset.js';
 import { PEER_KIND, type CompiledTables, type RuleMatch } from './tables.js';
 import { formatRuleRef } from './verdict.js';
 import { selectorSourceText } from './describe-selector.js';
@@ -30,15 +31,6 @@ function fnv1a(text: string): string {
 function chainName(prefix: string, name: string): string {
   const readable = `${prefix}${name.replace('/', '.')}`;
   return readable.length <= MAX_CHAIN ? readable : `${prefix}_${fnv1a(name)}`;
-}
-
-function bitsetMembers(bits: Uint32Array, offset: number, words: number): number[] {
-  const out: number[] = [];
-  for (let w = 0; w < words; w++) {
-    const word = bits[offset + w] as number;
-    for (let b = 0; b < 32; b++) if ((word >>> b) & 1) out.push(w * 32 + b);
-  }
-  return out;
 }
 
 function podIps(pod: Pod, family: IpFamily): string[] {
@@ -105,7 +97,7 @@ function renderFamily(t: CompiledTables, family: IpFamily, wanted: Set<string> |
   for (const s of [...usedSelectors].sort((a, b) => a - b)) {
     const source = t.selectorSources[s];
     lines.push(`create ${setPrefix}-s:${s} hash:ip family ${inet}${source ? ` comment "${selectorSourceText(source).replace(/"/g, "'")}"` : ''}`);
-    const identities = new Set(bitsetMembers(t.selectorBits, s * t.selectorWords, t.selectorWords));
+    const identities = new Set(flatBitsetMembers(t.selectorBits, s * t.selectorWords, t.selectorWords));
     t.endpointPods.forEach((pod, e) => {
       if (identities.has(t.endpointIdentity[e] as number)) for (const ip of podIps(pod, family)) lines.push(`add ${setPrefix}-s:${s} ${ip}`);
     });

@@ -4,6 +4,7 @@
  * the cluster's sorted order) so two compilations diff cleanly.
  */
 import { selectorSourceText } from './describe-selector.js';
+import { flatBitsetMembers } from './bitset.js';
 import { PEER_KIND, PROTO_SLOTS, type CompiledTables } from './tables.js';
 import { formatRuleRef } from './verdict.js';
 
@@ -12,15 +13,6 @@ const SLOT_NAMES = ['TCP', 'UDP', 'SCTP', 'other'];
 function peerText(kind: number, arg: number): string {
   if (kind === PEER_KIND.ANY) return 'any';
   return kind === PEER_KIND.SELECTOR ? `selector:${arg}` : `cidr-set:${arg}`;
-}
-
-function bitsetMembers(bits: Uint32Array, offset: number, words: number): number[] {
-  const out: number[] = [];
-  for (let w = 0; w < words; w++) {
-    const word = bits[offset + w] as number;
-    for (let b = 0; b < 32; b++) if ((word >>> b) & 1) out.push(w * 32 + b);
-  }
-  return out;
 }
 
 export interface RenderOptions {
@@ -69,7 +61,7 @@ export function renderJson(t: CompiledTables, options: RenderOptions = {}): obje
     selectors: t.selectorSources.map((source, id) => ({
       id,
       selects: selectorSourceText(source),
-      identities: bitsetMembers(t.selectorBits, id * t.selectorWords, t.selectorWords),
+      identities: flatBitsetMembers(t.selectorBits, id * t.selectorWords, t.selectorWords),
     })),
     cidrSets: t.cidrSetSources.map((source, id) => ({ id, cidr: source.cidr, except: source.except })),
     rules: t.rules.map((ref, id) => {
