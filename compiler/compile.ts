@@ -130,11 +130,26 @@ export interface AssembleInput {
   readonly numbering: EntryNumbering;
   readonly rules: readonly RuleRef[];
   readonly ruleMatches: readonly RuleMatch[];
+  /** Per-address work, memoized across calls by the incremental compiler; computed directly when absent. */
+  readonly addresses?: AddressMemo;
 }
+
+export interface AddressMemo {
+  words(ip: IpAddress): readonly [number, number, number, number];
+  key(ip: IpAddress): string;
+  classOf(ip: IpAddress, cidrs: CidrClasses): number;
+}
+
+const DIRECT_ADDRESSES: AddressMemo = {
+  words: addressWords,
+  key: (ip) => `${ip.family}/${ip.value}`,
+  classOf: (ip, cidrs) => cidrs.classOf(ip.family, ip.value),
+};
 
 /** Last phase: built tables, endpoints and CIDR classes → the typed arrays of compiler/tables.ts. */
 export function assembleTables(input: AssembleInput): CompiledTables {
   const { cluster, semantics, endpoints, cidrs, tables, endpointTable, numbering } = input;
+  const addresses = input.addresses ?? DIRECT_ADDRESSES;
   const endpointCount = endpoints.pods.length;
   const identityCount = endpoints.identities.length;
   // Flatten tables.
@@ -193,7 +208,7 @@ export function assembleTables(input: AssembleInput): CompiledTables {
   endpoints.pods.forEach((pod, e) => {
     if (pod.hostIP) {
       endpointHostFamily[e] = pod.hostIP.family;
-      endpointHostWords.set(addressWords(pod.hostIP), e * 4);
+      endpointHostWords.set(addresses.words(pod.hostIP), e * 4);
     }
     for (const port of pod.containerPorts) {
       if (port.name === null || !portNameId.has(port.name)) continue;
@@ -206,12 +221,12 @@ export function assembleTables(input: AssembleInput): CompiledTables {
 
   // Address index: every endpoint address → endpoint and CIDR class; node addresses too when
   // ipBlock must not match them (endpoint -1, class -1).
-  const endpointKeys = new Set(endpoints.pods.flatMap((pod) => pod.ips.map((ip) => `${ip.family}/${ip.value}`)));
+  const endpointKeys = new Set(endpoints.pods.flatMap((pod) => pod.ips.map((ip) => addresses.key(ip))));
   const nodeAddresses = new Map<string, IpAddress>();
   if (!semantics.ipBlockMatchesNodeIps) {
     for (const pod of cluster.pods) {
       for (const ip of [...(pod.hostIP ? [pod.hostIP] : []), ...(pod.hostNetwork ? pod.ips : [])]) {
-        const key = `${ip.family}/${ip.value}`;
+        const key = addresses.key(ip);
         if (!endpointKeys.has(key)) nodeAddresses.set(key, ip);
       }
     }
@@ -224,7 +239,7 @@ export function assembleTables(input: AssembleInput): CompiledTables {
   const addressEndpoint = new Int32Array(capacity).fill(-1);
   const addressCidrClass = new Int32Array(capacity).fill(-1);
   const insertAddress = (ip: IpAddress, endpoint: number, cidrClass: number): void => {
-    const w = addressWords(ip);
+    const w = addresses.words(ip);
     let slot = hashAddress(ip.family, w[0], w[1], w[2], w[3]) & mask;
     while (addressFamily[slot] !== 0) slot = (slot + 1) & mask;
     addressFamily[slot] = ip.family;
@@ -234,7 +249,7 @@ export function assembleTables(input: AssembleInput): CompiledTables {
   };
   endpoints.pods.forEach((pod, e) => {
     // Profiles where ipBlock cannot name pods (Cilium) give pod addresses no CIDR class.
-    for (const ip of pod.ips) insertAddress(ip, e, semantics.ipBlockMatchesPodIps ? cidrs.classOf(ip.family, ip.value) : -1);
+    for (const ip of pod.ips) insertAddress(ip, e, semantics.ipBlockMatchesPodIps ? addresses.classOf(ip, cidrs) : -1);
   });
   for (const ip of nodeAddresses.values()) insertAddress(ip, -1, -1);
 

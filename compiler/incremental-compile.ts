@@ -20,15 +20,16 @@
  * one-shot lowering, and the flatten pass writes `ruleBase + localRule` — so rule ids still grow
  * in (policy namespace/name, rule, peer, port) order and the first matching rule is unchanged
  * (compiler/verdict.ts). Identities, endpoint columns, CIDR classes and the address index are
- * rebuilt every call: they are linear in pods and cheap next to lowering and table building.
+ * rebuilt every call (linear in pods), with each address's words, key and CIDR class memoized
+ * per IpAddress object (the class only while the class cuts are unchanged).
  */
 import { Bitset } from './bitset.js';
 import { buildTable, namedPortSignature, type BuiltTable } from './build-tables.js';
 import { buildCidrClasses, type CidrClasses } from './cidr-classes.js';
-import { assembleTables, conflictingPortNames, type EntryNumbering } from './compile.js';
-import { internIdentities, labelKey, type Endpoints } from './intern-identities.js';
+import { assembleTables, conflictingPortNames, type AddressMemo, type EntryNumbering } from './compile.js';
+import { addressWords, internIdentities, labelKey, type Endpoints } from './intern-identities.js';
 import { lowerPolicies, type LoweredPolicy, type RuleEntry } from './lower-rules.js';
-import type { Cluster, IpBlock, LabelSelector, Namespace, NetworkPolicy, Pod, PolicyPeer } from './model.js';
+import type { Cluster, IpAddress, IpBlock, LabelSelector, Namespace, NetworkPolicy, Pod, PolicyPeer } from './model.js';
 import { UPSTREAM_SEMANTICS, type PolicySemantics } from './policy-semantics.js';
 import { createSelectorResolver, peerSelectorKey, type SelectorCache, type SelectorResolver } from './resolve-selectors.js';
 import { PEER_KIND, type CompiledTables, type RuleMatch, type SelectorSource, type TableInfo } from './tables.js';
@@ -70,6 +71,12 @@ function sameNamespaces(a: readonly Namespace[], b: readonly Namespace[]): boole
   return true;
 }
 
+function sameCuts(a: readonly bigint[], b: readonly bigint[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function sameKeys(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -90,6 +97,38 @@ export class IncrementalCompiler {
   private resolver: SelectorResolver | null = null;
   private selectorMemo = new Map<string, Bitset>();
   private subjectMemo = new Map<string, readonly number[]>();
+
+  // Per IpAddress object: its words and key for good, its CIDR class while the class cuts stay the same.
+  private readonly wordsOfAddress = new WeakMap<IpAddress, readonly [number, number, number, number]>();
+  private readonly keyOfAddress = new WeakMap<IpAddress, string>();
+  private classOfAddress = new WeakMap<IpAddress, number>();
+  private classCuts: { v4: readonly bigint[]; v6: readonly bigint[] } = { v4: [], v6: [] };
+  private readonly addresses: AddressMemo = {
+    words: (ip) => {
+      let words = this.wordsOfAddress.get(ip);
+      if (!words) {
+        words = addressWords(ip);
+        this.wordsOfAddress.set(ip, words);
+      }
+      return words;
+    },
+    key: (ip) => {
+      let key = this.keyOfAddress.get(ip);
+      if (key === undefined) {
+        key = `${ip.family}/${ip.value}`;
+        this.keyOfAddress.set(ip, key);
+      }
+      return key;
+    },
+    classOf: (ip, cidrs) => {
+      let cls = this.classOfAddress.get(ip);
+      if (cls === undefined) {
+        cls = cidrs.classOf(ip.family, ip.value);
+        this.classOfAddress.set(ip, cls);
+      }
+      return cls;
+    },
+  };
 
   constructor(private readonly semantics: PolicySemantics = UPSTREAM_SEMANTICS) {}
 
@@ -112,6 +151,10 @@ export class IncrementalCompiler {
     const blocks: IpBlock[] = [];
     for (const local of locals) for (const block of local.blocks) blocks.push(block);
     const cidrs = buildCidrClasses(blocks);
+    if (!sameCuts(this.classCuts.v4, cidrs.v4Starts) || !sameCuts(this.classCuts.v6, cidrs.v6Starts)) {
+      this.classCuts = { v4: cidrs.v4Starts, v6: cidrs.v6Starts };
+      this.classOfAddress = new WeakMap();
+    }
 
     // Renumber: global rule ids, selector ids and CIDR-set ids in the one-shot lowering's order.
     const rules: RuleRef[] = [];
@@ -215,7 +258,7 @@ export class IncrementalCompiler {
       rule: (entry) => (owner.get(entry) as LocalPolicy).ruleBase + entry.rule,
       peerArg: (entry) => (entry.peerKind === PEER_KIND.ANY ? entry.peerArg : ((owner.get(entry) as LocalPolicy).slotIds[entry.peerArg] as number)),
     };
-    return assembleTables({ cluster, semantics, endpoints, cidrs, selectorSets, selectorSources, tables, tableInfos, endpointTable, numbering, rules, ruleMatches });
+    return assembleTables({ cluster, semantics, endpoints, cidrs, selectorSets, selectorSources, tables, tableInfos, endpointTable, numbering, rules, ruleMatches, addresses: this.addresses });
   }
 
   private identityKey(pod: Pod): string {
