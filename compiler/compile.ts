@@ -6,14 +6,15 @@
  */
 import { Bitset } from './bitset.js';
 import { buildTable, namedPortSignature, type BuiltTable } from './build-tables.js';
-import { buildCidrClasses } from './cidr-classes.js';
-import { addressWords, internIdentities } from './intern-identities.js';
-import { lowerPolicies, type LoweredPolicy } from './lower-rules.js';
+import { buildCidrClasses, type CidrClasses } from './cidr-classes.js';
+import { addressWords, internIdentities, type Endpoints } from './intern-identities.js';
+import { lowerPolicies, type LoweredPolicy, type RuleEntry } from './lower-rules.js';
 import type { Cluster, IpAddress, IpBlock, Pod } from './model.js';
 import { UPSTREAM_SEMANTICS, type PolicySemantics } from './policy-semantics.js';
 import { POLICY_PROTOCOL_NUMBER } from './model.js';
 import { createSelectorCache } from './resolve-selectors.js';
-import { PROTO_SLOTS, hashAddress, type CompiledTables } from './tables.js';
+import { PROTO_SLOTS, hashAddress, type CompiledTables, type RuleMatch, type SelectorSource, type TableInfo } from './tables.js';
+import type { RuleRef } from './verdict.js';
 
 function flattenBitsets(sets: readonly Bitset[], size: number): { words: number; bits: Uint32Array } {
   const words = Math.max(1, Math.ceil(size / 32));
@@ -29,7 +30,7 @@ function nextPowerOfTwo(n: number): number {
 }
 
 /** `name/PROTOCOL` of port names that stand for more than one number across pod endpoints. */
-function conflictingPortNames(pods: readonly Pod[]): Set<string> {
+export function conflictingPortNames(pods: readonly Pod[]): Set<string> {
   const numbers = new Map<string, Set<number>>();
   for (const pod of pods) {
     for (const c of pod.containerPorts) {
@@ -92,6 +93,65 @@ export function compile(cluster: Cluster, semantics: PolicySemantics = UPSTREAM_
     });
   }
 
+  return assembleTables({
+    cluster,
+    semantics,
+    endpoints,
+    cidrs,
+    selectorSets: selectors.selectors,
+    selectorSources: selectors.sources,
+    tables,
+    tableInfos: tables.map((t) => t.info),
+    endpointTable,
+    numbering: DIRECT_NUMBERING,
+    rules,
+    ruleMatches,
+  });
+}
+
+/** How a table entry's rule id and peer argument are read: directly, or renumbered (compiler/incremental-compile.ts). */
+export interface EntryNumbering {
+  rule(entry: RuleEntry): number;
+  peerArg(entry: RuleEntry): number;
+}
+
+const DIRECT_NUMBERING: EntryNumbering = { rule: (entry) => entry.rule, peerArg: (entry) => entry.peerArg };
+
+export interface AssembleInput {
+  readonly cluster: Cluster;
+  readonly semantics: PolicySemantics;
+  readonly endpoints: Endpoints;
+  readonly cidrs: CidrClasses;
+  readonly selectorSets: readonly Bitset[];
+  readonly selectorSources: readonly SelectorSource[];
+  readonly tables: readonly Pick<BuiltTable, 'portMaps' | 'named'>[];
+  readonly tableInfos: readonly TableInfo[];
+  readonly endpointTable: { readonly ingress: Int32Array; readonly egress: Int32Array };
+  readonly numbering: EntryNumbering;
+  readonly rules: readonly RuleRef[];
+  readonly ruleMatches: readonly RuleMatch[];
+  /** Per-address work, memoized across calls by the incremental compiler; computed directly when absent. */
+  readonly addresses?: AddressMemo;
+}
+
+export interface AddressMemo {
+  words(ip: IpAddress): readonly [number, number, number, number];
+  key(ip: IpAddress): string;
+  classOf(ip: IpAddress, cidrs: CidrClasses): number;
+}
+
+const DIRECT_ADDRESSES: AddressMemo = {
+  words: addressWords,
+  key: (ip) => `${ip.family}/${ip.value}`,
+  classOf: (ip, cidrs) => cidrs.classOf(ip.family, ip.value),
+};
+
+/** Last phase: built tables, endpoints and CIDR classes → the typed arrays of compiler/tables.ts. */
+export function assembleTables(input: AssembleInput): CompiledTables {
+  const { cluster, semantics, endpoints, cidrs, tables, endpointTable, numbering } = input;
+  const addresses = input.addresses ?? DIRECT_ADDRESSES;
+  const endpointCount = endpoints.pods.length;
+  const identityCount = endpoints.identities.length;
   // Flatten tables.
   const portMapStart: number[] = [0];
   const portClassLow: number[] = [];
@@ -113,10 +173,10 @@ export function compile(cluster: Cluster, semantics: PolicySemantics = UPSTREAM_
     }
     return id;
   };
-  const pushEntry = (entry: BuiltTable['named'][number]): void => {
-    entryRule.push(entry.rule);
+  const pushEntry = (entry: RuleEntry): void => {
+    entryRule.push(numbering.rule(entry));
     entryPeerKind.push(entry.peerKind);
-    entryPeerArg.push(entry.peerArg);
+    entryPeerArg.push(numbering.peerArg(entry));
     entryPortName.push(entry.port.kind === 'named' ? internName(entry.port.name) : -1);
     entryPortProtocol.push(entry.port.kind === 'named' ? entry.port.protocol : 0);
   };
@@ -148,7 +208,7 @@ export function compile(cluster: Cluster, semantics: PolicySemantics = UPSTREAM_
   endpoints.pods.forEach((pod, e) => {
     if (pod.hostIP) {
       endpointHostFamily[e] = pod.hostIP.family;
-      endpointHostWords.set(addressWords(pod.hostIP), e * 4);
+      endpointHostWords.set(addresses.words(pod.hostIP), e * 4);
     }
     for (const port of pod.containerPorts) {
       if (port.name === null || !portNameId.has(port.name)) continue;
@@ -161,12 +221,12 @@ export function compile(cluster: Cluster, semantics: PolicySemantics = UPSTREAM_
 
   // Address index: every endpoint address → endpoint and CIDR class; node addresses too when
   // ipBlock must not match them (endpoint -1, class -1).
-  const endpointKeys = new Set(endpoints.pods.flatMap((pod) => pod.ips.map((ip) => `${ip.family}/${ip.value}`)));
+  const endpointKeys = new Set(endpoints.pods.flatMap((pod) => pod.ips.map((ip) => addresses.key(ip))));
   const nodeAddresses = new Map<string, IpAddress>();
   if (!semantics.ipBlockMatchesNodeIps) {
     for (const pod of cluster.pods) {
       for (const ip of [...(pod.hostIP ? [pod.hostIP] : []), ...(pod.hostNetwork ? pod.ips : [])]) {
-        const key = `${ip.family}/${ip.value}`;
+        const key = addresses.key(ip);
         if (!endpointKeys.has(key)) nodeAddresses.set(key, ip);
       }
     }
@@ -179,7 +239,7 @@ export function compile(cluster: Cluster, semantics: PolicySemantics = UPSTREAM_
   const addressEndpoint = new Int32Array(capacity).fill(-1);
   const addressCidrClass = new Int32Array(capacity).fill(-1);
   const insertAddress = (ip: IpAddress, endpoint: number, cidrClass: number): void => {
-    const w = addressWords(ip);
+    const w = addresses.words(ip);
     let slot = hashAddress(ip.family, w[0], w[1], w[2], w[3]) & mask;
     while (addressFamily[slot] !== 0) slot = (slot + 1) & mask;
     addressFamily[slot] = ip.family;
@@ -189,14 +249,14 @@ export function compile(cluster: Cluster, semantics: PolicySemantics = UPSTREAM_
   };
   endpoints.pods.forEach((pod, e) => {
     // Profiles where ipBlock cannot name pods (Cilium) give pod addresses no CIDR class.
-    for (const ip of pod.ips) insertAddress(ip, e, semantics.ipBlockMatchesPodIps ? cidrs.classOf(ip.family, ip.value) : -1);
+    for (const ip of pod.ips) insertAddress(ip, e, semantics.ipBlockMatchesPodIps ? addresses.classOf(ip, cidrs) : -1);
   });
   for (const ip of nodeAddresses.values()) insertAddress(ip, -1, -1);
 
   const v6Bounds = new Uint32Array(cidrs.v6Starts.length * 4);
   cidrs.v6Starts.forEach((start, i) => v6Bounds.set(addressWords({ family: 6, value: start }), i * 4));
   const cidrSets = flattenBitsets(cidrs.sets, cidrs.classCount);
-  const selectorSets = flattenBitsets(selectors.selectors, identityCount);
+  const selectorSets = flattenBitsets(input.selectorSets, identityCount);
 
   return {
     enforced: semantics.enforce,
@@ -227,7 +287,7 @@ export function compile(cluster: Cluster, semantics: PolicySemantics = UPSTREAM_
     selectorWords: selectorSets.words,
     selectorBits: selectorSets.bits,
     tableCount: tables.length,
-    tables: tables.map((t) => t.info),
+    tables: input.tableInfos,
     portMapStart: Int32Array.from(portMapStart),
     portClassLow: Int32Array.from(portClassLow),
     classEntryStart: Int32Array.from(classEntryStart),
@@ -237,9 +297,9 @@ export function compile(cluster: Cluster, semantics: PolicySemantics = UPSTREAM_
     entryPeerArg: Int32Array.from(entryPeerArg),
     entryPortName: Int32Array.from(entryPortName),
     entryPortProtocol: Uint8Array.from(entryPortProtocol),
-    rules,
-    ruleMatches,
-    selectorSources: selectors.sources,
+    rules: input.rules,
+    ruleMatches: input.ruleMatches,
+    selectorSources: input.selectorSources,
     cidrSetSources: cidrs.sources,
   };
 }

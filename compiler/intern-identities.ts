@@ -13,6 +13,8 @@ export interface Endpoints {
   /** Namespace index of each identity (into `namespaceNames`). */
   readonly identityNamespace: Int32Array;
   readonly namespaceNames: readonly string[];
+  /** Key of each identity (namespace + sorted labels): equal keys, equal identity. */
+  readonly identityKeys: readonly string[];
 }
 
 /**
@@ -24,31 +26,34 @@ export function isEndpoint(pod: Pod): boolean {
   return pod.ips.length > 0 && !pod.hostNetwork && pod.phase !== 'Succeeded' && pod.phase !== 'Failed';
 }
 
-function labelKey(namespace: string, labels: Readonly<Record<string, string>>): string {
+export function labelKey(namespace: string, labels: Readonly<Record<string, string>>): string {
   const keys = Object.keys(labels).sort();
   return JSON.stringify([namespace, ...keys.map((k) => [k, labels[k]])]);
 }
 
-export function internIdentities(cluster: Cluster): Endpoints {
+/** `keyOf` may memoize `labelKey` per pod object (compiler/incremental-compile.ts). */
+export function internIdentities(cluster: Cluster, keyOf: (pod: Pod) => string = (pod) => labelKey(pod.namespace, pod.labels)): Endpoints {
   const pods = cluster.pods.filter(isEndpoint);
   const namespaceNames = cluster.namespaces.map((ns) => ns.name);
   const namespaceIndex = new Map(namespaceNames.map((name, i) => [name, i]));
   const byKey = new Map<string, number>();
   const identities: IdentityInfo[] = [];
   const identityNamespace: number[] = [];
+  const identityKeys: string[] = [];
   const identityOf = new Int32Array(pods.length);
   pods.forEach((pod, e) => {
-    const key = labelKey(pod.namespace, pod.labels);
+    const key = keyOf(pod);
     let id = byKey.get(key);
     if (id === undefined) {
       id = identities.length;
       byKey.set(key, id);
+      identityKeys.push(key);
       identities.push({ namespace: pod.namespace, labels: pod.labels });
       identityNamespace.push(namespaceIndex.get(pod.namespace) ?? -1);
     }
     identityOf[e] = id;
   });
-  return { pods, identityOf, identities, identityNamespace: Int32Array.from(identityNamespace), namespaceNames };
+  return { pods, identityOf, identities, identityNamespace: Int32Array.from(identityNamespace), namespaceNames, identityKeys };
 }
 
 /** An address as the 4 big-endian words the dataplane uses (IPv4 in word 0). */

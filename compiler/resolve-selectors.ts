@@ -80,7 +80,15 @@ export interface SelectorCache {
   policySubjects(policy: NetworkPolicy): Bitset;
 }
 
-export function createSelectorCache(cluster: Cluster, endpoints: Endpoints): SelectorCache {
+/** Resolves selectors against one set of identities and namespaces (no ids, no memo). */
+export interface SelectorResolver {
+  /** Identities a peer's podSelector and/or namespaceSelector select, in `namespace`'s context. */
+  peer(peer: PolicyPeer, namespace: string): Bitset;
+  /** Identities a policy's spec.podSelector selects (only in the policy's namespace). */
+  subjects(namespace: string, podSelector: LabelSelector): Bitset;
+}
+
+export function createSelectorResolver(cluster: Cluster, endpoints: Endpoints): SelectorResolver {
   const identityCount = endpoints.identities.length;
   const identityIndex = new LabelIndex(identityCount, endpoints.identities.map((identity) => identity.labels));
   const namespaceIndex = new LabelIndex(cluster.namespaces.length, cluster.namespaces.map((ns) => ns.labels));
@@ -99,7 +107,26 @@ export function createSelectorCache(cluster: Cluster, endpoints: Endpoints): Sel
     const index = namespaceByName.get(name);
     return index === undefined ? new Bitset(identityCount) : (inNamespace[index] as Bitset).clone();
   };
+  return {
+    peer(peer, namespace) {
+      // namespaceSelector absent → the policy's own namespace; podSelector absent → all pods there.
+      const set = peer.namespaceSelector === null ? identitiesOfNamespace(namespace) : identitiesOfNamespaces(namespaceIndex.resolve(peer.namespaceSelector));
+      if (peer.podSelector !== null) set.and(identityIndex.resolve(peer.podSelector));
+      return set;
+    },
+    subjects(namespace, podSelector) {
+      return identitiesOfNamespace(namespace).and(identityIndex.resolve(podSelector));
+    },
+  };
+}
 
+/** Key of a peer selector: equal keys select the same identities (the policy namespace matters only without namespaceSelector). */
+export function peerSelectorKey(peer: PolicyPeer, namespace: string): string {
+  return JSON.stringify([peer.podSelector, peer.namespaceSelector ?? `same:${namespace}`]);
+}
+
+export function createSelectorCache(cluster: Cluster, endpoints: Endpoints): SelectorCache {
+  const resolver = createSelectorResolver(cluster, endpoints);
   const selectors: Bitset[] = [];
   const sources: SelectorSource[] = [];
   const idByKey = new Map<string, number>();
@@ -107,20 +134,17 @@ export function createSelectorCache(cluster: Cluster, endpoints: Endpoints): Sel
     selectors,
     sources,
     peerSelectorId(peer, policy) {
-      const key = JSON.stringify([peer.podSelector, peer.namespaceSelector ?? `same:${policy.namespace}`]);
+      const key = peerSelectorKey(peer, policy.namespace);
       let id = idByKey.get(key);
       if (id !== undefined) return id;
-      // namespaceSelector absent → the policy's own namespace; podSelector absent → all pods there.
-      const set = peer.namespaceSelector === null ? identitiesOfNamespace(policy.namespace) : identitiesOfNamespaces(namespaceIndex.resolve(peer.namespaceSelector));
-      if (peer.podSelector !== null) set.and(identityIndex.resolve(peer.podSelector));
       id = selectors.length;
-      selectors.push(set);
+      selectors.push(resolver.peer(peer, policy.namespace));
       sources.push({ podSelector: peer.podSelector, namespaceSelector: peer.namespaceSelector, namespace: policy.namespace });
       idByKey.set(key, id);
       return id;
     },
     policySubjects(policy) {
-      return identitiesOfNamespace(policy.namespace).and(identityIndex.resolve(policy.podSelector));
+      return resolver.subjects(policy.namespace, policy.podSelector);
     },
   };
 }

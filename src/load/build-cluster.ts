@@ -38,7 +38,7 @@ function compareByName(a: { namespace: string; name: string }, b: { namespace: s
 }
 
 /** A pod that owns its IPs as a pod endpoint (not hostNetwork, not finished): only these may not share IPs. */
-function ownsPodIps(pod: Pod): boolean {
+export function ownsPodIps(pod: Pod): boolean {
   return !pod.hostNetwork && pod.phase !== 'Succeeded' && pod.phase !== 'Failed';
 }
 

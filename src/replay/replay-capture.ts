@@ -6,6 +6,7 @@
 import type { Readable } from 'node:stream';
 import type { Cluster } from '../../compiler/model.js';
 import { compile } from '../../compiler/compile.js';
+import { IncrementalCompiler } from '../../compiler/incremental-compile.js';
 import { UPSTREAM_SEMANTICS, type PolicySemantics } from '../../compiler/policy-semantics.js';
 import { Dataplane, type DataplaneOptions } from '../../dataplane/dataplane.js';
 import { FlowClassifier } from '../../dataplane/classify-flow.js';
@@ -44,22 +45,33 @@ export interface ReplayResult {
   readonly end: CaptureEnd;
 }
 
-export function createEngine(cluster: Cluster, engine: 'compiled' | 'naive', semantics: PolicySemantics = UPSTREAM_SEMANTICS): { policy: NewFlowPolicy; provenance: FlowProvenance } {
+/**
+ * `compiler`, when given, compiles instead of the one-shot `compile` (it must have been made with
+ * the same semantics): replays with a timeline pass one IncrementalCompiler to every compile.
+ */
+export function createEngine(
+  cluster: Cluster,
+  engine: 'compiled' | 'naive',
+  semantics: PolicySemantics = UPSTREAM_SEMANTICS,
+  compiler?: IncrementalCompiler,
+): { policy: NewFlowPolicy; provenance: FlowProvenance } {
   if (engine === 'naive') {
     const naive = new NaivePacketPolicy(cluster, semantics);
     return { policy: naive, provenance: naive };
   }
-  const tables = compile(cluster, semantics);
+  const tables = compiler ? compiler.compile(cluster) : compile(cluster, semantics);
   return { policy: new FlowClassifier(tables), provenance: compiledProvenance(tables) };
 }
 
 export async function replayCapture(cluster: Cluster, source: string | Readable, sourceName: string, options: ReplayOptions): Promise<ReplayResult> {
   const semantics = options.semantics ?? UPSTREAM_SEMANTICS;
-  const { policy, provenance } = createEngine(cluster, options.engine, semantics);
+  // With a timeline, each change recompiles only what it touched (compiler/incremental-compile.ts).
+  const compiler = options.timeline && options.engine === 'compiled' ? new IncrementalCompiler(semantics) : undefined;
+  const { policy, provenance } = createEngine(cluster, options.engine, semantics, compiler);
   const dataplane = new Dataplane(policy, options.dataplane);
   const provenances: FlowProvenance[] = [provenance];
   const timeline = options.timeline
-    ? new TimelineRunner(options.timeline.events, options.timeline.objects, cluster, semantics, (c, s) => createEngine(c, options.engine, s), () => performance.now())
+    ? new TimelineRunner(options.timeline.events, options.timeline.objects, cluster, semantics, (c, s) => createEngine(c, options.engine, s, compiler), () => performance.now())
     : null;
   let started = false;
   const linkTypes: number[] = [];

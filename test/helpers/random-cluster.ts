@@ -8,9 +8,9 @@ import type { JsonObject } from '../../src/load/object-reader.js';
 import type { RawObject } from '../../src/load/read-manifests.js';
 import { UPSTREAM_SEMANTICS, type PolicySemantics } from '../../compiler/policy-semantics.js';
 
-const NAMESPACES = ['alpha', 'beta', 'gamma'];
-const NS_LABELS: Record<string, string[]> = { team: ['x', 'y'], env: ['prod', 'dev'] };
-const POD_LABELS: Record<string, string[]> = { app: ['web', 'db', 'api'], tier: ['fe', 'be'], role: ['r'] };
+export const NAMESPACES = ['alpha', 'beta', 'gamma'];
+export const NS_LABELS: Record<string, string[]> = { team: ['x', 'y'], env: ['prod', 'dev'] };
+export const POD_LABELS: Record<string, string[]> = { app: ['web', 'db', 'api'], tier: ['fe', 'be'], role: ['r'] };
 const NODES = ['172.16.0.1', '172.16.0.2'];
 const NODES_V6 = ['fd00:ffff::1'];
 const CONTAINER_PORTS = [
@@ -38,7 +38,7 @@ const EXTERNAL_V6 = ['fd00::99', '2001:db8::1', 'fd00::5'];
 export const FLOW_PROTOCOLS = [6, 6, 6, 17, 17, 132, 1, 58];
 export const FLOW_PORTS = [0, 53, 53, 80, 80, 80, 81, 82, 100, 8080, 9000, 9090, 65535];
 
-const labelsArb = (pool: Record<string, string[]>): fc.Arbitrary<Record<string, string>> =>
+export const labelsArb = (pool: Record<string, string[]>): fc.Arbitrary<Record<string, string>> =>
   fc.subarray(Object.keys(pool)).chain((keys) =>
     fc.tuple(...keys.map((k) => fc.constantFrom(...(pool[k] as string[])))).map((values) => Object.fromEntries(keys.map((k, i) => [k, values[i] as string]))),
   );
@@ -94,7 +94,7 @@ const portArb: fc.Arbitrary<JsonObject> = fc
 const ruleArb = (peerField: 'from' | 'to'): fc.Arbitrary<JsonObject> =>
   fc.record({ [peerField]: fc.array(peerArb, { maxLength: 3 }), ports: fc.array(portArb, { maxLength: 3 }) }, { requiredKeys: [] }) as fc.Arbitrary<JsonObject>;
 
-const policyArb = (index: number): fc.Arbitrary<JsonObject> =>
+export const policyArb = (index: number): fc.Arbitrary<JsonObject> =>
   fc
     .record(
       {
@@ -113,7 +113,7 @@ const policyArb = (index: number): fc.Arbitrary<JsonObject> =>
       spec: spec as JsonObject,
     }));
 
-interface PodShape {
+export interface PodShape {
   namespace: string;
   labels: Record<string, string>;
   ipMode: 'v4' | 'v6' | 'dual' | 'none';
@@ -123,7 +123,7 @@ interface PodShape {
   ports: JsonObject[];
 }
 
-const podArb: fc.Arbitrary<PodShape> = fc.record({
+export const podArb: fc.Arbitrary<PodShape> = fc.record({
   namespace: fc.constantFrom(...NAMESPACES, 'delta'),
   labels: labelsArb(POD_LABELS),
   ipMode: fc.constantFrom('v4', 'v4', 'v4', 'v6', 'dual', 'dual', 'none'),
@@ -143,6 +143,30 @@ function raw(object: JsonObject, document: number): RawObject {
   return { origin: { source: 'random.yaml', document, itemPath: '' }, object };
 }
 
+/** Pod `pod-<i>` as a manifest; its IPs (10.0.0.<i+1>, fd00::<i+1>) are unique per index. */
+export function podObject(pod: PodShape, i: number): { object: JsonObject; ips: string[] } {
+  const status: JsonObject = { phase: pod.phase, hostIP: NODES[pod.node] as string };
+  const ips: string[] = [];
+  if (pod.hostNetwork) {
+    status['podIP'] = NODES[pod.node] as string;
+  } else if (pod.ipMode !== 'none') {
+    if (pod.ipMode === 'v4' || pod.ipMode === 'dual') ips.push(`10.0.0.${i + 1}`);
+    if (pod.ipMode === 'v6' || pod.ipMode === 'dual') ips.push(`fd00::${i + 1}`);
+    status['podIPs'] = ips.map((ip) => ({ ip }));
+    status['podIP'] = ips[0] as string;
+  }
+  return {
+    object: {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `pod-${i}`, namespace: pod.namespace, labels: pod.labels },
+      spec: { nodeName: `node-${pod.node}`, hostNetwork: pod.hostNetwork, containers: [{ name: 'c', ports: pod.ports }] },
+      status,
+    },
+    ips,
+  };
+}
+
 export const clusterArb: fc.Arbitrary<RandomCluster> = fc
   .record({
     namespaces: fc.subarray(NAMESPACES).chain((names) => fc.tuple(...names.map((name) => labelsArb(NS_LABELS).map((labels) => ({ name, labels }))))),
@@ -156,29 +180,9 @@ export const clusterArb: fc.Arbitrary<RandomCluster> = fc
     const pods4: string[] = [];
     const pods6: string[] = [];
     pods.forEach((pod, i) => {
-      const status: JsonObject = { phase: pod.phase, hostIP: NODES[pod.node] as string };
-      if (pod.hostNetwork) {
-        status['podIP'] = NODES[pod.node] as string;
-      } else if (pod.ipMode !== 'none') {
-        const ips: string[] = [];
-        if (pod.ipMode === 'v4' || pod.ipMode === 'dual') ips.push(`10.0.0.${i + 1}`);
-        if (pod.ipMode === 'v6' || pod.ipMode === 'dual') ips.push(`fd00::${i + 1}`);
-        status['podIPs'] = ips.map((ip) => ({ ip }));
-        status['podIP'] = ips[0] as string;
-        for (const ip of ips) (ip.includes(':') ? pods6 : pods4).push(ip);
-      }
-      objects.push(
-        raw(
-          {
-            apiVersion: 'v1',
-            kind: 'Pod',
-            metadata: { name: `pod-${i}`, namespace: pod.namespace, labels: pod.labels },
-            spec: { nodeName: `node-${pod.node}`, hostNetwork: pod.hostNetwork, containers: [{ name: 'c', ports: pod.ports }] },
-            status,
-          },
-          doc++,
-        ),
-      );
+      const made = podObject(pod, i);
+      for (const ip of made.ips) (ip.includes(':') ? pods6 : pods4).push(ip);
+      objects.push(raw(made.object, doc++));
     });
     for (const policy of policies) objects.push(raw(policy, doc++));
     return { objects, addresses: { 4: { pods: pods4, others: [...NODES, ...EXTERNAL_V4] }, 6: { pods: pods6, others: [...NODES_V6, ...EXTERNAL_V6] } } };
