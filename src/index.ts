@@ -33,3 +33,4 @@ export { readFlowsJsonl } from './replay/read-flows-jsonl.js';
 export { resolveProfile, CNI_PROFILES, CNI_SWITCHES, CNI_PROFILE_NAMES, type ResolvedProfile, type CniProfileName } from '../compiler/cni-profiles.js';
 export { policySemantics, UPSTREAM_SEMANTICS, type PolicySemantics } from '../compiler/policy-semantics.js';
 export { parseTimeline, loadTimeline, type TimelineEvent } from './timeline/load-timeline.js';
+export { IncrementalCompiler } from '../compiler/incremental-compile.js';
