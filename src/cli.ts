@@ -26,7 +26,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   compile: { run: runCompile, summary: 'lower policies into per-pod rule tables (table, json, iptables)' },
   profiles: { run: runProfiles, summary: 'per-CNI behaviour switches (SEMANTICS.md §4) with the source of every value' },
   snapshot: { run: runSnapshot, summary: 'capture a live cluster as a YAML List for offline replay with -f' },
-  synth: { run: runSynth, summary: 'write a seeded synthetic cluster (namespaces, pods, policies) as manifests' },
+  synth: { run: runSynth, summary: 'write a seeded synthetic cluster as manifests, and traffic as pcap and JSONL' },
 };
 
 function usage(): string {
@@ -40,7 +40,7 @@ Commands:
 ${lines.join('\n')}
 
 Run 'netpol-emu <command> --help' for a command's options.
-Exit status: 0 ok (query: allowed), 1 query denied, 2 usage error, 3 invalid input,
+Exit status: 0 ok (query: allowed), 1 query denied or diff found differences, 2 usage error, 3 invalid input,
 4 capture error, 5 cluster access error, 70 internal error.
 `;
 }
