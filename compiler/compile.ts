@@ -13,7 +13,7 @@ import type { Cluster, IpAddress, IpBlock, Pod } from './model.js';
 import { UPSTREAM_SEMANTICS, type PolicySemantics } from './policy-semantics.js';
 import { POLICY_PROTOCOL_NUMBER } from './model.js';
 import { createSelectorCache } from './resolve-selectors.js';
-import { PROTO_SLOTS, hashAddress, type CompiledTables, type RuleMatch, type SelectorSource, type TableInfo } from './tables.js';
+import { ADDRESS_RECORD, ADDRESS_RECORD_WORDS, PROTO_SLOTS, hashAddress, type CompiledTables, type RuleMatch, type SelectorSource, type TableInfo } from './tables.js';
 import type { RuleRef } from './verdict.js';
 
 function flattenBitsets(sets: readonly Bitset[], size: number): { words: number; bits: Uint32Array } {
@@ -234,18 +234,16 @@ export function assembleTables(input: AssembleInput): CompiledTables {
   const addressCount = endpointKeys.size + nodeAddresses.size;
   const capacity = nextPowerOfTwo(addressCount * 2);
   const mask = capacity - 1;
-  const addressFamily = new Uint8Array(capacity);
-  const addressWordsColumn = new Uint32Array(capacity * 4);
-  const addressEndpoint = new Int32Array(capacity).fill(-1);
-  const addressCidrClass = new Int32Array(capacity).fill(-1);
+  const addressRecords = new Int32Array(capacity * ADDRESS_RECORD_WORDS);
   const insertAddress = (ip: IpAddress, endpoint: number, cidrClass: number): void => {
     const w = addresses.words(ip);
     let slot = hashAddress(ip.family, w[0], w[1], w[2], w[3]) & mask;
-    while (addressFamily[slot] !== 0) slot = (slot + 1) & mask;
-    addressFamily[slot] = ip.family;
-    addressWordsColumn.set(w, slot * 4);
-    addressEndpoint[slot] = endpoint;
-    addressCidrClass[slot] = cidrClass;
+    while (addressRecords[slot * ADDRESS_RECORD_WORDS] !== 0) slot = (slot + 1) & mask;
+    const at = slot * ADDRESS_RECORD_WORDS;
+    addressRecords[at + ADDRESS_RECORD.FAMILY] = ip.family;
+    for (let i = 0; i < 4; i++) addressRecords[at + ADDRESS_RECORD.WORDS + i] = w[i] as number;
+    addressRecords[at + ADDRESS_RECORD.ENDPOINT] = endpoint;
+    addressRecords[at + ADDRESS_RECORD.CIDR_CLASS] = cidrClass;
   };
   endpoints.pods.forEach((pod, e) => {
     // Profiles where ipBlock cannot name pods (Cilium) give pod addresses no CIDR class.
@@ -276,10 +274,7 @@ export function assembleTables(input: AssembleInput): CompiledTables {
     namedPortNumber: Uint16Array.from(namedPortNumber),
     portNames,
     addressMask: mask,
-    addressFamily,
-    addressWords: addressWordsColumn,
-    addressEndpoint,
-    addressCidrClass,
+    addressRecords,
     v4Bounds: Uint32Array.from(cidrs.v4Starts, (b) => Number(b)),
     v6Bounds,
     cidrSetWords: cidrSets.words,

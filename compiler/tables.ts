@@ -35,6 +35,10 @@ export const PEER_KIND = {
   CIDR_SET: 2,
 } as const;
 
+/** Layout of an address-index record: family, 4 address words (as int32), endpoint, CIDR class. */
+export const ADDRESS_RECORD = { FAMILY: 0, WORDS: 1, ENDPOINT: 5, CIDR_CLASS: 6 } as const;
+export const ADDRESS_RECORD_WORDS = 8;
+
 /** Identity of everything that is not a pod endpoint (external addresses, nodes, hostNetwork pods). */
 export const WORLD_IDENTITY = -1;
 
@@ -79,14 +83,12 @@ export interface CompiledTables {
   /** Interned container-port names (ids used by namedPortName and entryPortName). */
   readonly portNames: readonly string[];
 
-  // Address index: open addressing, capacity = mask + 1 (a power of two), family 0 = empty slot.
+  // Address index: open addressing, capacity = mask + 1 (a power of two). One 32-byte record per
+  // slot (ADDRESS_RECORD layout) so a probe touches one cache line; family 0 = empty slot.
   // Pod endpoint addresses, and — when ipBlock must not match them — node addresses with
   // endpoint -1. A CIDR class of -1 is in no CIDR set: ipBlock never matches that address.
   readonly addressMask: number;
-  readonly addressFamily: Uint8Array;
-  readonly addressWords: Uint32Array;
-  readonly addressEndpoint: Int32Array;
-  readonly addressCidrClass: Int32Array;
+  readonly addressRecords: Int32Array;
 
   // CIDR classes: IPv4 classes 0..v4Bounds.length-1 start at v4Bounds[i]; IPv6 classes follow,
   // class v4Bounds.length + i starts at the 4 words v6Bounds[4i..4i+3].

@@ -4,7 +4,7 @@
  * per new connection; conntrack handles the rest. Allocation-free: results are written to this
  * object's fields, which are valid until the next `classify` call.
  */
-import { PEER_KIND, PROTO_SLOT, WORLD_IDENTITY, protocolSlot, hashAddress, type CompiledTables } from '../compiler/tables.js';
+import { ADDRESS_RECORD, ADDRESS_RECORD_WORDS, PEER_KIND, PROTO_SLOT, WORLD_IDENTITY, protocolSlot, hashAddress, type CompiledTables } from '../compiler/tables.js';
 import { DirectionReason, combineDirections, type Reason } from '../compiler/verdict.js';
 import type { PacketMeta } from './packet-meta.js';
 
@@ -32,23 +32,23 @@ export class FlowClassifier {
   /** Endpoint owning an address (4 words at `offset`), or -1. */
   endpointOf(family: number, words: Uint32Array, offset: number): number {
     const slot = this.slotOf(family, words, offset);
-    return slot < 0 ? -1 : (this.tables.addressEndpoint[slot] as number);
+    return slot < 0 ? -1 : (this.tables.addressRecords[slot * ADDRESS_RECORD_WORDS + ADDRESS_RECORD.ENDPOINT] as number);
   }
 
   private slotOf(family: number, words: Uint32Array, offset: number): number {
     const t = this.tables;
+    const records = t.addressRecords;
     const w0 = words[offset] as number;
     const w1 = words[offset + 1] as number;
     const w2 = words[offset + 2] as number;
     const w3 = words[offset + 3] as number;
     let slot = hashAddress(family, w0, w1, w2, w3) & t.addressMask;
     for (;;) {
-      const f = t.addressFamily[slot] as number;
+      const at = slot * ADDRESS_RECORD_WORDS;
+      const f = records[at] as number;
       if (f === 0) return -1;
-      const base = slot * 4;
-      if (f === family && t.addressWords[base] === w0 && t.addressWords[base + 1] === w1 && t.addressWords[base + 2] === w2 && t.addressWords[base + 3] === w3) {
-        return slot;
-      }
+      // Records hold the words as int32: compare with `| 0`.
+      if (f === family && records[at + 1] === (w0 | 0) && records[at + 2] === (w1 | 0) && records[at + 3] === (w2 | 0) && records[at + 4] === (w3 | 0)) return slot;
       slot = (slot + 1) & t.addressMask;
     }
   }
@@ -87,8 +87,9 @@ export class FlowClassifier {
     const t = this.tables;
     const srcSlot = this.slotOf(family, src, srcOffset);
     const dstSlot = this.slotOf(family, dst, dstOffset);
-    const se = srcSlot < 0 ? -1 : (t.addressEndpoint[srcSlot] as number);
-    const de = dstSlot < 0 ? -1 : (t.addressEndpoint[dstSlot] as number);
+    const records = t.addressRecords;
+    const se = srcSlot < 0 ? -1 : (records[srcSlot * ADDRESS_RECORD_WORDS + ADDRESS_RECORD.ENDPOINT] as number);
+    const de = dstSlot < 0 ? -1 : (records[dstSlot * ADDRESS_RECORD_WORDS + ADDRESS_RECORD.ENDPOINT] as number);
     this.srcEndpoint = se;
     this.dstEndpoint = de;
     this.egressRule = -1;
@@ -117,7 +118,7 @@ export class FlowClassifier {
         this.egressReason = DirectionReason.NOT_ISOLATED;
       } else {
         const identity = de >= 0 ? (t.endpointIdentity[de] as number) : WORLD_IDENTITY;
-        const cidrClass = dstSlot >= 0 ? (t.addressCidrClass[dstSlot] as number) : this.cidrClassOf(family, dst, dstOffset);
+        const cidrClass = dstSlot >= 0 ? (records[dstSlot * ADDRESS_RECORD_WORDS + ADDRESS_RECORD.CIDR_CLASS] as number) : this.cidrClassOf(family, dst, dstOffset);
         this.egressRule = this.matchTable(table, identity, cidrClass, protocol, dstPort, de);
         this.egressReason = this.egressRule >= 0 ? DirectionReason.RULE : DirectionReason.NO_RULE_MATCHED;
       }
@@ -134,7 +135,7 @@ export class FlowClassifier {
         this.ingressReason = DirectionReason.NOT_ISOLATED;
       } else {
         const identity = se >= 0 ? (t.endpointIdentity[se] as number) : WORLD_IDENTITY;
-        const cidrClass = srcSlot >= 0 ? (t.addressCidrClass[srcSlot] as number) : this.cidrClassOf(family, src, srcOffset);
+        const cidrClass = srcSlot >= 0 ? (records[srcSlot * ADDRESS_RECORD_WORDS + ADDRESS_RECORD.CIDR_CLASS] as number) : this.cidrClassOf(family, src, srcOffset);
         this.ingressRule = this.matchTable(table, identity, cidrClass, protocol, dstPort, de);
         this.ingressReason = this.ingressRule >= 0 ? DirectionReason.RULE : DirectionReason.NO_RULE_MATCHED;
       }
