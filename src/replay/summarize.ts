@@ -168,7 +168,8 @@ export function formatSummary(s: ReplaySummary): string {
     out.push('', 'top denied flows:');
     for (const f of s.topDenied) {
       const why = f.isolatedBy.length ? `${f.reason} (isolated by ${f.isolatedBy.join(', ')})` : f.reason;
-      out.push(`  ${endpoint(f.srcPod, f.src, f.sport)} -> ${endpoint(f.dstPod, f.dst, f.dport)} ${f.protocol}: ${f.packets.dropped} packets dropped; ${why}`);
+      const what = f.icmpId !== undefined ? `${f.protocol} id ${f.icmpId}` : f.protocol;
+      out.push(`  ${endpoint(f.srcPod, f.src, f.sport)} -> ${endpoint(f.dstPod, f.dst, f.dport)} ${what}: ${f.packets.dropped} packets dropped; ${why}`);
     }
   }
   if (s.timeline) {
