@@ -30,10 +30,8 @@ export const ICMP6_VALID_NEW: Uint8Array = (() => {
   return t;
 })();
 
-/** icmp_is_err: dest-unreach 3, source-quench 4, redirect 5, time-exceeded 11, param-problem 12. */
-export function isIcmp4Error(type: number): boolean {
-  return type === 3 || type === 4 || type === 5 || type === 11 || type === 12;
-}
+/** icmp_is_err (3, 4, 5, 11, 12): the decoder's table, one definition for both layers. */
+export { isIcmpv4Error as isIcmp4Error } from '../decode/classify-icmp.js';
 /** nf_conntrack_icmpv6_error hands every type below 128 to nf_conntrack_inet_error (1–4 are the defined ones). */
 export function isIcmp6Error(type: number): boolean {
   return type >= 0 && type < 128;
