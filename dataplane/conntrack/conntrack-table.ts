@@ -885,16 +885,21 @@ export class ConntrackTable {
     }
   }
 
-  /** Stage a port-based (or portless) key; its REPLY candidate has the ports swapped. */
-  private setKeyL4(v6: boolean, srcW: Uint32Array, dstW: Uint32Array, proto: number, sport: number, dport: number): void {
+  /** Stage the addresses of a key (IPv6 folded to one word for hashing); returns the key-info base. */
+  private stageAddresses(v6: boolean, srcW: Uint32Array, dstW: Uint32Array, proto: number): number {
     this.kV6 = v6;
     this.kSrcWords = srcW;
     this.kDstWords = dstW;
-    const a = v6 ? foldV6(srcW) : srcW[0]!;
-    const b = v6 ? foldV6(dstW) : dstW[0]!;
-    this.kSrc = a;
-    this.kDst = b;
-    const base = (proto & 0xff) | (v6 ? KEY_V6 : 0) | KEY_OCCUPIED;
+    this.kSrc = v6 ? foldV6(srcW) : srcW[0]!;
+    this.kDst = v6 ? foldV6(dstW) : dstW[0]!;
+    return (proto & 0xff) | (v6 ? KEY_V6 : 0) | KEY_OCCUPIED;
+  }
+
+  /** Stage a port-based (or portless) key; its REPLY candidate has the ports swapped. */
+  private setKeyL4(v6: boolean, srcW: Uint32Array, dstW: Uint32Array, proto: number, sport: number, dport: number): void {
+    const base = this.stageAddresses(v6, srcW, dstW, proto);
+    const a = this.kSrc;
+    const b = this.kDst;
     const sp = sport & 0xffff;
     const dp = dport & 0xffff;
     this.kPorts = ((sp << 16) | dp) >>> 0;
@@ -909,14 +914,9 @@ export class ConntrackTable {
    * in the REPLY direction when the entry's type is invmap[t].
    */
   private setKeyIcmp(v6: boolean, srcW: Uint32Array, dstW: Uint32Array, proto: number, icmpId: number, icmpType: number, icmpCode: number): void {
-    this.kV6 = v6;
-    this.kSrcWords = srcW;
-    this.kDstWords = dstW;
-    const a = v6 ? foldV6(srcW) : srcW[0]!;
-    const b = v6 ? foldV6(dstW) : dstW[0]!;
-    this.kSrc = a;
-    this.kDst = b;
-    const base = (proto & 0xff) | (v6 ? KEY_V6 : 0) | KEY_OCCUPIED;
+    const base = this.stageAddresses(v6, srcW, dstW, proto);
+    const a = this.kSrc;
+    const b = this.kDst;
     const id = icmpId & 0xffff;
     this.kPorts = id;
     this.rPorts = id;
