@@ -78,6 +78,10 @@ export function isIcmpExempt(mode: DataplaneOptions['icmpPolicy'], protocol: num
 /** ICMPv4 reply types → their request type (echo, timestamp, information, address mask). */
 const ICMP_REQUEST_OF: Readonly<Record<number, number>> = { 0: 8, 14: 13, 16: 15, 18: 17 };
 
+/** Conntrack GC: SWEEP_SLOTS slots examined every SWEEP_EVERY packets (8 per packet on average). */
+const SWEEP_EVERY = 16;
+const SWEEP_SLOTS = 128;
+
 const LINKTYPE_LINUX_SLL = 113;
 const LINKTYPE_LINUX_SLL2 = 276;
 
@@ -109,6 +113,7 @@ export class Dataplane {
    * packet that ended the flow, never in the middle of its accounting.
    */
   onFlowEnd: ((f: number) => void) | null = null;
+  private sweepCountdown = 0;
   /** Records whose flow is over, reported and released at the end of the current packet. */
   private ended = new Int32Array(64);
   private endedCount = 0;
@@ -158,6 +163,14 @@ export class Dataplane {
 
   /** Process one frame. `nowSec` is its capture timestamp in seconds. */
   next(buf: Uint8Array, offset: number, capturedLength: number, wireLength: number, linkType: number, nowSec: number): PacketCategory {
+    // Garbage collection as the kernel's gc_worker does it, spread over the packets: a slice of
+    // the conntrack table every SWEEP_EVERY packets, so the whole table is looked at every
+    // capacity / SWEEP_SLOTS × SWEEP_EVERY packets and expired flows are reported soon.
+    if (++this.sweepCountdown >= SWEEP_EVERY) {
+      this.sweepCountdown = 0;
+      this.conntrack.sweep(nowSec, SWEEP_SLOTS);
+      this.denied.expireOldest(nowSec, 4);
+    }
     const category = this.step(buf, offset, capturedLength, wireLength, linkType, nowSec);
     if (this.endedCount > 0) this.reportEnded();
     return category;
@@ -403,14 +416,26 @@ export class Dataplane {
    * denied-flow tables keep their entries (counters and tables stay readable).
    */
   finish(): void {
+    const open = this.beginFinish();
+    for (const f of open) this.endOpenFlow(f);
+  }
+
+  /**
+   * `finish` in steps, for a caller that pauses between them (an output's backpressure): records
+   * the final states, reports the flows that already ended, and returns the ids of the flows
+   * still open in start order; hand each to `endOpenFlow`.
+   */
+  beginFinish(): number[] {
     this.conntrack.forEachEntry((index) => this.recordFinalState(index));
     if (this.endedCount > 0) this.reportEnded();
-    const flows = this.flows;
-    const listener = this.onFlowEnd;
-    for (const f of flows.liveInStartOrder()) {
-      if (listener) listener(f);
-      flows.release(f);
-    }
+    return this.flows.liveInStartOrder();
+  }
+
+  /** Report and release one open flow at the end of the replay (see `beginFinish`). */
+  endOpenFlow(f: number): void {
+    if (!this.flows.isLive(f)) return;
+    this.onFlowEnd?.(f);
+    this.flows.release(f);
   }
 
   /** Packets counted in all categories together (the accounting invariant's left side). */

@@ -354,13 +354,18 @@ export class DeniedFlowIndex {
     this.queueLength++;
   }
 
+  /** End the oldest attempts that timed out (at most `checks` looked at): the GC step of this index. */
+  expireOldest(nowSec: number, checks: number): void {
+    if (this.queueLength > 0) this.reclaim(nowSec, checks);
+  }
+
   /**
    * Before an insert: drop stale queue entries, end the oldest attempts that timed out, and make
    * room when the index (or its queue) is full by evicting the oldest live attempt.
    */
-  private reclaim(nowSec: number): void {
+  private reclaim(nowSec: number, checks = 2): void {
     const r = this.records;
-    let expiredChecks = 2;
+    let expiredChecks = checks;
     while (this.queueLength > 0) {
       const head = this.queueHead;
       const f = this.queueFlow[head] as number;

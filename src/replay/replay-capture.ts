@@ -132,7 +132,16 @@ export async function replayCapture(cluster: Cluster, source: string | Readable,
   };
   const readOptions: OpenCaptureOptions = options.betweenChunks ? { betweenChunks: options.betweenChunks } : {};
   const end = await (options.reader ? options.reader(source, callback, readOptions) : readCapture(source, callback, readOptions));
-  dataplane.finish();
+  // The flows still open are reported now, in start order, pausing for a slow output.
+  const open = dataplane.beginFinish();
+  const between = options.betweenChunks;
+  for (let i = 0; i < open.length; i++) {
+    dataplane.endOpenFlow(open[i] as number);
+    if (between) {
+      const wait = between();
+      if (wait) await wait;
+    }
+  }
   const capture: CaptureInfo = {
     source: sourceName,
     format: end.format,
