@@ -8,6 +8,7 @@ import { REASON_NAME, formatRuleRef, isAllowReason, type Reason, type RuleRef } 
 import { FlowReason } from '../../dataplane/dataplane.js';
 import type { FlowRecords } from '../../dataplane/flow-records.js';
 import type { Pod } from '../../compiler/model.js';
+import { formatIpv4Word, formatIpv6Words } from '../load/parse-ip.js';
 import { TCP_CT_STATE_NAME } from '../../dataplane/conntrack/index.js';
 import type { FlowProvenance } from '../engines/flow-provenance.js';
 import { protocolName } from '../cli/resolve-endpoint.js';
@@ -44,38 +45,6 @@ const FLOW_REASON_NAME: Readonly<Record<number, string>> = {
   [FlowReason.CT_INVALID]: 'drop-conntrack-invalid',
   [FlowReason.CT_TABLE_FULL]: 'drop-conntrack-table-full',
 };
-
-/** IPv4 as dotted decimal. */
-export function formatIpv4Word(word: number): string {
-  return `${word >>> 24}.${(word >>> 16) & 0xff}.${(word >>> 8) & 0xff}.${word & 0xff}`;
-}
-
-/**
- * IPv6 from four 32-bit words, in RFC 5952 form: lowercase hex without leading zeros, the
- * longest run of two or more zero groups (the first of equal runs) as `::`.
- */
-export function formatIpv6Words(w0: number, w1: number, w2: number, w3: number): string {
-  const groups = [w0 >>> 16, w0 & 0xffff, w1 >>> 16, w1 & 0xffff, w2 >>> 16, w2 & 0xffff, w3 >>> 16, w3 & 0xffff];
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
-  }
-  if (bestStart < 0) return groups.map((g) => g.toString(16)).join(':');
-  const head = groups.slice(0, bestStart).map((g) => g.toString(16)).join(':');
-  const tail = groups.slice(bestStart + bestLength).map((g) => g.toString(16)).join(':');
-  return `${head}::${tail}`;
-}
 
 function addressOf(family: number, words: Uint32Array, f: number): string {
   const o = f * 4;
