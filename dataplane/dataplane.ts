@@ -78,9 +78,9 @@ export function isIcmpExempt(mode: DataplaneOptions['icmpPolicy'], protocol: num
 /** ICMPv4 reply types → their request type (echo, timestamp, information, address mask). */
 const ICMP_REQUEST_OF: Readonly<Record<number, number>> = { 0: 8, 14: 13, 16: 15, 18: 17 };
 
-/** Conntrack GC: SWEEP_SLOTS slots examined every SWEEP_EVERY packets (8 per packet on average). */
-const SWEEP_EVERY = 16;
-const SWEEP_SLOTS = 128;
+/** Conntrack GC: SWEEP_SLOTS slots examined every SWEEP_EVERY packets (2 per packet on average). */
+const SWEEP_EVERY = 32;
+const SWEEP_SLOTS = 64;
 
 const LINKTYPE_LINUX_SLL = 113;
 const LINKTYPE_LINUX_SLL2 = 276;

@@ -201,6 +201,8 @@ export interface DeniedFlowIndexOptions {
  */
 export class DeniedFlowIndex {
   private readonly slots: Int32Array;
+  /** Each occupied slot's full hash: compared before the key, and gives the home slot on deletion. */
+  private readonly slotHash: Uint32Array;
   private readonly mask: number;
   private used = 0;
   private readonly maxEntries: number;
@@ -230,6 +232,7 @@ export class DeniedFlowIndex {
     let size = 16;
     while (size < this.maxEntries * 2) size *= 2;
     this.slots = new Int32Array(size).fill(-1);
+    this.slotHash = new Uint32Array(size);
     this.mask = size - 1;
     this.queueFlow = new Int32Array(size);
     this.queueSeq = new Float64Array(size);
@@ -259,18 +262,23 @@ export class DeniedFlowIndex {
     ha ^= ha >>> 13;
     hb ^= hb >>> 13;
     const ports = icmp ? Math.imul(aPort * 65536 + bPort + 1, 0x27d4eb2f) : 0;
-    return Math.imul((ha + hb) ^ (family << 8) ^ protocol ^ ports, 0xc2b2ae35) >>> 0;
+    // A full finalizer: the slot is taken from the low bits, which a bare multiply leaves weak.
+    let h = Math.imul((ha + hb) ^ (family << 8) ^ protocol ^ ports, 0xc2b2ae35);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    return h >>> 0;
   }
 
-  /** Home slot of record `f`, from its own columns. */
-  private homeOf(f: number): number {
+  /** Hash of record `f`'s tuple, from its own columns (leaves the key in the scratch words). */
+  private hashOf(f: number): number {
     const r = this.records;
     const key = this.key;
     for (let i = 0; i < 4; i++) {
       key[i] = r.src[f * 4 + i] as number;
       key[4 + i] = r.dst[f * 4 + i] as number;
     }
-    return this.hash(r.family[f] as number, this.keySrc, r.srcPort[f] as number, this.keyDst, r.dstPort[f] as number, r.protocol[f] as number) & this.mask;
+    return this.hash(r.family[f] as number, this.keySrc, r.srcPort[f] as number, this.keyDst, r.dstPort[f] as number, r.protocol[f] as number);
   }
 
   private matches(f: number, family: number, src: Uint32Array, srcPort: number, dst: Uint32Array, dstPort: number, protocol: number): number {
@@ -299,11 +307,12 @@ export class DeniedFlowIndex {
   find(family: number, src: Uint32Array, srcPort: number, dst: Uint32Array, dstPort: number, protocol: number, nowSec: number): number {
     if (this.used === 0) return -1;
     const mask = this.mask;
-    let slot = this.hash(family, src, srcPort, dst, dstPort, protocol) & mask;
+    const h = this.hash(family, src, srcPort, dst, dstPort, protocol);
+    let slot = h & mask;
     for (;;) {
       const f = this.slots[slot] as number;
       if (f < 0) return -1;
-      const dir = this.matches(f, family, src, srcPort, dst, dstPort, protocol);
+      const dir = this.slotHash[slot] === h ? this.matches(f, family, src, srcPort, dst, dstPort, protocol) : -1;
       if (dir >= 0) {
         if (this.isExpired(f, nowSec)) {
           this.removeSlot(slot, DeniedRemoveReason.EXPIRED);
@@ -324,14 +333,15 @@ export class DeniedFlowIndex {
     const protocol = r.protocol[f] as number;
     const srcPort = r.srcPort[f] as number;
     const dstPort = r.dstPort[f] as number;
-    let slot = this.homeOf(f);
-    // homeOf left the record's key in the scratch words.
+    const h = this.hashOf(f);
+    let slot = h & this.mask;
+    // hashOf left the record's key in the scratch words.
     const src = this.keySrc;
     const dst = this.keyDst;
     for (;;) {
       const other = this.slots[slot] as number;
       if (other < 0) break;
-      if (this.matches(other, family, src, srcPort, dst, dstPort, protocol) >= 0) {
+      if (this.slotHash[slot] === h && this.matches(other, family, src, srcPort, dst, dstPort, protocol) >= 0) {
         this.removeSlot(slot, DeniedRemoveReason.REPLACED);
         this.insert(f, nowSec);
         return;
@@ -339,6 +349,7 @@ export class DeniedFlowIndex {
       slot = (slot + 1) & this.mask;
     }
     this.slots[slot] = f;
+    this.slotHash[slot] = h;
     this.used++;
     if (f >= this.indexed.length) {
       let n = this.indexed.length;
@@ -383,7 +394,7 @@ export class DeniedFlowIndex {
 
   /** Remove record `f` from the index (it must be indexed). */
   private remove(f: number, reason: DeniedRemoveReason): void {
-    let slot = this.homeOf(f);
+    let slot = this.hashOf(f) & this.mask;
     while (this.slots[slot] !== f) slot = (slot + 1) & this.mask;
     this.removeSlot(slot, reason);
   }
@@ -402,12 +413,14 @@ export class DeniedFlowIndex {
     const mask = this.mask;
     let hole = i;
     let j = (i + 1) & mask;
+    const hashes = this.slotHash;
     for (;;) {
       const f = slots[j] as number;
       if (f < 0) break;
-      const home = this.homeOf(f);
+      const home = (hashes[j] as number) & mask;
       if (((j - home) & mask) >= ((j - hole) & mask)) {
         slots[hole] = f;
+        hashes[hole] = hashes[j] as number;
         hole = j;
       }
       j = (j + 1) & mask;

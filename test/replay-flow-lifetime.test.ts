@@ -57,22 +57,22 @@ describe('replay - flow lifetime', () => {
       // D: denied (frontend → db:3306 is not allowed): three SYNs, then silence for 120 s.
       { ts: T0 + 3, src: '10.244.1.10', dst: '10.244.2.12', protocol: 'TCP', sport: 40003, dport: 3306, answered: false, packets: 3 },
     ];
-    // Ten minutes later: 40 one-packet UDP flows, enough packets for the GC to pass every slot.
-    for (let i = 0; i < 40; i++) lines.push({ ts: T0 + 600 + i * 0.01, src: '198.51.100.9', dst: '198.51.100.10', protocol: 'UDP', sport: 50000 + i, dport: 9999 });
+    // Ten minutes later: a UDP stream of 300 packets, enough for the GC to pass every slot.
+    for (let i = 0; i < 300; i++) lines.push({ ts: T0 + 600 + i * 0.01, src: '198.51.100.9', dst: '198.51.100.10', protocol: 'UDP', sport: 50000, dport: 9999 });
     const { flows, summary } = await replay(writeLines(lines), ['--conntrack-max', '48']);
     const ports = flows.map((f) => f.sport);
-    expect(ports).toHaveLength(44);
-    expect(new Set(ports).size).toBe(44);
+    expect(ports).toHaveLength(5);
+    expect(new Set(ports).size).toBe(5);
     // A, C and D ended at the 10-minute mark, before anything still open was reported.
     expect(new Set(ports.slice(0, 3))).toEqual(new Set([40000, 40002, 40003]));
-    // Then the open ones in start order: B first, the 40 late flows after it.
-    expect(ports.slice(3)).toEqual([40001, ...Array.from({ length: 40 }, (_, i) => 50000 + i)]);
+    // Then the open ones in start order: B first, the late stream after it.
+    expect(ports.slice(3)).toEqual([40001, 50000]);
     const a = flows.find((f) => f.sport === 40000);
     expect(a).toMatchObject({ verdict: 'allowed', state: 'TIME_WAIT', packets: { forward: 5, reply: 3, dropped: 0 } });
     expect(flows.find((f) => f.sport === 40003)).toMatchObject({ verdict: 'denied', packets: { forward: 3, reply: 0, dropped: 3 } });
     expect(flows.find((f) => f.sport === 40001)).toMatchObject({ verdict: 'allowed', state: 'ESTABLISHED' });
-    expect(summary.flows).toEqual({ allowed: 43, denied: 1 });
-    expect(summary.packets.total).toBe(8 + 3 + 2 + 3 + 40);
+    expect(summary.flows).toEqual({ allowed: 4, denied: 1 });
+    expect(summary.packets.total).toBe(8 + 3 + 2 + 3 + 300);
   });
 
   it('replay - a denied attempt silent past its timeout is over: the same tuple later is a second flow', async () => {
