@@ -31,7 +31,12 @@ const floodArg = process.argv.find((a) => a.startsWith('--flood='));
 const FLOOD = floodArg ? Number(floodArg.slice('--flood='.length)) : SMOKE ? 200_000 : 10_000_000;
 const REPEAT = SMOKE ? 1 : 3;
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'dist/src/bin.js');
+/** `--bin=PATH`: time another build of the CLI (e.g. the previous release) with the same inputs. */
+const binArg = process.argv.find((a) => a.startsWith('--bin='));
+const BIN = binArg ? binArg.slice('--bin='.length) : join(ROOT, 'dist/src/bin.js');
+/** Inputs are always made with this tree's synth, so two builds see the same bytes. */
+const SYNTH_BIN = join(ROOT, 'dist/src/bin.js');
+const ONLY_COMPILED = process.argv.includes('--compiled-only');
 const RSS_PRELOAD = join(ROOT, 'bench/report-rss.cjs');
 
 interface Scale {
@@ -81,7 +86,7 @@ function timed(args: readonly string[]): Run {
 }
 
 function synth(args: readonly string[]): void {
-  const r = spawnSync(process.execPath, [BIN, 'synth', ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [SYNTH_BIN, 'synth', ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`synth ${args.join(' ')}: ${r.stderr}`);
 }
 
@@ -121,7 +126,7 @@ interface ScaleResult {
   readonly scale: Scale;
   readonly load: { readonly jsonSeconds: number; readonly yamlSeconds: number; readonly jsonRssMiB: number; readonly yamlRssMiB: number };
   readonly compiled: { readonly newConnections: Marginal; readonly mixed: Marginal; readonly withFlows: Marginal };
-  readonly naive: { readonly loadSeconds: number; readonly newConnections: Marginal; readonly mixed: Marginal };
+  readonly naive: { readonly loadSeconds: number; readonly newConnections: Marginal; readonly mixed: Marginal } | null;
 }
 
 function benchScale(dir: string, scale: Scale): ScaleResult {
@@ -157,13 +162,13 @@ function benchScale(dir: string, scale: Scale): ScaleResult {
       mixed: marginal(replay(mixedCaps[0], 'compiled'), replay(mixedCaps[1], 'compiled')),
       withFlows: marginal(replay(newCaps[0], 'compiled', ['--flows', flowsFile]), replay(newCaps[1], 'compiled', ['--flows', flowsFile]), true),
     },
-    naive: {
+    naive: ONLY_COMPILED ? null : {
       loadSeconds: timed(['replay', empty, '-f', json, '-o', 'json', '--engine', 'naive']).seconds,
       newConnections: marginal(replay(naiveNew[0], 'naive'), replay(naiveNew[1], 'naive')),
       mixed: marginal(replay(naiveMixed[0], 'naive'), replay(naiveMixed[1], 'naive')),
     },
   };
-  process.stderr.write(`${scale.name}: new ${(result.compiled.newConnections.pps / 1e6).toFixed(2)} Mpps (naive ${(result.naive.newConnections.pps / 1e6).toFixed(3)}), mixed ${(result.compiled.mixed.pps / 1e6).toFixed(2)} Mpps\n`);
+  process.stderr.write(`${scale.name}: new ${(result.compiled.newConnections.pps / 1e6).toFixed(2)} Mpps (naive ${result.naive ? (result.naive.newConnections.pps / 1e6).toFixed(3) : '-'}), mixed ${(result.compiled.mixed.pps / 1e6).toFixed(2)} Mpps\n`);
   return result;
 }
 
@@ -186,7 +191,7 @@ async function flood(dir: string, connections: number): Promise<FloodResult> {
   const fifo = join(dir, 'flood.pcap');
   if (spawnSync('mkfifo', [fifo]).status !== 0) throw new Error('mkfifo failed');
   const start = process.hrtime.bigint();
-  const producer = spawn(process.execPath, [BIN, 'synth', '--seed', '12', '--pods', '1000', '--policies', '200', '--flows', String(connections), '--openers-only', '--flow-rate', '100000', '--pcap', fifo], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const producer = spawn(process.execPath, [SYNTH_BIN, 'synth', '--seed', '12', '--pods', '1000', '--policies', '200', '--flows', String(connections), '--openers-only', '--flow-rate', '100000', '--pcap', fifo], { stdio: ['ignore', 'ignore', 'inherit'] });
   const consumer = spawn(process.execPath, ['-r', RSS_PRELOAD, BIN, 'replay', fifo, '-f', cluster, '-o', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
   producer.on('exit', (c) => {
     if (c !== 0) consumer.kill();
@@ -197,7 +202,8 @@ async function flood(dir: string, connections: number): Promise<FloodResult> {
   consumer.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const code = await new Promise<number | null>((resolve) => consumer.on('close', resolve));
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  if (code !== 0) throw new Error(`flood replay exited ${code}: ${err}`);
+  producer.kill();
+  if (code !== 0) throw new Error(`flood replay exited ${code} after ${seconds.toFixed(1)} s: ${err.slice(-600)}`);
   const s = JSON.parse(out) as { capture: { records: number }; packets: { total: number }; flows: { allowed: number; denied: number }; conntrack: Record<string, number>; deniedFlowsEvicted?: number };
   const rss = /NETPOL_EMU_MAX_RSS (\d+)/.exec(err);
   return {
@@ -223,9 +229,13 @@ function table(results: readonly ScaleResult[], floodResult: FloodResult | null)
     const s = `${r.scale.name} ${r.scale.pods / 1000}K/${r.scale.policies >= 1000 ? `${r.scale.policies / 1000}K` : r.scale.policies}`;
     lines.push(
       `| ${s} | ${r.load.jsonSeconds.toFixed(2)} s (${r.load.jsonRssMiB.toFixed(0)} MiB) | ${r.load.yamlSeconds.toFixed(2)} s (${r.load.yamlRssMiB.toFixed(0)} MiB) | compiled | ${mpps(r.compiled.newConnections.pps)} (${r.compiled.newConnections.nsPerPacket.toFixed(0)}) | ${mpps(r.compiled.mixed.pps)} (${r.compiled.mixed.nsPerPacket.toFixed(0)}) | ${mpps(r.compiled.withFlows.flowsPerSecond ?? 0)} |`,
-      `| | ${r.naive.loadSeconds.toFixed(2)} s | | naive | ${mpps(r.naive.newConnections.pps)} (${r.naive.newConnections.nsPerPacket.toFixed(0)}) | ${mpps(r.naive.mixed.pps)} (${r.naive.mixed.nsPerPacket.toFixed(0)}) | |`,
-      `| | | | compiled/naive | ${(r.compiled.newConnections.pps / r.naive.newConnections.pps).toFixed(1)}× | ${(r.compiled.mixed.pps / r.naive.mixed.pps).toFixed(1)}× | |`,
     );
+    if (r.naive) {
+      lines.push(
+        `| | ${r.naive.loadSeconds.toFixed(2)} s | | naive | ${mpps(r.naive.newConnections.pps)} (${r.naive.newConnections.nsPerPacket.toFixed(0)}) | ${mpps(r.naive.mixed.pps)} (${r.naive.mixed.nsPerPacket.toFixed(0)}) | |`,
+        `| | | | compiled/naive | ${(r.compiled.newConnections.pps / r.naive.newConnections.pps).toFixed(1)}× | ${(r.compiled.mixed.pps / r.naive.mixed.pps).toFixed(1)}× | |`,
+      );
+    }
   }
   if (floodResult) {
     const f = floodResult;
@@ -237,14 +247,27 @@ function table(results: readonly ScaleResult[], floodResult: FloodResult | null)
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'npe-e2e-'));
   try {
-    const results = SCALES.map((s) => benchScale(dir, s));
-    const floodResult = FLOOD > 0 ? await flood(dir, FLOOD) : null;
-    const text = table(results, floodResult);
+    // `--scales=medium,large` (or `none`, for the flood alone) picks the scales to run.
+    const pick = process.argv.find((a) => a.startsWith('--scales='))?.slice('--scales='.length).split(',');
+    const results = SCALES.filter((s) => !pick || pick.includes(s.name)).map((s) => benchScale(dir, s));
+    let floodResult: FloodResult | null = null;
+    let floodError: string | null = null;
+    if (FLOOD > 0) {
+      try {
+        floodResult = await flood(dir, FLOOD);
+      } catch (error) {
+        // A build that cannot survive the flood (the point of it) is reported, not fatal.
+        floodError = (error as Error).message;
+        process.stderr.write(`flood: ${floodError}\n`);
+      }
+    }
+    const text = `${table(results, floodResult)}${floodError ? `\n\nFlood of ${FLOOD.toLocaleString('en-US')} failed: ${floodError.split('\n')[0]}` : ''}`;
     process.stdout.write(`${text}\n`);
     const outDir = join(ROOT, 'bench/results');
     mkdirSync(outDir, { recursive: true });
     const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
-    writeFileSync(join(outDir, SMOKE ? 'e2e-smoke.json' : 'e2e.json'), `${JSON.stringify({ machine, repeat: REPEAT, results, flood: floodResult, table: text }, null, 2)}\n`);
+    const name = process.argv.find((a) => a.startsWith('--out='))?.slice('--out='.length) ?? (SMOKE ? 'e2e-smoke.json' : 'e2e.json');
+    writeFileSync(join(outDir, name), `${JSON.stringify({ machine, bin: BIN, repeat: REPEAT, results, flood: floodResult, floodError, table: text }, null, 2)}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
