@@ -26,7 +26,8 @@ export { renderClusterManifests, writeClusterManifests } from './synth/write-man
 export { SeededRandom } from './synth/seeded-random.js';
 export { Dataplane, type DataplaneOptions } from '../dataplane/dataplane.js';
 export { PacketCategory, PACKET_CATEGORY_NAME } from '../dataplane/packet-category.js';
-export { replayCapture, createEngine } from './replay/replay-capture.js';
+export { replayCapture, createEngine, type ReplayOptions, type ReplayResult } from './replay/replay-capture.js';
+export { flowReport, flowLine, type FlowReport } from './replay/flow-report.js';
 export { generateFlows, type FlowOptions, type FlowStats } from './synth/generate-flows.js';
 export { buildFrame, type FrameFields } from './synth/build-frames.js';
 export { readFlowsJsonl } from './replay/read-flows-jsonl.js';

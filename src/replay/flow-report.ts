@@ -74,6 +74,20 @@ export function isoTime(seconds: number): string {
 /** `namespace/name` per pod object, made once. */
 const POD_NAMES = new WeakMap<Pod, string>();
 
+/** Rule texts, made once per rule. */
+const RULE_TEXTS = new WeakMap<RuleRef, string>();
+
+function ruleText(ref: RuleRef): string {
+  let text = RULE_TEXTS.get(ref);
+  if (text === undefined) {
+    text = formatRuleRef(ref);
+    RULE_TEXTS.set(ref, text);
+  }
+  return text;
+}
+
+const PROTOCOL_NAMES: readonly string[] = Array.from({ length: 256 }, (_, p) => protocolName(p));
+
 function podName(provenance: FlowProvenance, endpoint: number): string | null {
   const pod = provenance.pod(endpoint);
   if (!pod) return null;
@@ -113,16 +127,16 @@ export function flowReport(r: FlowRecords, provenances: FlowProvenance | readonl
     sport: icmp ? null : (r.srcPort[f] as number),
     dst: addressOf(family, r.dst, f),
     dport: icmp ? null : (r.dstPort[f] as number),
-    protocol: protocolName(protocol),
+    protocol: PROTOCOL_NAMES[protocol] ?? String(protocol),
     ...(icmp ? { icmpId: r.srcPort[f] as number, icmpType: r.dstPort[f] as number } : {}),
     srcPod: podName(provenance, srcEndpoint),
     dstPod: podName(provenance, dstEndpoint),
     verdict: allowed ? 'allowed' : 'denied',
     reason: FLOW_REASON_NAME[reason] ?? REASON_NAME[reason as Reason] ?? String(reason),
     policy: allowed ? (deciding ? `${deciding.policyNamespace}/${deciding.policyName}` : null) : isolatedBy.length ? isolatedBy.join(', ') : null,
-    rule: allowed && deciding ? formatRuleRef(deciding) : null,
-    egressRule: egressRef ? formatRuleRef(egressRef) : null,
-    ingressRule: ingressRef ? formatRuleRef(ingressRef) : null,
+    rule: allowed && deciding ? ruleText(deciding) : null,
+    egressRule: egressRef ? ruleText(egressRef) : null,
+    ingressRule: ingressRef ? ruleText(ingressRef) : null,
     isolatedBy,
     state,
     packets: { forward: r.packets[f * 2] as number, reply: r.packets[f * 2 + 1] as number, dropped: r.dropped[f] as number },
@@ -133,4 +147,94 @@ export function flowReport(r: FlowRecords, provenances: FlowProvenance | readonl
       ? {}
       : { verdictChange: { at: isoTime(r.changedAt[f] as number), reason: REASON_NAME[r.changedReason[f] as Reason] ?? String(r.changedReason[f]) } }),
   };
+}
+
+/** JSON text of a string, cached per object it belongs to (pods, rules, isolating policy lists). */
+const QUOTED_RULES = new WeakMap<RuleRef, string>();
+const QUOTED_POLICIES = new WeakMap<RuleRef, string>();
+const QUOTED_ISOLATION = new WeakMap<readonly string[], { readonly list: string; readonly joined: string }>();
+const QUOTED_PODS = new WeakMap<Pod, string>();
+
+function quotedRule(ref: RuleRef | null): string {
+  if (!ref) return 'null';
+  let text = QUOTED_RULES.get(ref);
+  if (text === undefined) {
+    text = JSON.stringify(ruleText(ref));
+    QUOTED_RULES.set(ref, text);
+  }
+  return text;
+}
+
+function quotedPolicy(ref: RuleRef): string {
+  let text = QUOTED_POLICIES.get(ref);
+  if (text === undefined) {
+    text = JSON.stringify(`${ref.policyNamespace}/${ref.policyName}`);
+    QUOTED_POLICIES.set(ref, text);
+  }
+  return text;
+}
+
+function quotedIsolation(list: readonly string[]): { readonly list: string; readonly joined: string } {
+  let text = QUOTED_ISOLATION.get(list);
+  if (text === undefined) {
+    text = { list: JSON.stringify(list), joined: list.length ? JSON.stringify(list.join(', ')) : 'null' };
+    QUOTED_ISOLATION.set(list, text);
+  }
+  return text;
+}
+
+function quotedPod(provenance: FlowProvenance, endpoint: number): string {
+  const pod = provenance.pod(endpoint);
+  if (!pod) return 'null';
+  let text = QUOTED_PODS.get(pod);
+  if (text === undefined) {
+    text = JSON.stringify(`${pod.namespace}/${pod.name}`);
+    QUOTED_PODS.set(pod, text);
+  }
+  return text;
+}
+
+const NO_ISOLATION: readonly string[] = [];
+
+/**
+ * `JSON.stringify(flowReport(r, provenances, f))`, written directly: `--flows` makes one line per
+ * flow, and building the object and serialising it cost several microseconds a flow. The texts
+ * of pods, rules and policy lists are quoted once and reused. test/replay-flow-line.test.ts
+ * holds this to byte equality with the object's serialisation.
+ */
+export function flowLine(r: FlowRecords, provenances: FlowProvenance | readonly FlowProvenance[], f: number): string {
+  const provenance = Array.isArray(provenances)
+    ? ((provenances as readonly FlowProvenance[])[r.createdVersion[f] as number] ?? (provenances as readonly FlowProvenance[])[0] as FlowProvenance)
+    : (provenances as FlowProvenance);
+  const family = r.family[f] as number;
+  const protocol = r.protocol[f] as number;
+  const icmp = protocol === 1 || protocol === 58;
+  const reason = r.reason[f] as number;
+  const allowed = reason < 128 && isAllowReason(reason);
+  const egressRef = provenance.rule(r.egressRule[f] as number);
+  const ingressRef = provenance.rule(r.ingressRule[f] as number);
+  const deciding = ingressRef ?? egressRef;
+  const srcEndpoint = r.srcEndpoint[f] as number;
+  const dstEndpoint = r.dstEndpoint[f] as number;
+  let isolatedBy = NO_ISOLATION;
+  if (reason === 64) isolatedBy = provenance.isolatedBy(srcEndpoint, 'egress');
+  else if (reason === 65) isolatedBy = provenance.isolatedBy(dstEndpoint, 'ingress');
+  const isolation = quotedIsolation(isolatedBy);
+  const stateName = protocol === 6 && allowed ? (TCP_CT_STATE_NAME[r.state[f] as number] ?? null) : null;
+  const reasonName = FLOW_REASON_NAME[reason] ?? REASON_NAME[reason as Reason] ?? String(reason);
+  const policy = allowed ? (deciding ? quotedPolicy(deciding) : 'null') : isolation.joined;
+  const ports = icmp
+    ? `"sport":null,"dst":"${addressOf(family, r.dst, f)}","dport":null,"protocol":${JSON.stringify(PROTOCOL_NAMES[protocol])},"icmpId":${r.srcPort[f]},"icmpType":${r.dstPort[f]}`
+    : `"sport":${r.srcPort[f]},"dst":"${addressOf(family, r.dst, f)}","dport":${r.dstPort[f]},"protocol":${JSON.stringify(PROTOCOL_NAMES[protocol] ?? String(protocol))}`;
+  const changedAt = r.changedAt[f] as number;
+  const change = Number.isNaN(changedAt)
+    ? ''
+    : `,"verdictChange":{"at":"${isoTime(changedAt)}","reason":${JSON.stringify(REASON_NAME[r.changedReason[f] as Reason] ?? String(r.changedReason[f]))}}`;
+  return (
+    `{"src":"${addressOf(family, r.src, f)}",${ports},"srcPod":${quotedPod(provenance, srcEndpoint)},"dstPod":${quotedPod(provenance, dstEndpoint)},` +
+    `"verdict":"${allowed ? 'allowed' : 'denied'}","reason":${JSON.stringify(reasonName)},"policy":${policy},"rule":${allowed ? quotedRule(deciding) : 'null'},` +
+    `"egressRule":${quotedRule(egressRef)},"ingressRule":${quotedRule(ingressRef)},"isolatedBy":${isolation.list},"state":${stateName === null ? 'null' : JSON.stringify(stateName)},` +
+    `"packets":{"forward":${r.packets[f * 2]},"reply":${r.packets[f * 2 + 1]},"dropped":${r.dropped[f]}},"bytes":{"forward":${r.bytes[f * 2]},"reply":${r.bytes[f * 2 + 1]}},` +
+    `"firstSeen":"${isoTime(r.firstSeen[f] as number)}","lastSeen":"${isoTime(r.lastSeen[f] as number)}"${change}}`
+  );
 }

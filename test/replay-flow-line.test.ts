@@ -1,0 +1,51 @@
+/**
+ * `--flows` writes each line with flowLine (hand-built JSON, for speed); it must be byte for byte
+ * the serialisation of the flow's report object, on every kind of flow: TCP/UDP/ICMP, IPv4/IPv6,
+ * allowed by a rule, not isolated, denied both ways, INVALID, table full, with a timeline's
+ * verdict changes, under both engines.
+ */
+import { describe, expect, it } from 'vitest';
+import { flowLine, flowReport, loadCluster, loadTimeline, policySemantics, replayCapture, resolveProfile } from '../src/index.js';
+
+interface Case {
+  readonly name: string;
+  readonly capture: string;
+  readonly cluster: string;
+  readonly engine?: 'compiled' | 'naive';
+  readonly timeline?: string;
+  readonly cni?: string;
+  readonly conntrackMax?: number;
+}
+
+const CASES: readonly Case[] = [
+  { name: 'bundled capture', capture: 'examples/three-tier/capture.pcap', cluster: 'examples/three-tier' },
+  { name: 'bundled capture, naive engine', capture: 'examples/three-tier/capture.pcap', cluster: 'examples/three-tier', engine: 'naive' },
+  { name: 'tcpdump -i any capture, Cilium', capture: 'examples/three-tier/capture-any.pcap', cluster: 'examples/three-tier', cni: 'cilium' },
+  { name: 'timeline with verdict changes, OVN', capture: 'examples/three-tier/capture.pcap', cluster: 'examples/three-tier', timeline: 'test/fixtures/timelines/delete-frontend-policy.yaml', cni: 'ovn-kubernetes' },
+  { name: 'IPv6 and ICMPv6', capture: 'test/fixtures/decode/icmpv6-rfc7112.pcap', cluster: 'test/fixtures/clusters/dual-stack' },
+  { name: 'IPv6 over a raw link', capture: 'test/fixtures/decode/LINKTYPE_IPV6.pcap', cluster: 'examples/three-tier' },
+  { name: 'two link types, ICMP', capture: 'test/fixtures/captures/mixed-eth-sll.pcapng', cluster: 'examples/three-tier' },
+  { name: 'a full conntrack table', capture: 'examples/three-tier/capture.pcap', cluster: 'examples/three-tier', conntrackMax: 2 },
+  { name: 'pcapng, two sections', capture: 'test/fixtures/captures/two-sections.pcapng', cluster: 'examples/three-tier' },
+];
+
+describe('replay - flow lines', () => {
+  for (const c of CASES) {
+    it(`replay - flowLine equals JSON.stringify(flowReport) (${c.name})`, async () => {
+      const { cluster, objects } = loadCluster({ paths: [c.cluster] });
+      const resolved = resolveProfile(c.cni ?? 'upstream', []);
+      if (!resolved.ok) throw new Error(resolved.error);
+      const profile = resolved.profile;
+      const pairs: [string, string][] = [];
+      await replayCapture(cluster, c.capture, c.capture, {
+        engine: c.engine ?? 'compiled',
+        semantics: policySemantics(profile.values),
+        dataplane: { dropInvalid: profile.values.dropInvalidCt, reevaluateEstablished: profile.values.reevaluateEstablished, ...(c.conntrackMax ? { conntrackCapacity: 16, conntrackMax: c.conntrackMax } : {}) },
+        ...(c.timeline ? { timeline: { events: loadTimeline(c.timeline), objects } } : {}),
+        onFlow: (records, f, provenances) => pairs.push([flowLine(records, provenances, f), JSON.stringify(flowReport(records, provenances, f))]),
+      });
+      expect(pairs.length).toBeGreaterThan(0);
+      for (const [line, reference] of pairs) expect(line).toBe(reference);
+    });
+  }
+});
