@@ -222,6 +222,16 @@ export class ConntrackTable {
   /** keyInfo a stored entry must have for the packet to be its reply; −1 = cannot be a reply. */
   private rInfo = 0;
   private kHash = 0;
+  /**
+   * The empty slot where the last IPv4 fast-path lookup missed, and that tuple: `create` for the
+   * same tuple right after (the dataplane's new-flow path) inserts there without walking the
+   * chain twice more. Any change to the table's slots forgets it (-1).
+   */
+  private missSlot = -1;
+  private missInfo = 0;
+  private missSrc = 0;
+  private missDst = 0;
+  private missPorts = 0;
   private foundDir = 0;
 
   constructor(opts: ConntrackOptions) {
@@ -463,18 +473,26 @@ export class ConntrackTable {
     this.index = -1;
     if (this.lookupClassOnly(meta) !== CtResult.MISS_NEW) return -1;
     this.setKeyFromPacket(meta);
-    const existing = this.probe(nowSec);
-    if (existing >= 0) {
-      this.index = existing;
-      return existing;
+    // Right after a fast-path miss of this very tuple (no slot changed since), the tuple is known
+    // absent and its chain ends at missSlot: skip both walks.
+    const known = this.missSlot >= 0 && !this.kV6 && this.missInfo === this.kInfo && this.missSrc === this.kSrc && this.missDst === this.kDst && this.missPorts === this.kPorts;
+    if (!known) {
+      const existing = this.probe(nowSec);
+      if (existing >= 0) {
+        this.index = existing;
+        return existing;
+      }
     }
     const home = this.kHash & this.mask;
     if (this.liveCount >= this.maxEntries && !this.earlyDrop(home, nowSec)) {
       this.counters[CtCounter.TABLE_FULL]!++;
       return -1;
     }
-    let i = home;
-    while (this.w[i << SLOT_SHIFT] !== 0) i = (i + 1) & this.mask;
+    let i = this.missSlot;
+    if (!known || i < 0) {
+      i = home;
+      while (this.w[i << SLOT_SHIFT] !== 0) i = (i + 1) & this.mask;
+    }
     this.initSlot(i, meta, nowSec, flowId, policyVersion);
     this.liveCount++;
     this.counters[CtCounter.CREATED]!++;
@@ -503,6 +521,7 @@ export class ConntrackTable {
   }
 
   private initSlot(i: number, meta: PacketMeta, now: number, flowId: number, policyVersion: number): void {
+    this.missSlot = -1;
     const w = this.w;
     const b = i << SLOT_SHIFT;
     // A freed slot keeps stale words; every field is written here.
@@ -1012,7 +1031,14 @@ export class ConntrackTable {
     for (;;) {
       const o = i << SLOT_SHIFT;
       const k = w[o + W_KEY]!;
-      if (k === 0) return -1;
+      if (k === 0) {
+        this.missSlot = i;
+        this.missInfo = info;
+        this.missSrc = a;
+        this.missDst = b;
+        this.missPorts = ports;
+        return -1;
+      }
       let dir = -1;
       if (k === info) {
         const s = w[o + W_SRC]!;
@@ -1061,6 +1087,7 @@ export class ConntrackTable {
 
   /** Backward-shift deletion: pull later chain members into the hole while their home allows it. */
   private deleteSlot(i: number): void {
+    this.missSlot = -1;
     const w = this.w;
     const mask = this.mask;
     let hole = i;
@@ -1142,6 +1169,7 @@ export class ConntrackTable {
       if (this.w[i << SLOT_SHIFT] !== 0) this.onRemove?.(i, CtRemoveReason.CLEARED);
     }
     this.w.fill(0);
+    this.missSlot = -1;
     this.liveCount = 0;
   }
 
