@@ -150,6 +150,18 @@ const safeValueArb = fc.letrec<{ value: unknown }>((tie) => ({
   ),
 })).value;
 
+// Hand-written-looking YAML: random lines of indentation, indicators and scalars. Most texts are
+// invalid or unusual; the fast path must then return null or agree anyway.
+const LINE_STARTS = ['', '- ', '- - ', 'key: ', 'k2: ', '"q k": ', "'s k': ", '- key: ', 'a b : ', '-1: ', 'key:', '- ', '-', '? ', ': '];
+const LINE_VALUES = [
+  '', 'x', 'two words', '1', '-0', '0x1f', '.5', '1e3', 'true', 'null', '~', '"dq"', '"d\\tq"', '"open', "'sq'", "'it''s'", "'open",
+  '[a, b]', '[]', '{}', '{a: 1}', '[a, [b, {c: d}]]', '|', '|-', '>', '>-', '|+', '|2', '| # c', 'x # c', 'x#y', 'a: b', '- x',
+  '&a x', '*a', '!t x', '# c', 'x:', 'k: v # c', '"k": v', '...', '---', 'x   ', '"a" b', 'x\ty',
+];
+const soupArb = fc
+  .array(fc.tuple(fc.nat(6), fc.constantFrom(...LINE_STARTS), fc.constantFrom(...LINE_VALUES)), { minLength: 1, maxLength: 10 })
+  .map((lines) => lines.map(([indent, start, value]) => ' '.repeat(indent) + start + value).join('\n') + '\n');
+
 describe('parseYamlFast - differential against yaml', () => {
   it('parseYamlFast - random values as written by yaml stringify: null or the same value', () => {
     let same = 0;
@@ -181,6 +193,19 @@ describe('parseYamlFast - differential against yaml', () => {
       ),
       { numRuns: 2000, seed: 7 },
     );
+  });
+
+  it('parseYamlFast - random hand-written-looking lines: null or the same value', () => {
+    let same = 0;
+    fc.assert(
+      fc.property(soupArb, (text) => {
+        const outcome = compare(text);
+        if (outcome === 'same') same++;
+        return outcome !== 'wrong';
+      }),
+      { numRuns: 4000, seed: 3 },
+    );
+    expect(same).toBeGreaterThan(100);
   });
 
   it('parseYamlFast - random text mutations: null or the same value', () => {
