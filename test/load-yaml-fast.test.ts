@@ -62,7 +62,7 @@ const TRICKY_STRINGS = [
   '\u0085', '\x00', '\x07', '\x1b', '\uFEFF',
 ];
 
-const KEY_STRINGS = ['a', 'b', 'key', 'name', '1', '01', '-1', '1.5', 'true', 'null', '~', '', ' k', 'a b', 'a:b', 'a: b', '#k', '- k', "'k'", '"k"', 'k\nl', 'é', '0x10', '.inf', 'yes'];
+const KEY_STRINGS = ['k'.repeat(1024), 'k'.repeat(1023) + ' x', 'a', 'b', 'key', 'name', '1', '01', '-1', '1.5', 'true', 'null', '~', '', ' k', 'a b', 'a:b', 'a: b', '#k', '- k', "'k'", '"k"', 'k\nl', 'é', '0x10', '.inf', 'yes'];
 
 const stringArb = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...TRICKY_STRINGS) },
@@ -268,6 +268,9 @@ const SAME_CASES: readonly (readonly [string, string])[] = [
   ['merge key is an ordinary key in YAML 1.2', '<<: {a: 1}\nb: 2\n'],
   ['unicode', 'ключ: значение\n😀: "\\u263A"\n'],
   ['proto-like keys', 'toString: 1\nconstructor: 2\nhasOwnProperty: 3\n'],
+  ['keys of exactly 1024 characters', `${'k'.repeat(1024)}: 1\n"${'q'.repeat(1022)}": 2\n`],
+  ['nesting 100 deep', `${'['.repeat(50)}${']'.repeat(50)}\n`.replace(/^/, Array.from({ length: 50 }, (_, i) => `${' '.repeat(i)}k:\n`).join('') + ' '.repeat(50))],
+  ['long key in a flow mapping', `a: {${'k'.repeat(1100)}: 1}\n`],
 ];
 
 const NULL_CASES: readonly (readonly [string, string])[] = [
@@ -301,6 +304,10 @@ const NULL_CASES: readonly (readonly [string, string])[] = [
   ['trailing comma in flow', 'a: [1, ]\n'],
   ['implicit key in multi-line plain', 'a: b\n  c: d\n'],
   ['plain scalar starting with an indicator', 'a: @x\n'],
+  ['plain key over 1024 characters', `${'k'.repeat(1025)}: 1\n`],
+  ['quoted key over 1024 characters', `"${'k'.repeat(1023)}": 1\n`],
+  ['compact key over 1024 characters', `- ${'k'.repeat(1021)}    : 1\n`],
+  ['nesting over 100 deep', `${'- '.repeat(101)}x\n`],
 ];
 
 describe('parseYamlFast - supported constructs', () => {

@@ -41,6 +41,18 @@ const LBRACE = 123;
 const PIPE = 124;
 const RBRACE = 125;
 
+/**
+ * YAML 1.2 §7.4.2: the `:` of an implicit block key at most 1024 characters after the key's start
+ * (`yaml` reports KEY_OVER_1024_CHARS when `colon - start > 1024`).
+ */
+const MAX_IMPLICIT_KEY_CHARS = 1024;
+
+/**
+ * Collections nested deeper go to `yaml`, which reports RESOURCE_EXHAUSTION from about 1000 nested
+ * flow collections (its recursion is deeper per level than ours); manifests nest under 30.
+ */
+const MAX_DEPTH = 100;
+
 /** How a one-line plain scalar scan stopped. */
 const PLAIN_EOL = 0;
 const PLAIN_COMMENT = 1;
@@ -211,6 +223,7 @@ class FastYamlParser {
   private quotedMultiline = false;
   private quotedEscape = false;
   private flowEnd = 0;
+  private depth = 0;
 
   constructor(src: string) {
     this.src = src;
@@ -415,20 +428,24 @@ class FastYamlParser {
   private parseBlockSeq(indent: number, p: number): unknown[] {
     const src = this.src;
     const items: unknown[] = [];
+    if (++this.depth > MAX_DEPTH) throw BAIL;
     for (;;) {
       items.push(this.parseValue(p + 1, indent, true, false));
       if (this.indent === indent) {
         p = this.content;
         if (src.charCodeAt(p) === DASH && this.isSepOrEnd(p + 1)) continue;
-        return items; // a mapping at the same column continues (`key:` then `- item` lines)
+        break; // a mapping at the same column continues (`key:` then `- item` lines)
       }
       if (this.indent > indent) throw BAIL;
-      return items;
+      break;
     }
+    this.depth--;
+    return items;
   }
 
   private parseBlockMap(indent: number, p: number): Record<string, unknown> {
     const map: Record<string, unknown> = {};
+    if (++this.depth > MAX_DEPTH) throw BAIL;
     for (;;) {
       const key = this.scanKey(p);
       // A repeated JS key is either a duplicate-key error or a `yaml` overwrite; let `yaml` decide.
@@ -439,6 +456,7 @@ class FastYamlParser {
         continue;
       }
       if (this.indent > indent) throw BAIL;
+      this.depth--;
       return map;
     }
   }
@@ -454,10 +472,11 @@ class FastYamlParser {
       while (src.charCodeAt(q) === SPACE) q++;
       if (src.charCodeAt(q) !== COLON || !this.isSepOrEnd(q + 1)) throw BAIL;
       this.scanStop = q;
+      if (q - p > MAX_IMPLICIT_KEY_CHARS) throw BAIL;
       return this.quotedValue(p, end, c);
     }
     if (!this.isPlainStart(p)) throw BAIL;
-    if (this.scanPlain(p) !== PLAIN_KEY) throw BAIL;
+    if (this.scanPlain(p) !== PLAIN_KEY || this.scanStop - p > MAX_IMPLICIT_KEY_CHARS) throw BAIL;
     return keyString(resolvePlain(src.slice(p, this.scanEnd)));
   }
 
@@ -634,7 +653,14 @@ class FastYamlParser {
 
   /** A flow collection that closes on its own line: `[a, b]`, `{a: 1, b: x}`, nested, or empty. */
   private parseFlow(p: number): unknown {
+    const value = this.parseFlowCollection(p);
+    this.depth--;
+    return value;
+  }
+
+  private parseFlowCollection(p: number): unknown {
     const src = this.src;
+    if (++this.depth > MAX_DEPTH) throw BAIL;
     if (src.charCodeAt(p) === LBRACKET) {
       const items: unknown[] = [];
       let i = this.skipSpaces(p + 1);
