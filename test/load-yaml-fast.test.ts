@@ -162,6 +162,106 @@ const soupArb = fc
   .array(fc.tuple(fc.nat(6), fc.constantFrom(...LINE_STARTS), fc.constantFrom(...LINE_VALUES)), { minLength: 1, maxLength: 10 })
   .map((lines) => lines.map(([indent, start, value]) => ' '.repeat(indent) + start + value).join('\n') + '\n');
 
+/**
+ * A hand-written style renderer: every layout choice (indentation steps, sequences at or under
+ * their key, compact `- k: v`, where comments and blank lines go, scalar styles, folding points and
+ * continuation indentation) is drawn from a seeded generator. The text is compared, not the value,
+ * so occasional invalid output is fine.
+ */
+function renderHandWritten(value: unknown, seed: number): string {
+  let state = seed >>> 0 || 1;
+  const next = (n: number): number => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return (state >>> 8) % n;
+  };
+  const chance = (percent: number): boolean => next(100) < percent;
+  const pad = (n: number): string => ' '.repeat(n);
+  const trailingComment = (): string => (chance(10) ? ` # note${next(3) === 0 ? ': - x' : ''}` : '');
+  const blankLines = (indent: number): string => {
+    let out = '';
+    while (chance(8)) out += chance(50) ? '\n' : `${pad(next(indent + 3))}${chance(50) ? '# c' : ''}\n`;
+    return out;
+  };
+
+  function scalarText(v: unknown, col: number, key: boolean): string {
+    if (typeof v !== 'string') return v === undefined ? 'null' : String(v === null && chance(30) ? '~' : v);
+    const style = next(key ? 4 : 8);
+    if (style === 0 || style === 1) return v.includes('\n') ? JSON.stringify(v) : v;
+    if (style === 2) return JSON.stringify(v);
+    if (style === 3) return `'${v.replace(/'/g, "''")}'`;
+    if (style === 4 || style === 5) {
+      // Multi-line plain or quoted: break at spaces, continuation lines more indented.
+      const quote = style === 5 ? (chance(50) ? '"' : "'") : '';
+      const body = quote === '"' ? JSON.stringify(v).slice(1, -1) : quote === "'" ? v.replace(/'/g, "''") : v;
+      const words = body.split(' ');
+      let out = quote + (words[0] ?? '');
+      for (const word of words.slice(1)) out += chance(40) ? `\n${chance(15) ? '\n' : ''}${pad(col + 1 + next(3))}${word}` : ` ${word}`;
+      return out + quote;
+    }
+    // Block scalars.
+    const header = (style === 6 ? '|' : '>') + (chance(50) ? '-' : '');
+    const lines = v.split('\n');
+    const indent = col + 1 + next(3);
+    return `${header}${trailingComment()}\n${lines.map((l) => (l === '' ? pad(next(indent + 1)) : pad(indent + (chance(10) ? next(3) : 0)) + l)).join('\n')}`;
+  }
+
+  function node(v: unknown, indent: number, out: string[], parentIsMap: boolean): void {
+    // Appends the node's text after a `key:` or `- ` already on the current line.
+    if (Array.isArray(v) && v.length > 0) {
+      const col = parentIsMap && chance(50) ? indent : indent + 1 + next(3);
+      out.push(`${trailingComment()}\n${blankLines(col)}`);
+      v.forEach((item, i) => {
+        out.push(`${i > 0 ? blankLines(col) : ''}${pad(col)}-`);
+        seqItem(item, col, out);
+      });
+      return;
+    }
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0) {
+      const col = indent + 1 + next(3);
+      out.push(`${trailingComment()}\n${blankLines(col)}`);
+      mapBody(v as Record<string, unknown>, col, out, true);
+      return;
+    }
+    if (Array.isArray(v)) out.push(` []${trailingComment()}\n`);
+    else if (v !== null && typeof v === 'object') out.push(` {}${trailingComment()}\n`);
+    else if (chance(10) && typeof v !== 'string') out.push(`\n${pad(indent + 1 + next(2))}${scalarText(v, indent, false)}\n`);
+    else out.push(` ${scalarText(v, indent, false)}${trailingComment()}\n`);
+  }
+
+  function seqItem(item: unknown, col: number, out: string[]): void {
+    const gap = pad(1 + (chance(15) ? next(3) : 0));
+    if (item !== null && typeof item === 'object' && !Array.isArray(item) && Object.keys(item).length > 0 && chance(70)) {
+      out.push(gap);
+      mapBody(item as Record<string, unknown>, col + 1 + gap.length, out, false);
+    } else if (Array.isArray(item) && item.length > 0 && chance(40)) {
+      const inner = col + 1 + gap.length;
+      item.forEach((x, i) => {
+        out.push(i === 0 ? `${gap}-` : `${pad(inner)}-`);
+        seqItem(x, inner, out);
+      });
+    } else node(item, col, out, false);
+  }
+
+  function mapBody(map: Record<string, unknown>, col: number, out: string[], padFirst: boolean): void {
+    Object.entries(map).forEach(([k, v], i) => {
+      if (i > 0) out.push(blankLines(col));
+      const keyText = /^[A-Za-z][\w./-]*$/.test(k) && chance(80) ? k : JSON.stringify(k);
+      out.push(`${i > 0 || padFirst ? pad(col) : ''}${keyText}${chance(5) ? ' ' : ''}:`);
+      node(v, col, out, true);
+    });
+  }
+
+  const out: string[] = [];
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0) mapBody(value as Record<string, unknown>, 0, out, true);
+  else if (Array.isArray(value) && value.length > 0) {
+    value.forEach((item) => {
+      out.push('-');
+      seqItem(item, 0, out);
+    });
+  } else out.push(`${scalarText(value, -1, false)}\n`);
+  return out.join('');
+}
+
 describe('parseYamlFast - differential against yaml', () => {
   it('parseYamlFast - random values as written by yaml stringify: null or the same value', () => {
     let same = 0;
@@ -206,6 +306,33 @@ describe('parseYamlFast - differential against yaml', () => {
       { numRuns: 4000, seed: 3 },
     );
     expect(same).toBeGreaterThan(100);
+  });
+
+  it('parseYamlFast - random values in hand-written layouts: null or the same value', () => {
+    let same = 0;
+    fc.assert(
+      fc.property(fc.array(valueArb, { minLength: 1, maxLength: 3 }), fc.nat(), (values, seed) => {
+        const text = values.map((v, i) => renderHandWritten(v, seed + i)).join('---\n');
+        const outcome = compare(text);
+        if (outcome === 'same') same++;
+        return outcome !== 'wrong';
+      }),
+      { numRuns: 3000, seed: 5 },
+    );
+    expect(same).toBeGreaterThan(1000);
+  });
+
+  it('parseYamlFast - manifest-like values in hand-written layouts: null or the same value', () => {
+    let same = 0;
+    fc.assert(
+      fc.property(safeValueArb, fc.nat(), (value, seed) => {
+        const outcome = compare(renderHandWritten(value, seed));
+        if (outcome === 'same') same++;
+        return outcome !== 'wrong';
+      }),
+      { numRuns: 3000, seed: 9 },
+    );
+    expect(same).toBeGreaterThan(1500);
   });
 
   it('parseYamlFast - random text mutations: null or the same value', () => {
@@ -271,6 +398,7 @@ const SAME_CASES: readonly (readonly [string, string])[] = [
   ['keys of exactly 1024 characters', `${'k'.repeat(1024)}: 1\n"${'q'.repeat(1022)}": 2\n`],
   ['nesting 100 deep', `${'['.repeat(50)}${']'.repeat(50)}\n`.replace(/^/, Array.from({ length: 50 }, (_, i) => `${' '.repeat(i)}k:\n`).join('') + ' '.repeat(50))],
   ['long key in a flow mapping', `a: {${'k'.repeat(1100)}: 1}\n`],
+  ['key of 1023 characters after an empty value', `a:\n${'k'.repeat(1023)}: 1\n`],
 ];
 
 const NULL_CASES: readonly (readonly [string, string])[] = [
@@ -308,6 +436,8 @@ const NULL_CASES: readonly (readonly [string, string])[] = [
   ['quoted key over 1024 characters', `"${'k'.repeat(1023)}": 1\n`],
   ['compact key over 1024 characters', `- ${'k'.repeat(1021)}    : 1\n`],
   ['nesting over 100 deep', `${'- '.repeat(101)}x\n`],
+  ['key over 1024 characters after an empty value', `a:\n${'k'.repeat(1024)}: 1\n`],
+  ['key after an empty item and blank lines', `a:\n  -\n${'\n'.repeat(1100)}b: 1\n`],
 ];
 
 describe('parseYamlFast - supported constructs', () => {

@@ -43,7 +43,9 @@ const RBRACE = 125;
 
 /**
  * YAML 1.2 §7.4.2: the `:` of an implicit block key at most 1024 characters after the key's start
- * (`yaml` reports KEY_OVER_1024_CHARS when `colon - start > 1024`).
+ * (`yaml` reports KEY_OVER_1024_CHARS when `colon - start > 1024`). After an empty value `yaml`
+ * counts from the line break that ended it (`a:\n` + 1024 characters + `: 1` is an error), and
+ * sometimes from further back across blank lines; see `emptyEnd`.
  */
 const MAX_IMPLICIT_KEY_CHARS = 1024;
 
@@ -224,6 +226,11 @@ class FastYamlParser {
   private quotedEscape = false;
   private flowEnd = 0;
   private depth = 0;
+  /**
+   * Just after the indicator of the last empty value (`key:` or `-` with nothing after it), until
+   * the next implicit key: that key's `:` must then also be within 1024 characters of it.
+   */
+  private emptyEnd = Infinity;
 
   constructor(src: string) {
     this.src = src;
@@ -353,20 +360,21 @@ class FastYamlParser {
    */
   private parseValue(p: number, parentIndent: number, compact: boolean, atLineStart: boolean): unknown {
     const src = this.src;
+    const indicatorEnd = p;
     while (src.charCodeAt(p) === SPACE) p++;
     if (p >= this.len) {
       this.nextLine(this.len);
-      return this.parseIndented(parentIndent, !compact);
+      return this.parseIndented(parentIndent, !compact, indicatorEnd);
     }
     const c = src.charCodeAt(p);
     switch (c) {
       case NL:
         this.nextLine(p + 1);
-        return this.parseIndented(parentIndent, !compact);
+        return this.parseIndented(parentIndent, !compact, indicatorEnd);
       case HASH: {
         const nl = src.indexOf('\n', p);
         this.nextLine(nl < 0 ? this.len : nl + 1);
-        return this.parseIndented(parentIndent, !compact);
+        return this.parseIndented(parentIndent, !compact, indicatorEnd);
       }
       case DASH:
         if (this.isSepOrEnd(p + 1)) {
@@ -416,12 +424,13 @@ class FastYamlParser {
   }
 
   /** The value of `key:` or `-` that ends its line: a node on the following, more indented lines. */
-  private parseIndented(parentIndent: number, isMapValue: boolean): unknown {
+  private parseIndented(parentIndent: number, isMapValue: boolean, indicatorEnd: number): unknown {
     if (this.indent > parentIndent) return this.parseValue(this.content, parentIndent, true, true);
     // `key:` followed by `- item` lines at the key's own column (how kubectl prints lists).
     if (isMapValue && this.indent === parentIndent && this.src.charCodeAt(this.content) === DASH && this.isSepOrEnd(this.content + 1)) {
       return this.parseBlockSeq(this.indent, this.content);
     }
+    this.emptyEnd = indicatorEnd;
     return null;
   }
 
@@ -465,6 +474,8 @@ class FastYamlParser {
   private scanKey(p: number): string {
     const src = this.src;
     const c = src.charCodeAt(p);
+    const start = Math.min(p, this.emptyEnd);
+    this.emptyEnd = Infinity;
     if (c === DQUOTE || c === SQUOTE) {
       const end = this.scanQuoted(p, c, -1);
       if (this.quotedMultiline) throw BAIL;
@@ -472,11 +483,11 @@ class FastYamlParser {
       while (src.charCodeAt(q) === SPACE) q++;
       if (src.charCodeAt(q) !== COLON || !this.isSepOrEnd(q + 1)) throw BAIL;
       this.scanStop = q;
-      if (q - p > MAX_IMPLICIT_KEY_CHARS) throw BAIL;
+      if (q - start > MAX_IMPLICIT_KEY_CHARS) throw BAIL;
       return this.quotedValue(p, end, c);
     }
     if (!this.isPlainStart(p)) throw BAIL;
-    if (this.scanPlain(p) !== PLAIN_KEY || this.scanStop - p > MAX_IMPLICIT_KEY_CHARS) throw BAIL;
+    if (this.scanPlain(p) !== PLAIN_KEY || this.scanStop - start > MAX_IMPLICIT_KEY_CHARS) throw BAIL;
     return keyString(resolvePlain(src.slice(p, this.scanEnd)));
   }
 
@@ -586,9 +597,15 @@ class FastYamlParser {
       if (c === TAB) throw BAIL;
       if (c === HASH || q - ls <= parentIndent || (q === ls && this.isMarkerAt(q))) break;
       if (!this.isPlainStart(q) || c === DASH) throw BAIL;
-      if (this.scanPlain(q) !== PLAIN_EOL) throw BAIL;
+      const stop = this.scanPlain(q);
+      if (stop === PLAIN_KEY) throw BAIL;
       text += (blanks === 0 ? ' ' : '\n'.repeat(blanks)) + src.slice(q, this.scanEnd);
       blanks = 0;
+      if (stop === PLAIN_COMMENT) {
+        // A comment ends the scalar; a more indented line after it is the parent's error.
+        this.finishLine(this.scanEnd);
+        return resolvePlain(text);
+      }
       lineEnd = this.scanStop;
       next = lineEnd + 1;
     }
