@@ -399,6 +399,8 @@ const SAME_CASES: readonly (readonly [string, string])[] = [
   ['nesting 100 deep', `${'['.repeat(50)}${']'.repeat(50)}\n`.replace(/^/, Array.from({ length: 50 }, (_, i) => `${' '.repeat(i)}k:\n`).join('') + ' '.repeat(50))],
   ['long key in a flow mapping', `a: {${'k'.repeat(1100)}: 1}\n`],
   ['key of 1023 characters after an empty value', `a:\n${'k'.repeat(1023)}: 1\n`],
+  ['plain scalar after a comment, last in the document', 'a:\n\n# c\n  word\n---\nb:\n# c\n  x\n'],
+  ['mapping after a blank line and a comment', 'a:\n\n#\n  b: w\n\n#\n  kk: 1\n'],
 ];
 
 const NULL_CASES: readonly (readonly [string, string])[] = [
@@ -438,6 +440,8 @@ const NULL_CASES: readonly (readonly [string, string])[] = [
   ['nesting over 100 deep', `${'- '.repeat(101)}x\n`],
   ['key over 1024 characters after an empty value', `a:\n${'k'.repeat(1024)}: 1\n`],
   ['key after an empty item and blank lines', `a:\n  -\n${'\n'.repeat(1100)}b: 1\n`],
+  ['plain scalar after a blank line and a comment, then a key', 'a:\n\n#\n  word\nkk: 1\n'],
+  ['plain scalar after a blank line and a comment, then an item', '- \n\n#\n  word\n- kk\n'],
 ];
 
 describe('parseYamlFast - supported constructs', () => {

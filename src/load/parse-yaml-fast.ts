@@ -218,6 +218,8 @@ class FastYamlParser {
   private content = 0;
   private eof = false;
   private marker = false;
+  /** Whether `nextLine` skipped a comment line to reach the current line. */
+  private skippedComment = false;
 
   // Results of the last scan.
   private scanEnd = 0;
@@ -275,6 +277,7 @@ class FastYamlParser {
     const src = this.src;
     const len = this.len;
     let p = from;
+    this.skippedComment = false;
     for (;;) {
       if (p >= len) {
         this.eof = true;
@@ -298,6 +301,7 @@ class FastYamlParser {
       if (c === HASH) {
         const nl = src.indexOf('\n', q);
         p = nl < 0 ? len : nl + 1;
+        this.skippedComment = true;
         continue;
       }
       if (c === TAB) throw BAIL;
@@ -381,7 +385,7 @@ class FastYamlParser {
           if (!compact) throw BAIL;
           return this.parseBlockSeq(p - this.lineStart, p);
         }
-        return this.parsePlain(p, parentIndent, compact);
+        return this.parsePlain(p, parentIndent, compact, atLineStart && this.skippedComment);
       case DQUOTE:
       case SQUOTE: {
         const end = this.scanQuoted(p, c, parentIndent);
@@ -419,7 +423,7 @@ class FastYamlParser {
       case RBRACE:
         throw BAIL;
       default:
-        return this.parsePlain(p, parentIndent, compact);
+        return this.parsePlain(p, parentIndent, compact, atLineStart && this.skippedComment);
     }
   }
 
@@ -566,8 +570,20 @@ class FastYamlParser {
     }
   }
 
-  /** A plain scalar value at `p`, or the first key of a compact mapping when `compact`. */
-  private parsePlain(p: number, parentIndent: number, compact: boolean): unknown {
+  /**
+   * A plain scalar value at `p`, or the first key of a compact mapping when `compact`.
+   * `afterComment`: the scalar starts a line reached past a comment line. `yaml` (2.9) then folds
+   * the next line into the scalar whatever its indentation (`a:\n\n#\n  word\nkk: 1` gives
+   * `{a: {'word kk': 1}}` and an error; `- \n\n#\n  w\n- kk` gives `['w - kk']`), so such a
+   * scalar must be the document's last node.
+   */
+  private parsePlain(p: number, parentIndent: number, compact: boolean, afterComment: boolean): unknown {
+    const value = this.parsePlainLines(p, parentIndent, compact);
+    if (afterComment && !this.eof && !this.marker && (value === null || typeof value !== 'object')) throw BAIL;
+    return value;
+  }
+
+  private parsePlainLines(p: number, parentIndent: number, compact: boolean): unknown {
     const src = this.src;
     const stop = this.scanPlain(p);
     if (stop === PLAIN_KEY) {
