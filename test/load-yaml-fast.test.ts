@@ -179,7 +179,7 @@ function renderHandWritten(value: unknown, seed: number): string {
   const trailingComment = (): string => (chance(10) ? ` # note${next(3) === 0 ? ': - x' : ''}` : '');
   const blankLines = (indent: number): string => {
     let out = '';
-    while (chance(8)) out += chance(50) ? '\n' : `${pad(next(indent + 3))}${chance(50) ? '# c' : ''}\n`;
+    while (chance(8)) out += chance(40) ? '\n' : `${pad(chance(30) ? 0 : next(indent + 3))}${['# c', '#c', '#', ''][next(4)] ?? ''}\n`;
     return out;
   };
 
