@@ -174,6 +174,11 @@ function decodePeer(reader: ObjectReader, value: Json, path: string, direction: 
   }
   const known = direction === 'ingress' ? ['namespaces', 'pods'] : ['namespaces', 'pods', 'nodes', 'networks', 'domainNames'];
   const fields = setFields(value);
+  const egressOnly = direction === 'ingress' ? fields.filter((f) => f === 'nodes' || f === 'networks' || f === 'domainNames') : [];
+  if (egressOnly.length > 0) {
+    reader.error('invalid-value', `${path}.${egressOnly[0]}`, `${egressOnly[0]} peers are egress-only (ingress peers: namespaces, pods)`);
+    return undefined;
+  }
   const knownSet = fields.filter((f) => known.includes(f));
   if (knownSet.length === 0) {
     // An empty peer, or one whose only field is newer than this version: the API says an

@@ -38,7 +38,7 @@ export function orderAdminPolicies(policies: readonly AdminPolicy[], cluster: Cl
         severity: 'warning',
         code: 'ambiguous-priority',
         origin: b.origin,
-        object: adminPolicyName(b),
+        object: `${b.kind} ${b.name}`,
         path: 'spec.priority',
         message: `${adminPolicyName(a)} and ${adminPolicyName(b)} have the same priority ${a.priority} and both select pod ${shared.namespace}/${shared.name}: their order is undefined upstream; netpol-emu evaluates ${adminPolicyName(a)} first (kind, then name)`,
       });

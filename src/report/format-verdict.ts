@@ -79,7 +79,7 @@ function directionLine(verdict: DirectionVerdict): string[] {
       text = `not a pod endpoint: no ${verdict.direction} policy applies`;
       break;
     case DirectionReason.NOT_ISOLATED:
-      text = `allowed: no policy selects the pod for ${verdict.direction}`;
+      text = verdict.passedBy ? `allowed: passed on, and no NetworkPolicy or baseline rule decides (default allow)` : `allowed: no policy selects the pod for ${verdict.direction}`;
       break;
     case DirectionReason.LOCAL_NODE:
       text = verdict.direction === 'ingress' ? `allowed: traffic from the pod's own node is always allowed` : `allowed: this CNI does not police traffic to the pod's own node`;
