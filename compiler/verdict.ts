@@ -104,6 +104,21 @@ export function isAllowReason(reason: number): boolean {
   return reason >= 1 && reason < 64;
 }
 
+/** Drops decided at the source's egress (default deny, admin or baseline Deny). */
+export function isEgressDrop(reason: number): boolean {
+  return reason === Reason.DROP_EGRESS_DEFAULT_DENY || reason === Reason.DROP_EGRESS_ADMIN_DENY || reason === Reason.DROP_EGRESS_BASELINE_DENY;
+}
+
+/** Drops decided at the destination's ingress. */
+export function isIngressDrop(reason: number): boolean {
+  return reason === Reason.DROP_INGRESS_DEFAULT_DENY || reason === Reason.DROP_INGRESS_ADMIN_DENY || reason === Reason.DROP_INGRESS_BASELINE_DENY;
+}
+
+/** Drops decided by a tier rule (admin or baseline Deny) rather than NetworkPolicy's default deny. */
+export function isTierDrop(reason: number): boolean {
+  return reason >= Reason.DROP_EGRESS_ADMIN_DENY && reason <= Reason.DROP_INGRESS_BASELINE_DENY;
+}
+
 /**
  * Combine the two directional verdicts into the flow's reason. Order matters and is part of the
  * contract: a pod to itself is always allowed; egress is evaluated first, so an egress deny is
@@ -151,6 +166,11 @@ export interface RuleRef {
   readonly priority?: number;
   readonly ruleName?: string | null;
   readonly action?: AdminAction;
+}
+
+/** The policy of a rule: `namespace/name`, or `Kind/name` for a cluster-scoped policy. */
+export function rulePolicyName(ref: RuleRef): string {
+  return ref.policyKind !== undefined ? `${ref.policyKind}/${ref.policyName}` : `${ref.policyNamespace}/${ref.policyName}`;
 }
 
 export function formatRuleRef(ref: RuleRef): string {

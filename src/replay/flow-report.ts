@@ -3,7 +3,7 @@
  * rule or isolation that decided it. Used by `--flows` (one JSON line each) and the summary.
  */
 import { formatIp } from '../load/parse-ip.js';
-import { REASON_NAME, formatRuleRef, isAllowReason, type Reason, type RuleRef } from '../../compiler/verdict.js';
+import { REASON_NAME, formatRuleRef, isAllowReason, isEgressDrop, isTierDrop, rulePolicyName, type Reason, type RuleRef } from '../../compiler/verdict.js';
 import { FlowReason, type Dataplane } from '../../dataplane/dataplane.js';
 import { TCP_CT_STATE_NAME } from '../../dataplane/conntrack/index.js';
 import type { FlowProvenance } from '../engines/flow-provenance.js';
@@ -33,6 +33,8 @@ export interface FlowReport {
   readonly bytes: { readonly forward: number; readonly reply: number };
   readonly firstSeen: string;
   readonly lastSeen: string;
+  /** Cluster-scoped policies only: the Pass rules that handed a direction to the next tier. */
+  readonly passedBy?: { readonly egress?: string; readonly ingress?: string };
   /** Set when a policy change (--timeline) turned an established connection's verdict over. */
   readonly verdictChange?: { readonly at: string; readonly reason: string };
 }
@@ -82,6 +84,10 @@ export function flowReport(dataplane: Dataplane, provenances: FlowProvenance | r
   let isolatedBy: readonly string[] = [];
   if (reason === 64) isolatedBy = provenance.isolatedBy(srcEndpoint, 'egress');
   else if (reason === 65) isolatedBy = provenance.isolatedBy(dstEndpoint, 'ingress');
+  // An admin or baseline Deny names its rule, like an allow does.
+  const denyRef = !allowed && isTierDrop(reason) ? (isEgressDrop(reason) ? egressRef : ingressRef) : null;
+  const egressPass = provenance.rule(r.egressPassRule[f] as number);
+  const ingressPass = provenance.rule(r.ingressPassRule[f] as number);
   // TCP flows that had a conntrack entry report its last state; the rest have none.
   const state = protocol === 6 && allowed ? (TCP_CT_STATE_NAME[r.state[f] as number] ?? null) : null;
   return {
@@ -95,14 +101,17 @@ export function flowReport(dataplane: Dataplane, provenances: FlowProvenance | r
     dstPod: podName(provenance, dstEndpoint),
     verdict: allowed ? 'allowed' : 'denied',
     reason: FLOW_REASON_NAME[reason] ?? REASON_NAME[reason as Reason] ?? String(reason),
-    policy: allowed ? (deciding ? `${deciding.policyNamespace}/${deciding.policyName}` : null) : isolatedBy.length ? isolatedBy.join(', ') : null,
-    rule: allowed && deciding ? formatRuleRef(deciding) : null,
+    policy: allowed ? (deciding ? rulePolicyName(deciding) : null) : denyRef ? rulePolicyName(denyRef) : isolatedBy.length ? isolatedBy.join(', ') : null,
+    rule: allowed && deciding ? formatRuleRef(deciding) : denyRef ? formatRuleRef(denyRef) : null,
     egressRule: egressRef ? formatRuleRef(egressRef) : null,
     ingressRule: ingressRef ? formatRuleRef(ingressRef) : null,
     isolatedBy,
     state,
     packets: { forward: r.packets[f * 2] as number, reply: r.packets[f * 2 + 1] as number, dropped: r.dropped[f] as number },
     bytes: { forward: r.bytes[f * 2] as number, reply: r.bytes[f * 2 + 1] as number },
+    ...(egressPass || ingressPass
+      ? { passedBy: { ...(egressPass ? { egress: formatRuleRef(egressPass) } : {}), ...(ingressPass ? { ingress: formatRuleRef(ingressPass) } : {}) } }
+      : {}),
     firstSeen: isoTime(r.firstSeen[f] as number),
     lastSeen: isoTime(r.lastSeen[f] as number),
     ...(Number.isNaN(r.changedAt[f] as number)
