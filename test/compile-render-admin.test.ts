@@ -44,6 +44,13 @@ describe('compile render - admin tiers', () => {
     expect(profile).toBeGreaterThan(baseline);
   });
 
+  it('compile table - each pod lists its tiers, the baseline marked where a NetworkPolicy shadows it', async () => {
+    const run = await runCli(['compile', '-f', CLUSTER, '--pod', 'app1/db-0']);
+    expect(run.stdout).toContain('  admin tier ingress: AdminNetworkPolicy/allow-monitoring (in order)\n');
+    expect(run.stdout).toContain('  baseline tier ingress: BaselineAdminNetworkPolicy/default (not consulted: a NetworkPolicy isolates the pod)\n');
+    expect(run.stdout).toContain('\nadmin tier: 5 rule entries, 6 tables\nbaseline tier: 2 rule entries, 1 tables\n');
+  });
+
   it('compile json - tier tables are listed beside the NetworkPolicy tables', async () => {
     const json = JSON.parse((await runCli(['compile', '-f', CLUSTER, '-o', 'json'])).stdout);
     expect(json.adminTiers.admin.tables.map((t: { policies: string[] }) => t.policies)).toContainEqual(['AdminNetworkPolicy/block-metadata', 'AdminNetworkPolicy/sandbox-isolation']);
