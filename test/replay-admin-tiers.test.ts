@@ -69,3 +69,18 @@ describe('replay - admin tiers', () => {
     expect(naiveRest).toEqual(compiledRest);
   });
 });
+
+describe('replay - admin tiers with a timeline', () => {
+  it('replay admin - a relabel keeps the cluster-scoped policies and changes what they select', async () => {
+    const run = await runCli([
+      'replay', '--flows-in', 'examples/admin-tiers/flows.jsonl', '-f', 'examples/admin-tiers', '--timeline', 'test/fixtures/timelines/admin-relabel-sandbox.yaml', '--flows', '-', '-o', 'json',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const flows = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as FlowLine);
+    // Opened at +400ms, after the relabel: sandbox is production now, the admin Deny no longer selects it.
+    expect(connection(flows, 'sandbox/toy-0', '10.244.1.10', 8080)).toMatchObject({ verdict: 'allowed', reason: 'allow-baseline' });
+    // Opened before the relabel: still decided by the admin tier.
+    expect(connection(flows, 'monitoring/prometheus-0', '10.244.2.10', 9100)).toMatchObject({ verdict: 'allowed', reason: 'allow-admin' });
+    expect(connection(flows, 'app1/web-0', '169.254.169.254', 80)).toMatchObject({ verdict: 'denied', reason: 'drop-egress-admin-deny' });
+  });
+});

@@ -126,15 +126,15 @@ export class TimelineRunner {
       this.objects.splice(index, 1);
       const { namespaces, pods, policies } = this.cluster;
       if (ref.kind === 'NetworkPolicy') {
-        this.cluster = { namespaces, pods, policies: policies.filter((p) => !(p.namespace === ref.namespace && p.name === ref.name)) };
+        this.cluster = { ...this.cluster, namespaces, pods, policies: policies.filter((p) => !(p.namespace === ref.namespace && p.name === ref.name)) };
         return this.dropImplicitNamespace(ref.namespace);
       }
       if (ref.kind === 'Pod') {
-        this.cluster = { namespaces, pods: pods.filter((p) => !(p.namespace === ref.namespace && p.name === ref.name)), policies };
+        this.cluster = { ...this.cluster, namespaces, pods: pods.filter((p) => !(p.namespace === ref.namespace && p.name === ref.name)), policies };
         return this.dropImplicitNamespace(ref.namespace);
       }
       // A deleted namespace still referenced by pods or policies comes back implicit, as buildCluster makes it.
-      this.cluster = { namespaces: namespaces.filter((ns) => ns.name !== ref.name), pods, policies };
+      this.cluster = { ...this.cluster, namespaces: namespaces.filter((ns) => ns.name !== ref.name), pods, policies };
       return this.ensureNamespace(ref.name);
     }
     const old = (this.objects[index] as RawObject).object;
@@ -154,14 +154,14 @@ export class TimelineRunner {
       if (at < 0) return this.rebuild(event);
       const next = [...pods];
       next[at] = { ...(pods[at] as Pod), labels: valid, origin };
-      this.cluster = { namespaces, pods: next, policies };
+      this.cluster = { ...this.cluster, namespaces, pods: next, policies };
       return;
     }
     const at = namespaces.findIndex((ns) => ns.name === ref.name);
     if (at < 0) return this.rebuild(event);
     const next = [...namespaces];
     next[at] = { name: ref.name, labels: { ...valid, [NAMESPACE_NAME_LABEL]: ref.name }, declared: true, origin };
-    this.cluster = { namespaces: next, pods, policies };
+    this.cluster = { ...this.cluster, namespaces: next, pods, policies };
   }
 
   private splicePolicy(event: TimelineEvent, raw: RawObject, ref: ObjectRef): void {
@@ -217,7 +217,7 @@ export class TimelineRunner {
     if (!pods.some((p) => p.namespace === name) && !policies.some((p) => p.namespace === name)) return;
     const next = [...namespaces, { name, labels: { [NAMESPACE_NAME_LABEL]: name }, declared: false, origin: null }];
     next.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    this.cluster = { namespaces: next, pods, policies };
+    this.cluster = { ...this.cluster, namespaces: next, pods, policies };
   }
 
   /** The other half of that rule: an implicit namespace nothing references any more is gone. */
@@ -226,7 +226,7 @@ export class TimelineRunner {
     const ns = namespaces.find((n) => n.name === name);
     if (!ns || ns.declared) return;
     if (pods.some((p) => p.namespace === name) || policies.some((p) => p.namespace === name)) return;
-    this.cluster = { namespaces: namespaces.filter((n) => n !== ns), pods, policies };
+    this.cluster = { ...this.cluster, namespaces: namespaces.filter((n) => n !== ns), pods, policies };
   }
 
   private rebuild(event: TimelineEvent): void {
