@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CompiledEngine, DirectionReason, NaiveEvaluator, buildCluster, formatDiagnostic, parseIp, type Diagnostic, type FlowVerdict } from '../src/index.js';
+import { CompiledEngine, DirectionReason, IncrementalCompiler, NaiveEvaluator, buildCluster, compile, formatDiagnostic, parseIp, type Diagnostic, type FlowVerdict } from '../src/index.js';
 import { adminClusterArb } from './helpers/random-admin-cluster.js';
 import { flowAddresses, flowArb, semanticsArb } from './helpers/random-cluster.js';
 
@@ -61,5 +61,23 @@ describe('compiler - matches the naive evaluator with admin tiers', () => {
       expect(reasons.get(reason) ?? 0, `direction reason ${reason}`).toBeGreaterThan(150);
     }
     expect(passed).toBeGreaterThan(150);
+  });
+});
+
+describe('incremental compiler - admin tiers', () => {
+  it('incremental compiler - same tables as compile on 200 random clusters with admin policies, also after dropping them', () => {
+    fc.assert(
+      fc.property(adminClusterArb, semanticsArb, (random, semantics) => {
+        const { cluster } = buildCluster(random.objects, []);
+        const incremental = new IncrementalCompiler(semantics);
+        expect(incremental.compile(cluster)).toEqual(compile(cluster, semantics));
+        // The same compiler, the policies gone: no tier fields left behind.
+        const { adminPolicies: _a, nodes: _n, ...plain } = cluster;
+        const again = incremental.compile(plain);
+        expect(again).toEqual(compile(plain, semantics));
+        expect('admin' in again).toBe(false);
+      }),
+      { numRuns: 200, seed: 20261204 },
+    );
   });
 });
