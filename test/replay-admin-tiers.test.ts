@@ -84,3 +84,28 @@ describe('replay - admin tiers with a timeline', () => {
     expect(connection(flows, 'app1/web-0', '169.254.169.254', 80)).toMatchObject({ verdict: 'denied', reason: 'drop-egress-admin-deny' });
   });
 });
+
+describe('replay - admin policies applied and deleted by a timeline', () => {
+  it('replay admin - applying an ANP and deleting the BANP mid-replay changes the later connections only', async () => {
+    const run = await runCli([
+      'replay', '--flows-in', 'examples/admin-tiers/flows.jsonl', '-f', 'examples/admin-tiers', '--timeline', 'test/fixtures/timelines/admin-apply-delete.yaml', '--flows', '-', '-o', 'json',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const flows = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as FlowLine);
+    // Before: the baseline allowed api -> web. After: the new ANP denies monitoring -> sandbox,
+    // and monitoring -> web, no longer denied by the (deleted) baseline, is allowed.
+    expect(connection(flows, 'app2/api-0', '10.244.1.10', 8080)).toMatchObject({ verdict: 'allowed', reason: 'allow-baseline' });
+    expect(connection(flows, 'monitoring/prometheus-0', '10.244.1.30', 8080)).toMatchObject({
+      verdict: 'denied',
+      reason: 'drop-ingress-admin-deny',
+      rule: 'AdminNetworkPolicy/quarantine-sandbox (Admin tier, priority 15) ingress[0] "no-scrapes" Deny from[0] (any port)',
+    });
+    expect(connection(flows, 'monitoring/prometheus-0', '10.244.1.10', 8080)).toMatchObject({ verdict: 'allowed', reason: 'allow-not-isolated' });
+  });
+
+  it('replay admin - a timeline naming an admin policy that does not exist is one error line, no stack', async () => {
+    const run = await runCli(['replay', '--flows-in', 'examples/admin-tiers/flows.jsonl', '-f', 'examples/admin-tiers', '--timeline', 'test/fixtures/timelines/admin-delete-missing.yaml']);
+    expect(run.code).toBe(3);
+    expect(run.stderr.split('\n').filter((l) => l.startsWith('error: '))).toEqual(['error: timeline: document 1: events[0]: delete: no AdminNetworkPolicy nope in the cluster']);
+  });
+});

@@ -61,7 +61,7 @@ export class NaivePacketPolicy implements NewFlowPolicy, FlowProvenance {
 
   private internRule(ref: RuleRef | null): number {
     if (ref === null) return -1;
-    const key = `${ref.policyKind ?? ""}/${ref.policyNamespace}/${ref.policyName}/${ref.direction}/${ref.ruleIndex}/${ref.peerIndex}/${ref.portIndex}`;
+    const key = `${ref.policyKind ?? ''}/${ref.policyNamespace}/${ref.policyName}/${ref.direction}/${ref.ruleIndex}/${ref.peerIndex}/${ref.portIndex}`;
     let id = this.ruleIds.get(key);
     if (id === undefined) {
       id = this.rules.length;

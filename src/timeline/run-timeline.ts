@@ -19,7 +19,9 @@ import { decodePod } from '../load/decode-pod.js';
 import { decodeNetworkPolicy } from '../load/decode-network-policy.js';
 import { ObjectReader, isJsonObject, type JsonObject } from '../load/object-reader.js';
 import type { RawObject } from '../load/read-manifests.js';
-import type { ObjectRef, TimelineEvent } from './load-timeline.js';
+import { isClusterScopedKind, type ObjectRef, type TimelineEvent, type TimelineKind } from './load-timeline.js';
+
+const TIMELINE_KINDS: ReadonlySet<string> = new Set<TimelineKind>(['NetworkPolicy', 'Pod', 'Namespace', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy']);
 
 export interface AppliedEvent {
   readonly event: TimelineEvent;
@@ -34,8 +36,8 @@ export type EngineFactory = (cluster: Cluster, semantics: PolicySemantics) => { 
 function refOf(object: JsonObject): ObjectRef | null {
   const meta = isJsonObject(object['metadata']) ? object['metadata'] : null;
   const kind = object['kind'];
-  if (!meta || typeof meta['name'] !== 'string' || (kind !== 'NetworkPolicy' && kind !== 'Pod' && kind !== 'Namespace')) return null;
-  return { kind, name: meta['name'], namespace: kind === 'Namespace' ? '' : typeof meta['namespace'] === 'string' ? meta['namespace'] : 'default' };
+  if (!meta || typeof meta['name'] !== 'string' || typeof kind !== 'string' || !TIMELINE_KINDS.has(kind)) return null;
+  return { kind: kind as TimelineKind, name: meta['name'], namespace: isClusterScopedKind(kind) ? '' : typeof meta['namespace'] === 'string' ? meta['namespace'] : 'default' };
 }
 
 function sameRef(a: ObjectRef | null, b: ObjectRef): boolean {
@@ -115,15 +117,18 @@ export class TimelineRunner {
       // An apiVersion the loader does not read makes the object a skipped one: let buildCluster say so.
       const apiVersion = change.object['apiVersion'];
       if (apiVersion !== undefined && apiVersion !== null && apiVersion !== (ref.kind === 'NetworkPolicy' ? 'networking.k8s.io/v1' : 'v1')) return this.rebuild(event);
+      // Cluster-scoped policies are few and reorder each other (priorities): rebuild.
+      if (ref.kind !== 'NetworkPolicy' && ref.kind !== 'Pod' && ref.kind !== 'Namespace') return this.rebuild(event);
       if (ref.kind === 'NetworkPolicy') return this.splicePolicy(event, raw, ref);
       if (ref.kind === 'Pod') return this.splicePod(event, raw, ref);
       return this.spliceNamespace(event, raw, ref);
     }
     const index = this.objects.findIndex((o) => sameRef(refOf(o.object), change.ref));
-    if (index < 0) this.fail(event, `${change.type}: no ${change.ref.kind} ${change.ref.kind === 'Namespace' ? change.ref.name : `${change.ref.namespace}/${change.ref.name}`} in the cluster`);
+    if (index < 0) this.fail(event, `${change.type}: no ${change.ref.kind} ${isClusterScopedKind(change.ref.kind) ? change.ref.name : `${change.ref.namespace}/${change.ref.name}`} in the cluster`);
     const ref = change.ref;
     if (change.type === 'delete') {
       this.objects.splice(index, 1);
+      if (ref.kind !== 'NetworkPolicy' && ref.kind !== 'Pod' && ref.kind !== 'Namespace') return this.rebuild(event);
       const { namespaces, pods, policies } = this.cluster;
       if (ref.kind === 'NetworkPolicy') {
         this.cluster = { ...this.cluster, namespaces, pods, policies: policies.filter((p) => !(p.namespace === ref.namespace && p.name === ref.name)) };
