@@ -5,7 +5,9 @@
  *   events:
  *   - at: 2.5                      # seconds after the first packet; also "+250ms", "+2s", "+1m",
  *                                  # or an absolute time "2026-11-21T05:13:00.5Z"
- *     apply: {kind: NetworkPolicy, ...}   # create or replace a NetworkPolicy, Pod or Namespace
+ *     apply: {kind: NetworkPolicy, ...}   # create or replace a NetworkPolicy, Pod, Namespace,
+ *                                         # AdminNetworkPolicy, BaselineAdminNetworkPolicy or
+ *                                         # ClusterNetworkPolicy (those three rebuild the cluster)
  *   - at: +3s
  *     delete: {kind: Pod, namespace: app1-ns, name: frontend-7c9d5}
  *   - at: +4s
