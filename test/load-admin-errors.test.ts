@@ -43,6 +43,12 @@ describe('load admin policy errors', () => {
     ]);
   });
 
+  it('load admin errors - an AdminNetworkPolicyList is read item by item, errors name the item', () => {
+    expect(failedLoad('test/fixtures/admin/anp-list.yaml').map(formatDiagnostic)).toEqual([
+      'test/fixtures/admin/anp-list.yaml: document 1 items[1] (AdminNetworkPolicy b): spec.priority: 1001 must be between 0 and 1000, inclusive',
+    ]);
+  });
+
   it('load admin errors - rule and CIDR counts are bounded as in the CRDs', () => {
     const rule = { action: 'Deny', to: [{ namespaces: {} }] };
     const diagnostics: Diagnostic[] = [];
