@@ -117,7 +117,8 @@ export function compileTier(cluster: Cluster, tier: AdminTier, endpoints: Endpoi
           ports.forEach((port, portIndex) => {
             const id = refFor(peerIndex, port === null ? null : portIndex, rule.action);
             const first = matches[0];
-            ruleMatches.push({ peerKind: first?.kind ?? PEER_KIND.ANY, peerArg: first?.arg ?? -1, ...(port === null ? { protocol: null, port: null, endPort: null } : portMatchText(port)) });
+            // A peer that matches nothing (domainNames, an Allow's unknown peer, nodes selecting no Node): CIDR set -1.
+            ruleMatches.push({ peerKind: first?.kind ?? PEER_KIND.CIDR_SET, peerArg: first?.arg ?? -1, ...(port === null ? { protocol: null, port: null, endPort: null } : portMatchText(port)) });
             const portMatches: PortMatch[] = port === null ? [{ kind: 'any' }] : lowerAdminPort(port);
             for (const m of matches) for (const pm of portMatches) entries.push({ rule: id, peerKind: m.kind, peerArg: m.arg, port: pm });
           });

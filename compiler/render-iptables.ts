@@ -162,8 +162,6 @@ function tierPolicyRules(rendering: TierRendering, setPrefix: string, chains: st
           if (tt.entryRule[e] === id && tt.entryPeerKind[e] === PEER_KIND.CIDR_SET && !peers.includes(set)) peers.push(set);
         }
         // A nodes peer that selects no node matches nothing: no rule.
-      } else if (ref.peerIndex !== null && tt.entryRule.indexOf(id) < 0) {
-        continue;
       } else peers.push('');
       for (const peer of peers) {
         for (const port of ports) {

@@ -12,6 +12,7 @@ const SLOT_NAMES = ['TCP', 'UDP', 'SCTP', 'other'];
 
 function peerText(kind: number, arg: number): string {
   if (kind === PEER_KIND.ANY) return 'any';
+  if (arg < 0) return 'nothing';
   return kind === PEER_KIND.SELECTOR ? `selector:${arg}` : `cidr-set:${arg}`;
 }
 
