@@ -61,10 +61,12 @@ export function compile(cluster: Cluster, semantics: PolicySemantics = UPSTREAM_
   const selecting = { ingress: endpoints.identities.map(() => [] as number[]), egress: endpoints.identities.map(() => [] as number[]) };
   lowered.forEach((lp, index) => {
     const subjects = selectors.policySubjects(lp.policy);
+    const ingress = lp.policy.policyTypes.includes('Ingress');
+    const egress = lp.policy.policyTypes.includes('Egress');
     for (const identity of subjects.members()) {
       if (identity >= identityCount) continue;
-      if (lp.policy.policyTypes.includes('Ingress')) selecting.ingress[identity]?.push(index);
-      if (lp.policy.policyTypes.includes('Egress')) selecting.egress[identity]?.push(index);
+      if (ingress) selecting.ingress[identity]?.push(index);
+      if (egress) selecting.egress[identity]?.push(index);
     }
   });
 
@@ -75,12 +77,20 @@ export function compile(cluster: Cluster, semantics: PolicySemantics = UPSTREAM_
   const endpointTable = { ingress: new Int32Array(endpointCount).fill(-1), egress: new Int32Array(endpointCount).fill(-1) };
   const endpointLists: number[][] = [];
   for (const direction of ['ingress', 'egress'] as const) {
+    // Pods of one identity are selected by the same policies: their key prefix is made once.
+    const prefixByIdentity = new Map<number, { key: string; policies: LoweredPolicy[]; namedDependent: boolean }>();
     endpoints.pods.forEach((pod, e) => {
-      const policyIndexes = selecting[direction][endpoints.identityOf[e] as number] as number[];
+      const identity = endpoints.identityOf[e] as number;
+      const policyIndexes = selecting[direction][identity] as number[];
       if (policyIndexes.length === 0) return;
-      const policies = policyIndexes.map((i) => lowered[i] as LoweredPolicy);
-      const namedDependent = direction === 'ingress' && policies.some((p) => p.hasNamedPorts.ingress);
-      const key = `${direction}|${policyIndexes.join(',')}|${namedDependent ? namedPortSignature(pod) : ''}`;
+      let prefix = prefixByIdentity.get(identity);
+      if (prefix === undefined) {
+        const policies = policyIndexes.map((i) => lowered[i] as LoweredPolicy);
+        prefix = { key: `${direction}|${policyIndexes.join(',')}|`, policies, namedDependent: direction === 'ingress' && policies.some((p) => p.hasNamedPorts.ingress) };
+        prefixByIdentity.set(identity, prefix);
+      }
+      const { policies, namedDependent } = prefix;
+      const key = namedDependent ? prefix.key + namedPortSignature(pod) : prefix.key;
       let table = tableByKey.get(key);
       if (table === undefined) {
         table = tables.length;

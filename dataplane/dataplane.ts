@@ -12,10 +12,11 @@
  */
 import { isAllowReason, isEgressDrop, isIngressDrop, Reason } from '../compiler/verdict.js';
 import { ConntrackTable, CtDirection, CtResult, type CtTimeoutProfile } from './conntrack/index.js';
+import { CT_TIMEOUTS_LINUX } from './conntrack/ct-timeouts.js';
 import { decodeFrame } from './decode/index.js';
 import { DedupeFilter } from './dedupe-filter.js';
 import { RejectBuilder } from './build-reject.js';
-import { FlowRecords, DeniedFlowIndex } from './flow-records.js';
+import { FlowRecords, DeniedFlowIndex, DeniedRemoveReason } from './flow-records.js';
 import { FragmentCache } from './fragment-cache.js';
 import type { NewFlowPolicy } from './new-flow-policy.js';
 import { DecodeStatus, PacketMeta } from './packet-meta.js';
@@ -51,7 +52,14 @@ export interface DataplaneOptions {
    * OVN's ct_label.blocked). SEMANTICS.md §0 step 1, §4 #7.
    */
   readonly reevaluateEstablished?: 'no' | 'forward' | 'both';
+  /**
+   * Denied attempts remembered at once for the reports (default 65,536): beyond it the oldest is
+   * reported early and forgotten (counted), so a flood of denied attempts cannot grow memory.
+   */
+  readonly deniedFlowsMax?: number;
 }
+
+export const DEFAULT_DENIED_FLOWS_MAX = 65_536;
 
 /** Is this ICMP(v6) message exempt from policy under `mode`? (conntrack-independent, by type/code) */
 export function isIcmpExempt(mode: DataplaneOptions['icmpPolicy'], protocol: number, type: number, code: number): boolean {
@@ -69,6 +77,10 @@ export function isIcmpExempt(mode: DataplaneOptions['icmpPolicy'], protocol: num
 
 /** ICMPv4 reply types → their request type (echo, timestamp, information, address mask). */
 const ICMP_REQUEST_OF: Readonly<Record<number, number>> = { 0: 8, 14: 13, 16: 15, 18: 17 };
+
+/** Conntrack GC: SWEEP_SLOTS slots examined every SWEEP_EVERY packets (2 per packet on average). */
+const SWEEP_EVERY = 32;
+const SWEEP_SLOTS = 64;
 
 const LINKTYPE_LINUX_SLL = 113;
 const LINKTYPE_LINUX_SLL2 = 276;
@@ -94,6 +106,18 @@ export class Dataplane {
   /** Rejections sent (ICMP port unreachable frames built), not part of the record categories. */
   rejectsSent = 0;
 
+  /**
+   * Told of every flow once it is over (its conntrack entry expired, was evicted or killed, its
+   * denied attempt timed out or was evicted, or the replay ended: `finish`), with the record
+   * complete; the record's slot is reused after the call returns. Called at the end of the
+   * packet that ended the flow, never in the middle of its accounting.
+   */
+  onFlowEnd: ((f: number) => void) | null = null;
+  private sweepCountdown = 0;
+  /** Records whose flow is over, reported and released at the end of the current packet. */
+  private ended = new Int32Array(64);
+  private endedCount = 0;
+
   /** Bumped by every `setPolicy`; flows remember the version their verdict was computed under. */
   policyVersion = 0;
   private readonly reevaluate: 'no' | 'forward' | 'both';
@@ -108,9 +132,19 @@ export class Dataplane {
       ...(options.conntrackMax !== undefined ? { maxEntries: options.conntrackMax } : {}),
       ...(options.timeouts !== undefined ? { timeouts: options.timeouts } : {}),
       tcpLoose: options.tcpLoose ?? true,
-      onRemove: (index) => this.recordFinalState(index),
+      onRemove: (index) => {
+        this.recordFinalState(index);
+        this.flowEnded(this.conntrack.flowIdOf(index));
+      },
     });
-    this.denied = new DeniedFlowIndex(this.flows);
+    const timeouts = options.timeouts ?? CT_TIMEOUTS_LINUX;
+    this.denied = new DeniedFlowIndex(this.flows, {
+      maxEntries: options.deniedFlowsMax ?? DEFAULT_DENIED_FLOWS_MAX,
+      // An unanswered attempt lasts as long as the kernel would keep its unreplied entry.
+      timeoutOf: (protocol) =>
+        protocol === 6 ? timeouts.tcpSynSent : protocol === 17 ? timeouts.udpUnreplied : protocol === 1 ? timeouts.icmp : protocol === 58 ? timeouts.icmpv6 : timeouts.generic,
+      onRemove: (f) => this.flowEnded(f),
+    });
     this.dropInvalid = options.dropInvalid ?? true;
     this.dedupeMode = options.dedupe ?? 'auto';
     this.reject = options.denyAction === 'reject';
@@ -129,6 +163,53 @@ export class Dataplane {
 
   /** Process one frame. `nowSec` is its capture timestamp in seconds. */
   next(buf: Uint8Array, offset: number, capturedLength: number, wireLength: number, linkType: number, nowSec: number): PacketCategory {
+    // Garbage collection as the kernel's gc_worker does it, spread over the packets: a slice of
+    // the conntrack table every SWEEP_EVERY packets, so the whole table is looked at every
+    // capacity / SWEEP_SLOTS × SWEEP_EVERY packets and expired flows are reported soon.
+    if (++this.sweepCountdown >= SWEEP_EVERY) {
+      this.sweepCountdown = 0;
+      this.conntrack.sweep(nowSec, SWEEP_SLOTS);
+      this.denied.expireOldest(nowSec, 4);
+    }
+    const category = this.step(buf, offset, capturedLength, wireLength, linkType, nowSec);
+    if (this.endedCount > 0) this.reportEnded();
+    return category;
+  }
+
+  /** Denied attempts evicted early because the denied-flow index was full. */
+  get deniedFlowsEvicted(): number {
+    return this.denied.removed[DeniedRemoveReason.EVICTED] as number;
+  }
+
+  /** Denied attempts remembered now (live records without a conntrack entry). */
+  get deniedFlowsLive(): number {
+    return this.denied.size;
+  }
+
+  /** Schedule record `f` to be reported and released at the end of the current packet. */
+  private flowEnded(f: number): void {
+    if (!this.flows.isLive(f)) return;
+    if (this.endedCount === this.ended.length) {
+      const next = new Int32Array(this.ended.length * 2);
+      next.set(this.ended);
+      this.ended = next;
+    }
+    this.ended[this.endedCount++] = f;
+  }
+
+  private reportEnded(): void {
+    const flows = this.flows;
+    const listener = this.onFlowEnd;
+    for (let i = 0; i < this.endedCount; i++) {
+      const f = this.ended[i] as number;
+      if (!flows.isLive(f)) continue;
+      if (listener) listener(f);
+      flows.release(f);
+    }
+    this.endedCount = 0;
+  }
+
+  private step(buf: Uint8Array, offset: number, capturedLength: number, wireLength: number, linkType: number, nowSec: number): PacketCategory {
     const meta = this.meta;
     this.lastFlow = -1;
     this.rejected = false;
@@ -147,7 +228,10 @@ export class Dataplane {
       this.rejected = this.rejectFrame.build(buf, offset, capturedLength, linkType, meta);
       if (this.rejected) this.rejectsSent++;
     }
-    if (meta.isFragment) this.fragments.remember(meta.src, meta.dst, meta.protocol, meta.fragmentId, category <= PacketCategory.ALLOWED_FRAGMENT, this.lastFlow);
+    if (meta.isFragment) {
+      const f = this.lastFlow;
+      this.fragments.remember(meta.src, meta.dst, meta.protocol, meta.fragmentId, category <= PacketCategory.ALLOWED_FRAGMENT, f, f >= 0 ? (this.flows.seq[f] as number) : -1);
+    }
     return category;
   }
 
@@ -184,7 +268,7 @@ export class Dataplane {
    */
   private recheckEstablished(f: number, direction: number, nowSec: number): PacketCategory {
     const flows = this.flows;
-    if (f >= flows.count) return PacketCategory.ALLOWED_ESTABLISHED;
+    if (!flows.isLive(f)) return PacketCategory.ALLOWED_ESTABLISHED;
     if (direction === CtDirection.ORIGINAL && flows.policyVersion[f] !== this.policyVersion) {
       flows.policyVersion[f] = this.policyVersion;
       const reason = this.policy.classifyPacket(this.meta);
@@ -222,7 +306,7 @@ export class Dataplane {
     const sport = this.recordSrcPort();
     const dport = this.recordDstPort();
     // A denied attempt seen again in the same direction: same verdict, the policy is static.
-    let f = this.denied.find(meta.ipVersion, meta.src, sport, meta.dst, dport, meta.protocol);
+    let f = this.denied.find(meta.ipVersion, meta.src, sport, meta.dst, dport, meta.protocol, nowSec);
     if (f >= 0 && this.denied.direction === 0 && this.flows.policyVersion[f] === this.policyVersion) {
       return this.countOnFlow(f, CtDirection.ORIGINAL, this.dropCategory(this.flows.reason[f] as number), meta.wireLength, nowSec);
     }
@@ -231,10 +315,14 @@ export class Dataplane {
     if (!isAllowReason(reason) && isIcmpExempt(this.icmpPolicy, meta.protocol, meta.icmpType, meta.icmpCode)) reason = Reason.ALLOW_ICMP_EXEMPT;
     if (isAllowReason(reason)) {
       f = this.newRecord(reason, nowSec);
-      if (!mayTrack) return this.countOnFlow(f, CtDirection.ORIGINAL, PacketCategory.ALLOWED_NEW, meta.wireLength, nowSec);
+      if (!mayTrack) {
+        // Allowed but not tracked (INVALID evaluated as new): nothing will find this record again.
+        this.flowEnded(f);
+        return this.countOnFlow(f, CtDirection.ORIGINAL, PacketCategory.ALLOWED_NEW, meta.wireLength, nowSec);
+      }
       if (this.conntrack.create(meta, nowSec, f) < 0) {
         this.flows.reason[f] = FlowReason.CT_TABLE_FULL;
-        this.denied.insert(f);
+        this.denied.insert(f, nowSec);
         return this.countOnFlow(f, CtDirection.ORIGINAL, PacketCategory.DROPPED_CT_FULL, meta.wireLength, nowSec);
       }
       return this.countOnFlow(f, CtDirection.ORIGINAL, PacketCategory.ALLOWED_NEW, meta.wireLength, nowSec);
@@ -247,7 +335,7 @@ export class Dataplane {
     // The reverse of a denied attempt, denied too: the unanswered side of the same connection.
     if (existingDenied >= 0) return this.countOnFlow(existingDenied, CtDirection.REPLY, this.dropCategory(reason), meta.wireLength, nowSec);
     f = this.newRecord(reason, nowSec);
-    this.denied.insert(f);
+    this.denied.insert(f, nowSec);
     return this.countOnFlow(f, CtDirection.ORIGINAL, this.dropCategory(reason), meta.wireLength, nowSec);
   }
 
@@ -255,16 +343,16 @@ export class Dataplane {
     const meta = this.meta;
     // An ICMP error about a denied connection (port unreachable for a dropped UDP datagram...).
     if (meta.hasInner) {
-      const inner = this.denied.find(meta.innerIpVersion, meta.innerSrc, meta.innerSrcPort, meta.innerDst, meta.innerDstPort, meta.innerProtocol);
+      const inner = this.denied.find(meta.innerIpVersion, meta.innerSrc, meta.innerSrcPort, meta.innerDst, meta.innerDstPort, meta.innerProtocol, nowSec);
       if (inner >= 0) return this.countOnFlow(inner, this.denied.direction === 0 ? CtDirection.REPLY : CtDirection.ORIGINAL, PacketCategory.DROPPED_CT_INVALID, bytes, nowSec);
     }
     const sport = this.recordSrcPort();
     const dport = this.recordDstPort();
     // Most INVALID packets in a replay are the replies of a denied connection: count them there.
-    let f = this.denied.find(meta.ipVersion, meta.src, sport, meta.dst, dport, meta.protocol);
+    let f = this.denied.find(meta.ipVersion, meta.src, sport, meta.dst, dport, meta.protocol, nowSec);
     if (f >= 0) return this.countOnFlow(f, this.denied.direction === 0 ? CtDirection.ORIGINAL : CtDirection.REPLY, PacketCategory.DROPPED_CT_INVALID, bytes, nowSec);
     f = this.newRecord(FlowReason.CT_INVALID, nowSec);
-    this.denied.insert(f);
+    this.denied.insert(f, nowSec);
     return this.countOnFlow(f, CtDirection.ORIGINAL, PacketCategory.DROPPED_CT_INVALID, bytes, nowSec);
   }
 
@@ -298,7 +386,8 @@ export class Dataplane {
     if (!this.fragments.find(meta.src, meta.dst, meta.protocol, meta.fragmentId)) return this.count(PacketCategory.DROPPED_FRAGMENT, bytes);
     const f = this.fragments.foundFlow;
     const category = this.fragments.foundAllowed ? PacketCategory.ALLOWED_FRAGMENT : PacketCategory.DROPPED_FRAGMENT;
-    if (f < 0) return this.count(category, bytes);
+    // The datagram's flow may have ended (and its slot been reused) since the first fragment.
+    if (f < 0 || !this.flows.isLive(f) || this.flows.seq[f] !== this.fragments.foundSeq) return this.count(category, bytes);
     const r = this.flows;
     // Direction relative to the record: does this fragment go the way the first packet went?
     let same = r.family[f] === meta.ipVersion;
@@ -314,18 +403,41 @@ export class Dataplane {
 
   private countOnFlow(f: number, direction: number, category: PacketCategory, bytes: number, nowSec: number): PacketCategory {
     this.lastFlow = f;
-    if (f >= 0 && f < this.flows.count) this.flows.addPacket(f, direction, bytes, nowSec, category >= PacketCategory.DROPPED_EGRESS && category <= PacketCategory.DROPPED_FRAGMENT);
+    if (f >= 0 && this.flows.live[f] === 1) this.flows.addPacket(f, direction, bytes, nowSec, category >= PacketCategory.DROPPED_EGRESS && category <= PacketCategory.DROPPED_FRAGMENT);
     return this.count(category, bytes);
   }
 
   private recordFinalState(index: number): void {
     const f = this.conntrack.flowIdOf(index);
-    if (f < this.flows.count) this.flows.state[f] = this.conntrack.stateOf(index);
+    if (this.flows.isLive(f)) this.flows.state[f] = this.conntrack.stateOf(index);
   }
 
-  /** Record the conntrack state of every live entry in its flow record (call after the last packet). */
+  /**
+   * The end of the replay: record the conntrack state of every live entry in its flow record,
+   * then report every flow still open, in start order, and release them all. The conntrack and
+   * denied-flow tables keep their entries (counters and tables stay readable).
+   */
   finish(): void {
+    const open = this.beginFinish();
+    for (const f of open) this.endOpenFlow(f);
+  }
+
+  /**
+   * `finish` in steps, for a caller that pauses between them (an output's backpressure): records
+   * the final states, reports the flows that already ended, and returns the ids of the flows
+   * still open in start order; hand each to `endOpenFlow`.
+   */
+  beginFinish(): number[] {
     this.conntrack.forEachEntry((index) => this.recordFinalState(index));
+    if (this.endedCount > 0) this.reportEnded();
+    return this.flows.liveInStartOrder();
+  }
+
+  /** Report and release one open flow at the end of the replay (see `beginFinish`). */
+  endOpenFlow(f: number): void {
+    if (!this.flows.isLive(f)) return;
+    this.onFlowEnd?.(f);
+    this.flows.release(f);
   }
 
   /** Packets counted in all categories together (the accounting invariant's left side). */

@@ -13,9 +13,12 @@ export class FragmentCache {
   /** Forwarded (1) or dropped (0), and the flow the datagram belongs to. */
   private readonly allowed = new Uint8Array(SLOTS);
   private readonly flow = new Int32Array(SLOTS);
+  /** The flow record's seq, to tell a reused record slot from the datagram's own flow. */
+  private readonly flowSeq = new Float64Array(SLOTS);
   /** Results of the last `find`. */
   foundAllowed = false;
   foundFlow = -1;
+  foundSeq = -1;
 
   private slotOf(src: Uint32Array, dst: Uint32Array, protocol: number, id: number): number {
     let h = Math.imul(id ^ protocol, 0x9e3779b1);
@@ -23,7 +26,7 @@ export class FragmentCache {
     return (h >>> 0) % SLOTS;
   }
 
-  remember(src: Uint32Array, dst: Uint32Array, protocol: number, id: number, allowed: boolean, flow: number): void {
+  remember(src: Uint32Array, dst: Uint32Array, protocol: number, id: number, allowed: boolean, flow: number, flowSeq: number): void {
     const slot = this.slotOf(src, dst, protocol, id);
     const base = slot * 10;
     for (let i = 0; i < 4; i++) {
@@ -35,6 +38,7 @@ export class FragmentCache {
     this.used[slot] = 1;
     this.allowed[slot] = allowed ? 1 : 0;
     this.flow[slot] = flow;
+    this.flowSeq[slot] = flowSeq;
   }
 
   find(src: Uint32Array, dst: Uint32Array, protocol: number, id: number): boolean {
@@ -46,6 +50,7 @@ export class FragmentCache {
     }
     this.foundAllowed = this.allowed[slot] === 1;
     this.foundFlow = this.flow[slot] as number;
+    this.foundSeq = this.flowSeq[slot] as number;
     return true;
   }
 }

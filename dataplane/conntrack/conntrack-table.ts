@@ -1091,6 +1091,34 @@ export class ConntrackTable {
     }
   }
 
+  /** Next slot `sweep` examines. */
+  private sweepCursor = 0;
+
+  /**
+   * The kernel's gc_worker in small steps: examine the next `slots` slots (wrapping around) and
+   * remove the entries expired at `nowSec`, so a flow is reported soon after it is over even
+   * when no packet probes its slot again. Returns how many were removed.
+   */
+  sweep(nowSec: number, slots: number): number {
+    if (this.pendingKill >= 0) this.flushPending();
+    if (this.liveCount === 0) return 0;
+    const w = this.w;
+    const f = this.f;
+    const mask = this.mask;
+    let i = this.sweepCursor;
+    let removed = 0;
+    for (let n = 0; n < slots; n++) {
+      // Re-examine slot i after a removal: backward shift may have moved another entry into it.
+      while (w[i << SLOT_SHIFT] !== 0 && f[(i << 3) + F_EXPIRY]! <= nowSec) {
+        this.removeAt(i, CtRemoveReason.EXPIRED);
+        removed++;
+      }
+      i = (i + 1) & mask;
+    }
+    this.sweepCursor = i;
+    return removed;
+  }
+
   /** Remove every entry expired at `nowSec` (a GC sweep for tests and reports). Returns how many. */
   expire(nowSec: number): number {
     this.flushPending();

@@ -15,6 +15,11 @@ export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
 export interface OpenCaptureOptions {
   /** Bytes per file read (default 1 MiB). Tests use small values to cut records across chunks. */
   readonly chunkSize?: number;
+  /**
+   * Called after the records of each chunk were delivered; when it returns a promise, the next
+   * chunk is read only once it settles. Writers use it for backpressure (wait for 'drain').
+   */
+  readonly betweenChunks?: () => Promise<void> | undefined;
 }
 
 export interface CaptureReader {
@@ -43,6 +48,7 @@ class FileCaptureReader implements CaptureReader {
     private readonly handle: FileHandle | null,
     private readonly openError: string | null,
     private readonly chunkSize: number,
+    private readonly betweenChunks: (() => Promise<void> | undefined) | undefined,
   ) {}
 
   async forEach(callback: RecordCallback): Promise<CaptureEnd> {
@@ -62,6 +68,8 @@ class FileCaptureReader implements CaptureReader {
         }
         if (bytesRead === 0) break;
         if (!parser.push(chunk, bytesRead)) break;
+        const wait = this.betweenChunks?.();
+        if (wait) await wait;
       }
       return parser.end();
     } finally {
@@ -75,6 +83,7 @@ class StreamCaptureReader implements CaptureReader {
   constructor(
     readonly source: string,
     private readonly stream: Readable,
+    private readonly betweenChunks: (() => Promise<void> | undefined) | undefined,
   ) {}
 
   async forEach(callback: RecordCallback): Promise<CaptureEnd> {
@@ -102,6 +111,8 @@ class StreamCaptureReader implements CaptureReader {
         }
         // Exceptions from the callback propagate (they are the caller's); read errors do not.
         if (!parser.push(chunk)) break;
+        const wait = this.betweenChunks?.();
+        if (wait) await wait;
       }
     } finally {
       // Stopping early destroys the stream, so a producer (a pipe) is not left blocked.
@@ -119,18 +130,19 @@ class StreamCaptureReader implements CaptureReader {
 export async function openCapture(source: string | Readable, options: OpenCaptureOptions = {}): Promise<CaptureReader> {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_BYTES;
   if (!(chunkSize >= 1)) throw new RangeError(`chunkSize must be ≥ 1, got ${chunkSize}`);
-  if (typeof source !== 'string') return new StreamCaptureReader('<stream>', source);
-  if (source === '-') return new StreamCaptureReader('-', process.stdin);
+  const between = options.betweenChunks;
+  if (typeof source !== 'string') return new StreamCaptureReader('<stream>', source, between);
+  if (source === '-') return new StreamCaptureReader('-', process.stdin, between);
   try {
     const handle = await open(source, 'r');
     const stat = await handle.stat().catch(() => null);
     if (stat?.isDirectory()) {
       await handle.close();
-      return new FileCaptureReader(source, null, 'it is a directory', chunkSize);
+      return new FileCaptureReader(source, null, 'it is a directory', chunkSize, between);
     }
-    return new FileCaptureReader(source, handle, null, chunkSize);
+    return new FileCaptureReader(source, handle, null, chunkSize, between);
   } catch (error) {
-    return new FileCaptureReader(source, null, errorText(error), chunkSize);
+    return new FileCaptureReader(source, null, errorText(error), chunkSize, between);
   }
 }
 

@@ -150,13 +150,18 @@ export async function runDiff(args: readonly string[], io: CliIo): Promise<numbe
   const reports: FlowReport[][] = [];
   for (const s of sides) {
     const { cluster } = await loadClusterInput('diff', s.parsed, io);
-    const result = await replayCapture(cluster, capture, capture, { engine, semantics: policySemantics(s.profile.values), dataplane: profileDataplaneOptions(s.profile) });
+    // Both sides' flows are joined, so they are all kept: memory grows with the flows here.
+    const flows: FlowReport[] = [];
+    const result = await replayCapture(cluster, capture, capture, {
+      engine,
+      semantics: policySemantics(s.profile.values),
+      dataplane: profileDataplaneOptions(s.profile),
+      onFlow: (records, f, provenances) => flows.push(flowReport(records, provenances, f)),
+    });
     if (result.end.kind !== 'complete') {
       io.stderr.write(`netpol-emu: diff: ${result.end.message ?? result.end.kind}\n`);
       if (result.end.records === 0) return ExitCode.CAPTURE_ERROR;
     }
-    const flows: FlowReport[] = [];
-    for (let f = 0; f < result.dataplane.flows.count; f++) flows.push(flowReport(result.dataplane, result.provenance, f));
     reports.push(flows);
   }
   const diff = diffFlows(reports[0] ?? [], reports[1] ?? []);

@@ -1,4 +1,3 @@
-import { createWriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { CT_TIMEOUT_PROFILES, type CtTimeoutProfileName } from '../../dataplane/conntrack/index.js';
 import { isDropped, isForwarded } from '../../dataplane/packet-category.js';
@@ -9,6 +8,8 @@ import { ExitCode, UserError } from '../diagnostics.js';
 import { flowReport } from '../replay/flow-report.js';
 import { readFlowsJsonl } from '../replay/read-flows-jsonl.js';
 import { replayCapture, type ReplayOptions, type ReplayResult } from '../replay/replay-capture.js';
+import { FlowLineWriter } from '../replay/write-flow-lines.js';
+import { DEFAULT_DENIED_FLOWS_MAX } from '../../dataplane/dataplane.js';
 import { formatSummary, summarize } from '../replay/summarize.js';
 import { loadTimeline } from '../timeline/load-timeline.js';
 import type { CliIo } from './io.js';
@@ -32,7 +33,9 @@ bytes per verdict, flows allowed and denied, the top denied flows and the rules 
 traffic. Every record lands in exactly one category; the categories add up to the records read.
 
   -o, --output FORMAT     text (default) or json (the same summary)
-  --flows FILE            one JSON line per flow (both directions of a connection); '-' = stdout
+  --flows FILE            one JSON line per flow (both directions of a connection), written
+                          as each flow ends (then the flows still open, in start order);
+                          '-' = stdout
   --write-allowed FILE    the packets that pass (allowed, and non-IP frames) as pcap
   --write-dropped FILE    the packets the dataplane drops as pcap (same link type and timestamps)
   --flows-in FILE         replay a JSONL flow file instead of a capture (one packet or flow
@@ -49,6 +52,8 @@ traffic. Every record lands in exactly one category; the categories add up to th
   --timeouts NAME         conntrack timeouts: ${TIMEOUT_PROFILES.join(', ')}
                           (default: the profile's conntrackTimeouts)
   --conntrack-max N       conntrack entries before early drop / table full (default 196608)
+  --denied-flows-max N    denied attempts remembered at once for the reports (default ${DEFAULT_DENIED_FLOWS_MAX});
+                          beyond it the oldest is reported early (counted in the summary)
 ${CNI_OPTIONS_HELP}
                           The profile also decides INVALID handling (dropInvalidCt), the deny
                           action (denyAction=reject answers with ICMP port unreachable, written
@@ -99,6 +104,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
       dedupe: { type: 'string' },
       timeouts: { type: 'string' },
       'conntrack-max': { type: 'string' },
+      'denied-flows-max': { type: 'string' },
       ...CNI_OPTIONS,
       'write-allowed': { type: 'string' },
       'write-dropped': { type: 'string' },
@@ -127,6 +133,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
   const timeouts = choiceOption('replay', parsed, 'timeouts', TIMEOUT_PROFILES, profile.values.conntrackTimeouts);
   const top = positiveInteger('replay', '--top', stringOption(parsed, 'top'), 10);
   const conntrackMax = positiveInteger('replay', '--conntrack-max', stringOption(parsed, 'conntrack-max'), 196_608);
+  const deniedFlowsMax = positiveInteger('replay', '--denied-flows-max', stringOption(parsed, 'denied-flows-max'), DEFAULT_DENIED_FLOWS_MAX);
   const flowsPath = stringOption(parsed, 'flows');
   const readerName = choiceOption('replay', parsed, 'reader', ['default', 'pcap-parser'] as const, 'default');
   const allowedPath = stringOption(parsed, 'write-allowed');
@@ -137,6 +144,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
   const events = timelinePath !== undefined ? loadTimeline(timelinePath) : null;
   const { cluster, result: loaded } = await loadClusterInput('replay', parsed, io);
   const progress = io.stderr.isTTY === true && !io.env['CI'];
+  const flowWriter = flowsPath === undefined ? null : flowsPath === '-' ? FlowLineWriter.toStream(io.stdout, 'standard output') : FlowLineWriter.toFile(flowsPath);
   const allowedWriter = allowedPath !== undefined ? new PcapWriter(allowedPath) : null;
   const droppedWriter = droppedPath !== undefined ? new PcapWriter(droppedPath) : null;
   const onPacket =
@@ -154,7 +162,9 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
   const options: ReplayOptions = {
     engine,
     semantics: policySemantics(profile.values),
-    dataplane: profileDataplaneOptions(profile, conntrackMax, timeouts, dedupe),
+    dataplane: { ...profileDataplaneOptions(profile, conntrackMax, timeouts, dedupe), deniedFlowsMax },
+    topN: top,
+    ...(flowWriter ? { onFlow: (flows, f, provenances) => flowWriter.add(flowReport(flows, provenances, f)), betweenChunks: flowWriter.betweenChunks } : {}),
     ...(progress ? { onProgress: (records: number, bytes: number) => io.stderr.write(`\r${records} packets, ${(bytes / 1e6).toFixed(1)} MB`) } : {}),
     ...(onPacket ? { onPacket } : {}),
     ...(events ? { timeline: { events, objects: loaded.objects } } : {}),
@@ -168,19 +178,14 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
   } finally {
     allowedWriter?.close();
     droppedWriter?.close();
+    await flowWriter?.end();
   }
   if (progress) io.stderr.write('\r\x1b[K');
   if (result.end.kind === 'read-failed' && result.end.records === 0) throw new UserError(`replay: ${result.end.message ?? 'cannot read the capture'}`, ExitCode.CAPTURE_ERROR);
 
-  if (flowsPath !== undefined) {
-    const lines: string[] = [];
-    for (let f = 0; f < result.dataplane.flows.count; f++) lines.push(JSON.stringify(flowReport(result.dataplane, result.provenance, f)));
-    const text = lines.length ? `${lines.join('\n')}\n` : '';
-    if (flowsPath === '-') io.stdout.write(text);
-    else await writeText(flowsPath, text);
-  }
+  if (flowWriter?.closedEarly) io.stderr.write(`netpol-emu: replay: the flow output was closed by its reader after ${flowWriter.lines} line(s); the replay went on\n`);
   const profileLabel = profile.overrides.length ? `${profile.name} (${profile.overrides.map((k) => `${k}=${String(profile.values[k])}`).join(', ')})` : profile.name;
-  const summary = summarize(result.dataplane, result.provenance, result.capture, engine, top, profileLabel, result.timeline);
+  const summary = summarize(result.dataplane, result.flows, result.capture, engine, profileLabel, result.timeline);
   // With --flows -, stdout carries the flows; the summary goes to stderr so both stay parseable.
   const summaryOut = flowsPath === '-' ? io.stderr : io.stdout;
   summaryOut.write(output === 'json' ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
@@ -189,12 +194,4 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
     return ExitCode.CAPTURE_ERROR;
   }
   return ExitCode.OK;
-}
-
-async function writeText(path: string, text: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const stream = createWriteStream(path);
-    stream.on('error', (error) => reject(new UserError(`replay: cannot write ${path}: ${error.message}`, ExitCode.USAGE)));
-    stream.end(text, () => resolve());
-  });
 }

@@ -6,7 +6,6 @@
 import { writeFileSync } from 'node:fs';
 import { ExitCode, InvalidInputError, UserError, formatDiagnostic } from '../diagnostics.js';
 import { loadCluster } from '../load/load-cluster.js';
-import { readLiveCluster } from '../live/read-live-cluster.js';
 import { writeSnapshot } from '../live/write-snapshot.js';
 import type { CliIo } from './io.js';
 import { LIVE_OPTIONS, LIVE_OPTIONS_HELP, flagOption, parseCommandArgs, stringOption } from './parse-options.js';
@@ -44,6 +43,8 @@ export async function runSnapshot(args: readonly string[], io: CliIo): Promise<n
     return ExitCode.OK;
   }
   const output = stringOption(parsed, 'output') ?? '-';
+  // On demand, as in read-live-input.ts: the Kubernetes client is slow to import.
+  const { readLiveCluster } = await import('../live/read-live-cluster.js');
   const read = await readLiveCluster(liveReadOptions('snapshot', parsed, io));
   for (const d of read.diagnostics) io.stderr.write(`${d.severity}: ${formatDiagnostic(d)}\n`);
   const text = writeSnapshot(read);

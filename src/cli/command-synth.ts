@@ -43,6 +43,9 @@ Flows over that cluster (seeded from --seed too):
   --pcap FILE             write the packets as classic pcap
   --flows-out FILE        write them as JSONL, one packet per line ('replay --flows-in')
   --link-type N           1 Ethernet (default), 113 Linux SLL, 276 Linux SLL2, 101 raw IP
+  --flow-rate N           mean new flows per second of capture time (default 500)
+  --openers-only          every flow is its first packet only (TCP SYN, DNS query, echo
+                          request): a capture of connection attempts, e.g. a flood
 
 Output:
   -o, --output DIR        folder to write (created if missing; the three files are replaced)
@@ -65,6 +68,8 @@ const FLOW_OPTIONS = {
   pcap: { type: 'string' },
   'flows-out': { type: 'string' },
   'link-type': { type: 'string' },
+  'flow-rate': { type: 'string' },
+  'openers-only': { type: 'boolean' },
 } as const satisfies OptionSpec;
 
 const SYNTH_OPTIONS = {
@@ -116,7 +121,7 @@ export function parseFlowRequest(parsed: ParsedArgs, seed: number): FlowRequest 
   const pcap = stringOption(parsed, 'pcap');
   const jsonl = stringOption(parsed, 'flows-out');
   if (flows === undefined) {
-    const stray = ['packets-per-flow', 'deny-share', 'pcap', 'flows-out', 'link-type'].find((name) => parsed.values[name] !== undefined);
+    const stray = ['packets-per-flow', 'deny-share', 'pcap', 'flows-out', 'link-type', 'flow-rate', 'openers-only'].find((name) => parsed.values[name] !== undefined);
     if (stray) throw new UserError(`synth: --${stray} needs --flows N`, ExitCode.USAGE);
     return null;
   }
@@ -126,7 +131,15 @@ export function parseFlowRequest(parsed: ParsedArgs, seed: number): FlowRequest 
   if (Number.isNaN(denyShare)) throw new UserError(`synth: --deny-share must be a number from 0 to 1; got ${JSON.stringify(shareText)}`, ExitCode.USAGE);
   const linkType = integerOption(parsed, 'link-type', 0, 0xffff) ?? 1;
   if (!(SYNTH_LINK_TYPES as readonly number[]).includes(linkType)) throw new UserError(`synth: --link-type must be one of ${SYNTH_LINK_TYPES.join(', ')}; got ${linkType}`, ExitCode.USAGE);
-  const options: FlowOptions = { seed, flows, packetsPerFlow: integerOption(parsed, 'packets-per-flow', 1, 100_000) ?? 10, denyShare };
+  const flowRate = integerOption(parsed, 'flow-rate', 1, 100_000_000);
+  const options: FlowOptions = {
+    seed,
+    flows,
+    packetsPerFlow: integerOption(parsed, 'packets-per-flow', 1, 100_000) ?? 10,
+    denyShare,
+    ...(flowRate !== undefined ? { flowsPerSecond: flowRate } : {}),
+    ...(flagOption(parsed, 'openers-only') ? { openersOnly: true } : {}),
+  };
   return { options, pcap, jsonl, linkType };
 }
 

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ExitCode, UserError } from '../diagnostics.js';
-import { readLiveCluster, type LiveRead, type LiveReadOptions } from '../live/read-live-cluster.js';
+import type { LiveRead, LiveReadOptions } from '../live/read-live-cluster.js';
 import type { CliIo } from './io.js';
 import { flagOption, stringOption, type ParsedArgs } from './parse-options.js';
 
@@ -43,5 +43,8 @@ export async function readLiveInput(command: string, parsed: ParsedArgs, io: Cli
       throw new UserError(`${command}: no cluster given: pass manifests with -f PATH, or a live cluster with --kubeconfig PATH ($KUBECONFIG, ~/.kube/config)`, ExitCode.USAGE);
     }
   }
+  // Loaded on demand: @kubernetes/client-node takes half a second to import, which every
+  // file-only run would otherwise pay at start-up.
+  const { readLiveCluster } = await import('../live/read-live-cluster.js');
   return readLiveCluster(liveReadOptions(command, parsed, io));
 }

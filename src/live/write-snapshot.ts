@@ -3,7 +3,7 @@
  * the fields the emulator reads (prune-object.ts), in a fixed order (namespaces, pods, policies;
  * then by namespace and name), with where and when it was read in the List's annotations.
  */
-import { stringify } from 'yaml';
+import { yamlModule } from '../load/lazy-yaml.js';
 import type { JsonObject } from '../load/object-reader.js';
 import type { RawObject } from '../load/read-manifests.js';
 import { LIVE_KINDS, objectIdentity, pruneObject } from './prune-object.js';
@@ -50,5 +50,5 @@ export function writeSnapshot(source: SnapshotSource): string {
   const list = { apiVersion: 'v1', kind: 'List', metadata: { annotations }, items: keyed.map((k) => k.object) };
   // lineWidth 0: never fold long strings, so a snapshot diffs line by line. YAML 1.1 quoting:
   // label values such as `yes` or `on` stay strings for YAML 1.1 readers too (kubectl's go-yaml).
-  return stringify(list, { lineWidth: 0, version: '1.1' });
+  return yamlModule().stringify(list, { lineWidth: 0, version: '1.1' });
 }

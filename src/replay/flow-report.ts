@@ -1,10 +1,14 @@
 /**
  * Flow records → report objects: one per connection (both directions), with pod names and the
- * rule or isolation that decided it. Used by `--flows` (one JSON line each) and the summary.
+ * rule or isolation that decided it. Used by `--flows` (one JSON line each), the summary's top
+ * denied flows and `diff`. Built once per flow when it ends, so the text work here (addresses,
+ * times, names) is on the path of every flow: formatted from the numbers directly, no BigInt.
  */
-import { formatIp } from '../load/parse-ip.js';
 import { REASON_NAME, formatRuleRef, isAllowReason, isEgressDrop, isTierDrop, rulePolicyName, type Reason, type RuleRef } from '../../compiler/verdict.js';
-import { FlowReason, type Dataplane } from '../../dataplane/dataplane.js';
+import { FlowReason } from '../../dataplane/dataplane.js';
+import type { FlowRecords } from '../../dataplane/flow-records.js';
+import type { Pod } from '../../compiler/model.js';
+import { formatIpv4Word, formatIpv6Words } from '../load/parse-ip.js';
 import { TCP_CT_STATE_NAME } from '../../dataplane/conntrack/index.js';
 import type { FlowProvenance } from '../engines/flow-provenance.js';
 import { protocolName } from '../cli/resolve-endpoint.js';
@@ -45,29 +49,49 @@ const FLOW_REASON_NAME: Readonly<Record<number, string>> = {
 };
 
 function addressOf(family: number, words: Uint32Array, f: number): string {
-  if (family === 4) return formatIp(4, BigInt(words[f * 4] as number));
-  let value = 0n;
-  for (let i = 0; i < 4; i++) value = (value << 32n) | BigInt(words[f * 4 + i] as number);
-  return formatIp(6, value);
+  const o = f * 4;
+  if (family === 4) return formatIpv4Word(words[o] as number);
+  return formatIpv6Words(words[o] as number, words[o + 1] as number, words[o + 2] as number, words[o + 3] as number);
 }
 
+/** The last whole second formatted (flows end in time order: consecutive calls share it). */
+let isoSecond = Number.NaN;
+let isoPrefix = '';
+
+/** ISO 8601 UTC with microseconds, e.g. 2026-11-21T05:12:59.633069Z. */
 export function isoTime(seconds: number): string {
   const ms = Math.floor(seconds * 1000);
   const micros = Math.round((seconds * 1e6) % 1000);
-  return new Date(ms).toISOString().replace('Z', `${String(micros).padStart(3, '0')}Z`);
+  const second = Math.floor(ms / 1000);
+  if (second !== isoSecond) {
+    const text = new Date(second * 1000).toISOString();
+    // Years beyond 9999 (or before 0) are printed with a sign: keep Date's own formatting then.
+    if (text.length !== 24) return new Date(ms).toISOString().replace('Z', `${String(micros).padStart(3, '0')}Z`);
+    isoSecond = second;
+    isoPrefix = text.slice(0, 20);
+  }
+  return `${isoPrefix}${String(ms - second * 1000).padStart(3, '0')}${String(micros).padStart(3, '0')}Z`;
 }
+
+/** `namespace/name` per pod object, made once. */
+const POD_NAMES = new WeakMap<Pod, string>();
 
 function podName(provenance: FlowProvenance, endpoint: number): string | null {
   const pod = provenance.pod(endpoint);
-  return pod ? `${pod.namespace}/${pod.name}` : null;
+  if (!pod) return null;
+  let name = POD_NAMES.get(pod);
+  if (name === undefined) {
+    name = `${pod.namespace}/${pod.name}`;
+    POD_NAMES.set(pod, name);
+  }
+  return name;
 }
 
 /**
- * The report of flow `f`. With a timeline, `provenance` is one per policy version: a flow's
- * endpoint and rule ids refer to the tables in force when it started.
+ * The report of flow `f` (a live record). With a timeline, `provenance` is one per policy
+ * version: a flow's endpoint and rule ids refer to the tables in force when it started.
  */
-export function flowReport(dataplane: Dataplane, provenances: FlowProvenance | readonly FlowProvenance[], f: number): FlowReport {
-  const r = dataplane.flows;
+export function flowReport(r: FlowRecords, provenances: FlowProvenance | readonly FlowProvenance[], f: number): FlowReport {
   const provenance = Array.isArray(provenances)
     ? ((provenances as readonly FlowProvenance[])[r.createdVersion[f] as number] ?? (provenances as readonly FlowProvenance[])[0] as FlowProvenance)
     : (provenances as FlowProvenance);

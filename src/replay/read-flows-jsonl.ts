@@ -14,11 +14,13 @@ import type { Readable } from 'node:stream';
 import { CaptureRecord, type CaptureEnd, type CaptureEndKind, type RecordCallback } from '../capture/capture-record.js';
 import { buildFrame, FrameFields } from '../synth/build-frames.js';
 import { FlowExchange } from '../synth/flow-exchange.js';
+import type { OpenCaptureOptions } from '../capture/open-capture.js';
 import { FlowLineError, ParsedLine, parseFlowLine } from '../synth/flow-lines.js';
 
 const FRAME_BUFFER_BYTES = 65536;
 
-export async function readFlowsJsonl(source: string | Readable, callback: RecordCallback): Promise<CaptureEnd> {
+export async function readFlowsJsonl(source: string | Readable, callback: RecordCallback, options: OpenCaptureOptions = {}): Promise<CaptureEnd> {
+  const betweenChunks = options.betweenChunks;
   const name = typeof source === 'string' ? source : '<stream>';
   const input: Readable = typeof source === 'string' ? createReadStream(source) : source;
   const record = new CaptureRecord();
@@ -69,6 +71,11 @@ export async function readFlowsJsonl(source: string | Readable, callback: Record
       }
       bytesRead += Buffer.byteLength(text) + 1;
       if (stopped) return end('stopped', null);
+      // Every 1024 lines, let a slow output catch up (the capture reader does it per chunk).
+      if (betweenChunks && (lineNumber & 1023) === 0) {
+        const wait = betweenChunks();
+        if (wait) await wait;
+      }
     }
   } catch (error) {
     if (error instanceof FlowLineError) throw error;

@@ -11,7 +11,7 @@ import { UPSTREAM_SEMANTICS, type PolicySemantics } from '../../compiler/policy-
 import { Dataplane, type DataplaneOptions } from '../../dataplane/dataplane.js';
 import { FlowClassifier } from '../../dataplane/classify-flow.js';
 import type { NewFlowPolicy } from '../../dataplane/new-flow-policy.js';
-import { readCapture } from '../capture/open-capture.js';
+import { readCapture, type OpenCaptureOptions } from '../capture/open-capture.js';
 import type { CaptureEnd, CaptureRecord } from '../capture/capture-record.js';
 import { compiledProvenance, type FlowProvenance } from '../engines/flow-provenance.js';
 import { NaivePacketPolicy } from '../engines/naive-packet-policy.js';
@@ -20,6 +20,8 @@ import type { RawObject } from '../load/read-manifests.js';
 import type { TimelineEvent } from '../timeline/load-timeline.js';
 import { TimelineRunner, type AppliedEvent } from '../timeline/run-timeline.js';
 import type { CaptureInfo } from './summarize.js';
+import { FlowSummary } from './flow-summary.js';
+import type { FlowRecords } from '../../dataplane/flow-records.js';
 
 export interface ReplayOptions {
   readonly engine: 'compiled' | 'naive';
@@ -33,7 +35,17 @@ export interface ReplayOptions {
   /** Cluster changes to apply as the capture's time reaches them (--timeline). */
   readonly timeline?: { readonly events: readonly TimelineEvent[]; readonly objects: readonly RawObject[] };
   /** Read the capture with this function instead of the built-in reader (e.g. pcap-parser). */
-  readonly reader?: (source: string | Readable, callback: (record: CaptureRecord) => void) => Promise<CaptureEnd>;
+  readonly reader?: (source: string | Readable, callback: (record: CaptureRecord) => void, options: OpenCaptureOptions) => Promise<CaptureEnd>;
+  /**
+   * Called once per flow when it is over (in the order flows end; those still open at the end
+   * of the capture follow in start order). The record is valid only during the call: build what
+   * you need (e.g. `flowReport(flows, provenances, f)`) then.
+   */
+  readonly onFlow?: (flows: FlowRecords, f: number, provenances: readonly FlowProvenance[]) => void;
+  /** Between capture chunks: a promise delays the next read (an output's backpressure). */
+  readonly betweenChunks?: () => Promise<void> | undefined;
+  /** Denied flows kept in the summary's ranking (default 10). */
+  readonly topN?: number;
 }
 
 export interface ReplayResult {
@@ -43,6 +55,8 @@ export interface ReplayResult {
   readonly timeline: readonly AppliedEvent[];
   readonly capture: CaptureInfo;
   readonly end: CaptureEnd;
+  /** Flows allowed/denied, rules used and the top denied flows, accumulated as flows ended. */
+  readonly flows: FlowSummary;
 }
 
 /**
@@ -70,6 +84,15 @@ export async function replayCapture(cluster: Cluster, source: string | Readable,
   const { policy, provenance } = createEngine(cluster, options.engine, semantics, compiler);
   const dataplane = new Dataplane(policy, options.dataplane);
   const provenances: FlowProvenance[] = [provenance];
+  const flowSummary = new FlowSummary(provenances, options.topN ?? 10);
+  const records = dataplane.flows;
+  const onFlow = options.onFlow;
+  dataplane.onFlowEnd = onFlow
+    ? (f) => {
+        flowSummary.add(records, f);
+        onFlow(records, f, provenances);
+      }
+    : (f) => flowSummary.add(records, f);
   const timeline = options.timeline
     ? new TimelineRunner(options.timeline.events, options.timeline.objects, cluster, semantics, (c, s) => createEngine(c, options.engine, s, compiler), () => performance.now())
     : null;
@@ -107,8 +130,18 @@ export async function replayCapture(cluster: Cluster, source: string | Readable,
     if (onPacket) onPacket(record, category, dataplane);
     if (onProgress && (record.index & 0xffff) === 0xffff) onProgress(record.index + 1, bytes);
   };
-  const end = await (options.reader ? options.reader(source, callback) : readCapture(source, callback));
-  dataplane.finish();
+  const readOptions: OpenCaptureOptions = options.betweenChunks ? { betweenChunks: options.betweenChunks } : {};
+  const end = await (options.reader ? options.reader(source, callback, readOptions) : readCapture(source, callback, readOptions));
+  // The flows still open are reported now, in start order, pausing for a slow output.
+  const open = dataplane.beginFinish();
+  const between = options.betweenChunks;
+  for (let i = 0; i < open.length; i++) {
+    dataplane.endOpenFlow(open[i] as number);
+    if (between) {
+      const wait = between();
+      if (wait) await wait;
+    }
+  }
   const capture: CaptureInfo = {
     source: sourceName,
     format: end.format,
@@ -121,5 +154,5 @@ export async function replayCapture(cluster: Cluster, source: string | Readable,
     firstPacket: Number.isFinite(first) ? isoTime(first) : null,
     lastPacket: Number.isFinite(last) ? isoTime(last) : null,
   };
-  return { dataplane, provenance: provenances, timeline: timeline?.applied ?? [], capture, end };
+  return { dataplane, provenance: provenances, timeline: timeline?.applied ?? [], capture, end, flows: flowSummary };
 }

@@ -5,9 +5,11 @@
 import { PACKET_CATEGORY_COUNT, PACKET_CATEGORY_NAME, PacketCategory } from '../../dataplane/packet-category.js';
 import type { Dataplane } from '../../dataplane/dataplane.js';
 import { CT_COUNTER_NAME } from '../../dataplane/conntrack/index.js';
-import type { FlowProvenance } from '../engines/flow-provenance.js';
-import { flowReport, isoTime, type FlowReport } from './flow-report.js';
+import { isoTime, type FlowReport } from './flow-report.js';
+import type { FlowSummary, RuleUse } from './flow-summary.js';
 import type { AppliedEvent } from '../timeline/run-timeline.js';
+
+export type { RuleUse } from './flow-summary.js';
 
 export interface CaptureInfo {
   readonly source: string;
@@ -21,12 +23,6 @@ export interface CaptureInfo {
   readonly byteOffset: number;
   readonly firstPacket: string | null;
   readonly lastPacket: string | null;
-}
-
-export interface RuleUse {
-  readonly rule: string;
-  readonly flows: number;
-  readonly packets: number;
 }
 
 export interface ReplaySummary {
@@ -46,14 +42,19 @@ export interface ReplaySummary {
   readonly timeline?: readonly { readonly event: string; readonly appliedAt: string; readonly rebuildMs: number }[];
   /** Connections whose verdict a policy change turned over. */
   readonly verdictChanges?: number;
+  /**
+   * Denied attempts reported early because the denied-flow table was full (present when not 0):
+   * a later packet of such an attempt starts a second record for the same connection.
+   */
+  readonly deniedFlowsEvicted?: number;
 }
 
+/** The summary of a finished replay: the dataplane's counters and the flows' incremental summary. */
 export function summarize(
   dataplane: Dataplane,
-  provenance: FlowProvenance | readonly FlowProvenance[],
+  flows: FlowSummary,
   capture: CaptureInfo,
   engine: string,
-  topN = 10,
   profile = 'upstream',
   timeline: readonly AppliedEvent[] = [],
 ): ReplaySummary {
@@ -66,34 +67,11 @@ export function summarize(
     packets.total += packets[name];
     bytes.total += bytes[name];
   }
-  let allowed = 0;
-  let denied = 0;
-  let verdictChanges = 0;
-  const deniedFlows: FlowReport[] = [];
-  const rules = new Map<string, { flows: number; packets: number }>();
-  for (let f = 0; f < dataplane.flows.count; f++) {
-    const report = flowReport(dataplane, provenance, f);
-    const total = report.packets.forward + report.packets.reply;
-    if (report.verdictChange) verdictChanges++;
-    if (report.verdict === 'allowed') {
-      allowed++;
-      for (const rule of [report.egressRule, report.ingressRule]) {
-        if (!rule) continue;
-        const use = rules.get(rule) ?? { flows: 0, packets: 0 };
-        use.flows++;
-        use.packets += total;
-        rules.set(rule, use);
-      }
-    } else {
-      denied++;
-      deniedFlows.push(report);
-    }
-  }
-  deniedFlows.sort((a, b) => b.packets.dropped - a.packets.dropped || (a.firstSeen < b.firstSeen ? -1 : 1));
   const conntrack: Record<string, number> = {};
   dataplane.conntrack.counters.forEach((value, i) => {
     if (value !== 0) conntrack[CT_COUNTER_NAME[i] ?? String(i)] = value;
   });
+  const evicted = dataplane.deniedFlowsEvicted;
   return {
     capture,
     engine,
@@ -101,16 +79,17 @@ export function summarize(
     rejectsSent: dataplane.rejectsSent,
     packets,
     bytes,
-    flows: { allowed, denied },
-    topDenied: deniedFlows.slice(0, topN),
-    allowedBy: [...rules.entries()].map(([rule, use]) => ({ rule, ...use })).sort((a, b) => b.packets - a.packets || (a.rule < b.rule ? -1 : 1)),
+    flows: { allowed: flows.allowed, denied: flows.denied },
+    topDenied: flows.topDenied(),
+    allowedBy: flows.allowedBy(),
     conntrack,
     ...(timeline.length
       ? {
           timeline: timeline.map((a) => ({ event: a.event.description, appliedAt: isoTime(a.appliedAt), rebuildMs: Math.round(a.rebuildMs * 100) / 100 })),
-          verdictChanges,
+          verdictChanges: flows.verdictChanges,
         }
       : {}),
+    ...(evicted > 0 ? { deniedFlowsEvicted: evicted } : {}),
   };
 }
 
@@ -163,6 +142,7 @@ export function formatSummary(s: ReplaySummary): string {
   out.push(`${'total (= records read)'.padEnd(40)}${String(s.packets.total).padStart(10)}${String(s.bytes.total).padStart(14)}`);
   out.push('');
   out.push(`flows: ${s.flows.allowed} allowed, ${s.flows.denied} denied`);
+  if (s.deniedFlowsEvicted) out.push(`denied attempts reported early, the denied-flow table being full: ${s.deniedFlowsEvicted} (raise --denied-flows-max)`);
   if (s.rejectsSent > 0) out.push(`rejections sent (ICMP port unreachable): ${s.rejectsSent}`);
   if (s.topDenied.length > 0) {
     out.push('', 'top denied flows:');

@@ -55,6 +55,8 @@ export class FlowExchange {
   /** Packets asked for (raised to the protocol's minimum when answered). */
   packets = 0;
   answered = true;
+  /** Emit the first packet only (SYN, request): `synth --openers-only`. */
+  openerOnly = false;
   requestBytes = 0;
   responseBytes = 0;
   rttUs = 0;
@@ -75,6 +77,7 @@ export class FlowExchange {
     if (this.protocol === 6) this.total = this.answered ? Math.max(n, FLOW_MIN_PACKETS.TCP) : Math.min(Math.max(n, 1), 3);
     else if (this.answered) this.total = Math.max(n, FLOW_MIN_PACKETS.UDP);
     else this.total = Math.max(1, Math.ceil(n / 2));
+    if (this.openerOnly) this.total = 1;
     // ISNs from the tuple: a flow line expands to the same numbers as the generator wrote.
     const h = mix32(this.src[3]! ^ mix32(this.dst[3]! ^ mix32(this.src[0]! ^ mix32(this.dst[0]! ^ ((this.sport << 16) | this.dport)))));
     this.clientSeq = h;

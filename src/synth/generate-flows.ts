@@ -39,6 +39,11 @@ export interface FlowOptions {
   readonly flowsPerSecond?: number;
   /** Time of the first flow, seconds since the epoch (default 1,700,000,000). */
   readonly startSec?: number;
+  /**
+   * Every flow is its first packet only (TCP SYN, DNS query, echo request), answered or not:
+   * a capture of pure connection attempts, the dataplane's most expensive packet.
+   */
+  readonly openersOnly?: boolean;
 }
 
 export const FLOW_KINDS = ['pod-to-pod', 'pod-to-external', 'external-to-pod', 'dns', 'icmp'] as const;
@@ -361,6 +366,7 @@ export function generateFlows(cluster: Cluster, options: FlowOptions, sink: Pack
       x.requestBytes = pair.protocol === 17 ? flowRng.between(28, 60) : flowRng.between(60, 600);
       x.responseBytes = pair.protocol === 17 ? flowRng.between(60, 300) : flowRng.between(200, 1400);
       x.rttUs = pair.rttUs;
+      x.openerOnly = options.openersOnly === true;
       x.start(nextStartUs);
       onFlowStart?.(nextStartUs, x);
       heap.push(x, started);

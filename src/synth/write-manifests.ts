@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { yamlModule } from '../load/lazy-yaml.js';
 import type { JsonObject } from '../load/object-reader.js';
 
 export interface ManifestFile {
@@ -32,7 +32,7 @@ export function renderClusterManifests(objects: readonly JsonObject[], header?: 
       documents.set(name, list);
     }
     // lineWidth 0: never fold long strings, so a value is always on one line.
-    list.push(stringify(object, { lineWidth: 0 }));
+    list.push(yamlModule().stringify(object, { lineWidth: 0 }));
   }
   const comment = header ? `${header.split('\n').map((line) => `# ${line}`.trimEnd()).join('\n')}\n` : '';
   return [...documents].map(([name, docs]) => ({ name, text: `${comment}${docs.map((d) => `---\n${d}`).join('')}` }));

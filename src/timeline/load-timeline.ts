@@ -16,7 +16,7 @@
  * Every problem is a diagnostic naming the file and the event's field, like manifest errors.
  */
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { yamlModule } from '../load/lazy-yaml.js';
 import { InvalidInputError, quoteValue, type Diagnostic } from '../diagnostics.js';
 import { isJsonObject, typeName, type JsonObject } from '../load/object-reader.js';
 
@@ -99,7 +99,7 @@ export function parseTimeline(source: string, text: string): TimelineEvent[] {
   const problem = (path: string | null, message: string): void => {
     diagnostics.push({ severity: 'error', code: 'invalid-value', origin: { source, document: 1, itemPath: '' }, object: 'timeline', path, message });
   };
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = yamlModule().parseDocument(text, { prettyErrors: false });
   if (doc.errors.length > 0) {
     for (const e of doc.errors) problem(null, `YAML syntax error: ${e.message.split('\n')[0]}`);
     throw new InvalidInputError(diagnostics);

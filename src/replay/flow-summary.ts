@@ -1,0 +1,159 @@
+/**
+ * The per-flow half of the replay summary, kept as flows end (Dataplane.onFlowEnd) instead of
+ * from a list of every flow at the end: flows allowed/denied, verdict changes, per-rule flow and
+ * packet counters in typed arrays indexed by rule id (one pair per policy version, since a
+ * timeline renumbers rules), and the top N denied flows in a bounded heap. Strings are made only
+ * for what is printed: rule texts once per rule at the end, a flow's report only when it enters
+ * the top N.
+ *
+ * Top-N order (exact among all flows): most dropped packets first; ties by earlier first packet
+ * (to the microsecond, as printed), then by start order.
+ */
+import { formatRuleRef, isAllowReason } from '../../compiler/verdict.js';
+import type { FlowRecords } from '../../dataplane/flow-records.js';
+import type { FlowProvenance } from '../engines/flow-provenance.js';
+import { flowReport, type FlowReport } from './flow-report.js';
+
+export interface RuleUse {
+  readonly rule: string;
+  readonly flows: number;
+  readonly packets: number;
+}
+
+interface TopEntry {
+  readonly dropped: number;
+  readonly firstSeenUs: number;
+  readonly seq: number;
+  readonly report: FlowReport;
+}
+
+/** First-seen time as the integer the printed ISO time shows (ms and the rounded µs digits). */
+function firstSeenKey(seconds: number): number {
+  return Math.floor(seconds * 1000) * 1000 + Math.round((seconds * 1e6) % 1000);
+}
+
+/** a ranks before b (a is "more denied"). */
+function ranksBefore(aDropped: number, aFirst: number, aSeq: number, b: TopEntry): boolean {
+  if (aDropped !== b.dropped) return aDropped > b.dropped;
+  if (aFirst !== b.firstSeenUs) return aFirst < b.firstSeenUs;
+  return aSeq < b.seq;
+}
+
+export class FlowSummary {
+  allowed = 0;
+  denied = 0;
+  verdictChanges = 0;
+  /** Per policy version: flows and packets per rule id (egress and ingress rules alike). */
+  private readonly ruleFlows: Float64Array[] = [];
+  private readonly rulePackets: Float64Array[] = [];
+  /** Max-heap on "least denied" at the root: the entry to replace when a better one comes. */
+  private readonly top: TopEntry[] = [];
+
+  constructor(
+    private readonly provenances: readonly FlowProvenance[],
+    private readonly topN: number,
+  ) {}
+
+  /** Account for flow `f`, which just ended (its record is complete and still live). */
+  add(r: FlowRecords, f: number): void {
+    const reason = r.reason[f] as number;
+    if (!Number.isNaN(r.changedAt[f] as number)) this.verdictChanges++;
+    if (reason < 128 && isAllowReason(reason)) {
+      this.allowed++;
+      const packets = (r.packets[f * 2] as number) + (r.packets[f * 2 + 1] as number);
+      const version = r.createdVersion[f] as number;
+      this.countRule(version, r.egressRule[f] as number, packets);
+      this.countRule(version, r.ingressRule[f] as number, packets);
+      return;
+    }
+    this.denied++;
+    if (this.topN <= 0) return;
+    const dropped = r.dropped[f] as number;
+    const first = firstSeenKey(r.firstSeen[f] as number);
+    const seq = r.seq[f] as number;
+    const heap = this.top;
+    if (heap.length >= this.topN && !ranksBefore(dropped, first, seq, heap[0] as TopEntry)) return;
+    const entry: TopEntry = { dropped, firstSeenUs: first, seq, report: flowReport(r, this.provenances, f) };
+    if (heap.length < this.topN) {
+      heap.push(entry);
+      this.siftUp(heap.length - 1);
+    } else {
+      heap[0] = entry;
+      this.siftDown(0);
+    }
+  }
+
+  private countRule(version: number, rule: number, packets: number): void {
+    if (rule < 0) return;
+    let flows = this.ruleFlows[version];
+    let pkts = this.rulePackets[version];
+    if (flows === undefined || pkts === undefined || rule >= flows.length) {
+      let size = Math.max(64, flows?.length ?? 0);
+      while (size <= rule) size *= 2;
+      const nextFlows = new Float64Array(size);
+      const nextPackets = new Float64Array(size);
+      if (flows) nextFlows.set(flows);
+      if (pkts) nextPackets.set(pkts);
+      this.ruleFlows[version] = flows = nextFlows;
+      this.rulePackets[version] = pkts = nextPackets;
+    }
+    flows[rule] = (flows[rule] as number) + 1;
+    pkts[rule] = (pkts[rule] as number) + packets;
+  }
+
+  /** The denied flows ranked, most dropped packets first (at most N). */
+  topDenied(): FlowReport[] {
+    return [...this.top].sort((a, b) => (ranksBefore(a.dropped, a.firstSeenUs, a.seq, b) ? -1 : 1)).map((e) => e.report);
+  }
+
+  /** Rules that allowed traffic, by packets (then rule text), merged across policy versions by text. */
+  allowedBy(): RuleUse[] {
+    const uses = new Map<string, { flows: number; packets: number }>();
+    this.ruleFlows.forEach((flows, version) => {
+      const provenance = this.provenances[version] ?? this.provenances[0];
+      const packets = this.rulePackets[version] as Float64Array;
+      for (let rule = 0; rule < flows.length; rule++) {
+        const count = flows[rule] as number;
+        if (count === 0) continue;
+        const ref = provenance?.rule(rule) ?? null;
+        if (!ref) continue;
+        const text = formatRuleRef(ref);
+        const use = uses.get(text) ?? { flows: 0, packets: 0 };
+        use.flows += count;
+        use.packets += packets[rule] as number;
+        uses.set(text, use);
+      }
+    });
+    return [...uses.entries()].map(([rule, use]) => ({ rule, ...use })).sort((a, b) => b.packets - a.packets || (a.rule < b.rule ? -1 : 1));
+  }
+
+  // A binary max-heap on "ranks last": the root is the weakest of the kept N.
+  private weaker(i: number, j: number): boolean {
+    const a = this.top[i] as TopEntry;
+    return !ranksBefore(a.dropped, a.firstSeenUs, a.seq, this.top[j] as TopEntry);
+  }
+
+  private siftUp(i: number): void {
+    const heap = this.top;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.weaker(i, parent)) return;
+      [heap[i], heap[parent]] = [heap[parent] as TopEntry, heap[i] as TopEntry];
+      i = parent;
+    }
+  }
+
+  private siftDown(i: number): void {
+    const heap = this.top;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && this.weaker(l, m)) m = l;
+      if (r < heap.length && this.weaker(r, m)) m = r;
+      if (m === i) return;
+      [heap[i], heap[m]] = [heap[m] as TopEntry, heap[i] as TopEntry];
+      i = m;
+    }
+  }
+}

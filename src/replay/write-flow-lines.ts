@@ -1,0 +1,129 @@
+/**
+ * `--flows`: one JSON line per flow, written as flows end, in batches, with the output's
+ * backpressure respected. The replay asks `betweenChunks()` after each capture chunk: while
+ * the output's buffer is full (a slow disk, a pipe into a slow reader) it returns a promise that
+ * settles on 'drain', and the capture is not read further until then. So memory is bounded by one
+ * batch plus the stream's high-water mark, not by the number of flows.
+ *
+ * A reader that goes away early (`replay --flows - … | head`) closes the pipe: EPIPE. That is not
+ * an error of the replay: the lines are dropped from then on, `closedEarly` says so, and the
+ * replay finishes with its summary.
+ */
+import { closeSync, createWriteStream, openSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { ExitCode, UserError } from '../diagnostics.js';
+import type { OutputStream } from '../cli/io.js';
+import type { FlowReport } from './flow-report.js';
+
+/** Characters gathered before one write: large enough that writes are few, small enough to stay cheap. */
+const BATCH_CHARS = 1 << 16;
+
+type EventSource = Pick<Writable, 'once' | 'on' | 'removeListener'>;
+
+function hasEvents(out: OutputStream): out is OutputStream & EventSource {
+  return typeof (out as Partial<EventSource>).once === 'function' && typeof (out as Partial<EventSource>).on === 'function';
+}
+
+function isClosedPipe(error: Error): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === 'ECONNRESET';
+}
+
+export class FlowLineWriter {
+  /** Lines handed to the output (not counting those dropped after it closed). */
+  lines = 0;
+  /** The reader closed the pipe before the end: later lines were dropped. */
+  closedEarly = false;
+  private batch: string[] = [];
+  private batchChars = 0;
+  private waiting: Promise<void> | undefined;
+  private release: (() => void) | null = null;
+  private failure: Error | null = null;
+
+  private constructor(
+    private readonly out: OutputStream,
+    private readonly file: (Writable & { path?: unknown }) | null,
+    private readonly name: string,
+  ) {
+    if (hasEvents(out)) {
+      out.on('error', (error: Error) => {
+        if (isClosedPipe(error)) this.closedEarly = true;
+        else this.failure ??= error;
+        this.wake();
+      });
+    }
+  }
+
+  /** Lines to `path` (created or truncated now, so a bad path fails before the replay starts). */
+  static toFile(path: string): FlowLineWriter {
+    let fd: number;
+    try {
+      fd = openSync(path, 'w');
+    } catch (error) {
+      throw new UserError(`replay: cannot write ${path}: ${(error as Error).message}`, ExitCode.USAGE);
+    }
+    let stream: Writable;
+    try {
+      stream = createWriteStream('', { fd, autoClose: true });
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+    return new FlowLineWriter(stream, stream, path);
+  }
+
+  /** Lines to an output the caller owns (standard output). */
+  static toStream(out: OutputStream, name: string): FlowLineWriter {
+    return new FlowLineWriter(out, null, name);
+  }
+
+  add(report: FlowReport): void {
+    if (this.closedEarly || this.failure) return;
+    const line = JSON.stringify(report);
+    this.batch.push(line);
+    this.batchChars += line.length + 1;
+    this.lines++;
+    if (this.batchChars >= BATCH_CHARS) this.flush();
+  }
+
+  /** For the capture reader: a promise while the output is full, else undefined. */
+  readonly betweenChunks = (): Promise<void> | undefined => this.waiting;
+
+  private flush(): void {
+    if (this.batch.length === 0) return;
+    const text = `${this.batch.join('\n')}\n`;
+    this.batch = [];
+    this.batchChars = 0;
+    if (this.closedEarly || this.failure) return;
+    const accepted = this.out.write(text);
+    if (accepted === false && hasEvents(this.out) && !this.waiting) {
+      const out = this.out;
+      this.waiting = new Promise<void>((resolve) => {
+        this.release = resolve;
+        out.once('drain', () => this.wake());
+      });
+    }
+  }
+
+  private wake(): void {
+    const release = this.release;
+    this.release = null;
+    this.waiting = undefined;
+    release?.();
+  }
+
+  /** Write what is left and, for a file, close it. Rejects with a UserError if the output failed. */
+  async end(): Promise<void> {
+    this.flush();
+    if (this.waiting) await this.waiting;
+    const file = this.file;
+    if (file) {
+      await new Promise<void>((resolve) => {
+        if (this.failure) return resolve();
+        file.once('error', () => resolve());
+        file.end(() => resolve());
+      });
+    }
+    if (this.failure) throw new UserError(`replay: cannot write ${this.name}: ${this.failure.message}`, ExitCode.USAGE);
+  }
+}
