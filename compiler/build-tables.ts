@@ -50,7 +50,10 @@ function buildPortMap(entries: readonly RuleEntry[], slot: number, subject: Pod 
   return { lows, entries: classEntries };
 }
 
-export function buildTable(direction: 'ingress' | 'egress', policies: readonly LoweredPolicy[], subject: Pod | null, endpoints: number[]): BuiltTable {
+/** What a table needs of a policy (a LoweredPolicy, or a cluster-scoped policy named `Kind/name`). */
+export type TableSourcePolicy = Pick<LoweredPolicy, 'ingress' | 'egress'> & { readonly policy: { readonly namespace: string; readonly name: string } };
+
+export function buildTable(direction: 'ingress' | 'egress', policies: readonly TableSourcePolicy[], subject: Pod | null, endpoints: number[]): BuiltTable {
   const all = policies.flatMap((p) => (direction === 'ingress' ? p.ingress : p.egress));
   const positional = direction === 'egress' ? all.filter((e) => e.port.kind !== 'named') : all;
   const named = direction === 'egress' ? all.filter((e) => e.port.kind === 'named') : [];

@@ -9,6 +9,7 @@ import { buildTable, namedPortSignature, type BuiltTable } from './build-tables.
 import { buildCidrClasses, type CidrClasses } from './cidr-classes.js';
 import { addressWords, internIdentities, type Endpoints } from './intern-identities.js';
 import { lowerPolicies, type LoweredPolicy, type RuleEntry } from './lower-rules.js';
+import { compileAdminTiers } from './lower-admin-policies.js';
 import type { Cluster, IpAddress, IpBlock, Pod } from './model.js';
 import { UPSTREAM_SEMANTICS, type PolicySemantics } from './policy-semantics.js';
 import { POLICY_PROTOCOL_NUMBER } from './model.js';
@@ -103,7 +104,7 @@ export function compile(cluster: Cluster, semantics: PolicySemantics = UPSTREAM_
     });
   }
 
-  return assembleTables({
+  const assembled = assembleTables({
     cluster,
     semantics,
     endpoints,
@@ -117,6 +118,8 @@ export function compile(cluster: Cluster, semantics: PolicySemantics = UPSTREAM_
     rules,
     ruleMatches,
   });
+  // Cluster-scoped policies: tier tables beside these (compiler/lower-admin-policies.ts).
+  return cluster.adminPolicies && cluster.adminPolicies.length > 0 ? { ...assembled, ...compileAdminTiers(cluster, endpoints, semantics) } : assembled;
 }
 
 /** How a table entry's rule id and peer argument are read: directly, or renumbered (compiler/incremental-compile.ts). */
@@ -125,7 +128,7 @@ export interface EntryNumbering {
   peerArg(entry: RuleEntry): number;
 }
 
-const DIRECT_NUMBERING: EntryNumbering = { rule: (entry) => entry.rule, peerArg: (entry) => entry.peerArg };
+export const DIRECT_NUMBERING: EntryNumbering = { rule: (entry) => entry.rule, peerArg: (entry) => entry.peerArg };
 
 export interface AssembleInput {
   readonly cluster: Cluster;

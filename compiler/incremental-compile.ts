@@ -29,6 +29,7 @@ import { buildCidrClasses, type CidrClasses } from './cidr-classes.js';
 import { assembleTables, conflictingPortNames, type AddressMemo, type EntryNumbering } from './compile.js';
 import { addressWords, internIdentities, labelKey, type Endpoints } from './intern-identities.js';
 import { lowerPolicies, type LoweredPolicy, type RuleEntry } from './lower-rules.js';
+import { compileAdminTiers } from './lower-admin-policies.js';
 import type { Cluster, IpAddress, IpBlock, LabelSelector, Namespace, NetworkPolicy, Pod, PolicyPeer } from './model.js';
 import { UPSTREAM_SEMANTICS, type PolicySemantics } from './policy-semantics.js';
 import { createSelectorResolver, peerSelectorKey, type SelectorCache, type SelectorResolver } from './resolve-selectors.js';
@@ -258,7 +259,9 @@ export class IncrementalCompiler {
       rule: (entry) => (owner.get(entry) as LocalPolicy).ruleBase + entry.rule,
       peerArg: (entry) => (entry.peerKind === PEER_KIND.ANY ? entry.peerArg : ((owner.get(entry) as LocalPolicy).slotIds[entry.peerArg] as number)),
     };
-    return assembleTables({ cluster, semantics, endpoints, cidrs, selectorSets, selectorSources, tables, tableInfos, endpointTable, numbering, rules, ruleMatches, addresses: this.addresses });
+    const assembled = assembleTables({ cluster, semantics, endpoints, cidrs, selectorSets, selectorSources, tables, tableInfos, endpointTable, numbering, rules, ruleMatches, addresses: this.addresses });
+    // Cluster-scoped policies are few: their tiers are compiled whole on every call.
+    return cluster.adminPolicies && cluster.adminPolicies.length > 0 ? { ...assembled, ...compileAdminTiers(cluster, endpoints, semantics) } : assembled;
   }
 
   private identityKey(pod: Pod): string {

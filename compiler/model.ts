@@ -134,10 +134,92 @@ export interface Cluster {
   readonly namespaces: readonly Namespace[];
   readonly pods: readonly Pod[];
   readonly policies: readonly NetworkPolicy[];
+  /**
+   * AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy (absent: none), in
+   * evaluation order: Admin tier before Baseline, then priority ascending, then kind and name
+   * (equal priorities are undefined upstream; this tie-break is ours and the loader warns).
+   */
+  readonly adminPolicies?: readonly AdminPolicy[];
+  /** `v1` Nodes, sorted by name (absent: none); only `nodes` peers read them. */
+  readonly nodes?: readonly Node[];
 }
 
 export type Direction = 'ingress' | 'egress';
 
 export function qualifiedName(object: { readonly namespace: string; readonly name: string }): string {
   return `${object.namespace}/${object.name}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cluster-scoped policies of sig-network's network-policy-api (SEMANTICS.md §5):
+// AdminNetworkPolicy and BaselineAdminNetworkPolicy (`policy.networking.k8s.io/v1alpha1`) and
+// their successor ClusterNetworkPolicy (`v1alpha2`), decoded into one shape. v1alpha2's `Accept`
+// is stored as `Allow`; its `protocols` as ports.
+
+/** A `v1` Node: only what `nodes` peers need (labels, `status.addresses`). */
+export interface Node {
+  readonly name: string;
+  readonly labels: Labels;
+  /** The IPs of `status.addresses` (InternalIP, ExternalIP), in the order given. */
+  readonly addresses: readonly IpAddress[];
+  readonly origin: Origin | null;
+}
+
+export const ADMIN_POLICY_KINDS = ['AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy'] as const;
+export type AdminPolicyKind = (typeof ADMIN_POLICY_KINDS)[number];
+
+/** Admin is evaluated before NetworkPolicy, Baseline after it (SEMANTICS.md §5.2). */
+export type AdminTier = 'Admin' | 'Baseline';
+
+export const ADMIN_ACTIONS = ['Allow', 'Deny', 'Pass'] as const;
+export type AdminAction = (typeof ADMIN_ACTIONS)[number];
+
+/** `subject`: `namespaces` is stored with `podSelector` null (every pod of those namespaces). */
+export interface AdminSubject {
+  readonly namespaceSelector: LabelSelector;
+  readonly podSelector: LabelSelector | null;
+}
+
+export type AdminPeer =
+  /** `namespaces` (podSelector null) or `pods`: pod endpoints only, never hostNetwork pods. */
+  | { readonly kind: 'pods'; readonly namespaceSelector: LabelSelector; readonly podSelector: LabelSelector | null }
+  /** `nodes`: the addresses of the Nodes whose labels match. */
+  | { readonly kind: 'nodes'; readonly nodeSelector: LabelSelector }
+  /** `networks`: CIDRs; they match pod and node addresses too. */
+  | { readonly kind: 'networks'; readonly cidrs: readonly Cidr[] }
+  /** `domainNames`: accepted, not emulated: matches nothing (they are Allow-only). */
+  | { readonly kind: 'domainNames'; readonly domainNames: readonly string[] }
+  /** A peer with no field this version knows (CRD skew): fails closed (SEMANTICS.md §5.1). */
+  | { readonly kind: 'unknown'; readonly fields: readonly string[] };
+
+export type AdminPort =
+  | { readonly kind: 'number'; readonly protocol: PolicyProtocol; readonly port: number }
+  | { readonly kind: 'range'; readonly protocol: PolicyProtocol; readonly start: number; readonly end: number }
+  /** A container port name, resolved on the destination pod with that port's own protocol. */
+  | { readonly kind: 'named'; readonly name: string };
+
+export interface AdminRule {
+  readonly name: string | null;
+  readonly action: AdminAction;
+  /** `from` (ingress) or `to` (egress): 1..100 peers (25 in v1alpha2). */
+  readonly peers: readonly AdminPeer[];
+  /** `ports` (v1alpha1) or `protocols` (v1alpha2); null when absent: every port and protocol. */
+  readonly ports: readonly AdminPort[] | null;
+}
+
+export interface AdminPolicy {
+  readonly kind: AdminPolicyKind;
+  readonly name: string;
+  readonly tier: AdminTier;
+  /** 0..1000, lower first; BaselineAdminNetworkPolicy (a singleton) has 0. */
+  readonly priority: number;
+  readonly subject: AdminSubject;
+  readonly ingress: readonly AdminRule[];
+  readonly egress: readonly AdminRule[];
+  readonly origin: Origin | null;
+}
+
+/** `AdminNetworkPolicy/name`: how reports name a cluster-scoped policy. */
+export function adminPolicyName(policy: { readonly kind: AdminPolicyKind; readonly name: string }): string {
+  return `${policy.kind}/${policy.name}`;
 }

@@ -9,11 +9,19 @@
  *
  * Felix dispatches on interface names; we have no interfaces, so dispatch matches the pod IP.
  * The accept mark is 0x10000 and the pass mark 0x20000 (deployment-specific in Calico).
+ *
+ * Cluster-scoped policies render as Calico renders them (SEMANTICS.md §5.2,
+ * felix/rules/endpoints.go): the tier `adminnetworkpolicy` before `default`, whose end is a pass
+ * to the next tier rather than a drop (endOfTierDrop=false); `baselineadminnetworkpolicy` after
+ * `default`, reached only by pods no NetworkPolicy selects (a tier with no policy for an endpoint
+ * is skipped), falling through to the namespace profile. In a tier policy chain Allow marks
+ * accept and returns, Deny drops, Pass sets the pass mark and returns, so the tier's remaining
+ * policies are skipped. Tier ipsets are named `npe4-a-…` (admin) and `npe4-b-…` (baseline).
  */
 import type { IpFamily, Pod } from './model.js';
 import { flatBitsetMembers } from './bitset.js';
-import { PEER_KIND, type CompiledTables, type RuleMatch } from './tables.js';
-import { formatRuleRef } from './verdict.js';
+import { PEER_KIND, TIER_ACTION, type CompiledTables, type CompiledTier, type RuleMatch } from './tables.js';
+import { formatRuleRef, rulePolicyName } from './verdict.js';
 import { selectorSourceText } from './describe-selector.js';
 
 const MAX_CHAIN = 28; // iptables' chain name limit
@@ -53,6 +61,130 @@ export function renderIptables(t: CompiledTables, pods?: readonly string[]): str
   const out: string[] = [];
   for (const family of families) out.push(...renderFamily(t, family, wanted));
   return `${out.join('\n')}\n`;
+}
+
+/** One tier of cluster-scoped policies as Calico renders it: its name, ipset tag and policy chains. */
+interface TierRendering {
+  readonly name: string;
+  readonly tier: CompiledTier;
+  /** ipset name infix: `npe4-a-s:3`. */
+  readonly tag: string;
+  /** `direction|Kind/name` → the policy's rule ids, for the policies some rendered pod uses. */
+  readonly chains: Map<string, number[]>;
+}
+
+const TIER_POLICY_PREFIX: Readonly<Record<string, string>> = { AdminNetworkPolicy: 'anp.', BaselineAdminNetworkPolicy: 'banp.', ClusterNetworkPolicy: 'cnp.' };
+
+function tierPolicyChain(direction: 'ingress' | 'egress', policy: string): string {
+  const [kind, name] = policy.split('/') as [string, string];
+  return chainName(direction === 'egress' ? 'npe-po-' : 'npe-pi-', `${TIER_POLICY_PREFIX[kind] ?? ''}${name}`);
+}
+
+function tierRenderings(t: CompiledTables, endpoints: readonly { readonly e: number }[]): TierRendering[] {
+  const tiers: TierRendering[] = [];
+  for (const [name, tier, tag] of [['adminnetworkpolicy', t.admin, 'a'], ['baselineadminnetworkpolicy', t.baseline, 'b']] as const) {
+    if (!tier) continue;
+    const tt = tier.tables;
+    const needed = new Set<string>();
+    for (const { e } of endpoints) {
+      for (const table of [tt.endpointIngressTable[e] as number, tt.endpointEgressTable[e] as number]) {
+        if (table >= 0) for (const policy of tt.tables[table]?.policies ?? []) needed.add(`${tt.tables[table]?.direction}|${policy}`);
+      }
+    }
+    const chains = new Map<string, number[]>();
+    tt.rules.forEach((ref, id) => {
+      const key = `${ref.direction}|${rulePolicyName(ref)}`;
+      if (!needed.has(key)) return;
+      const list = chains.get(key) ?? [];
+      list.push(id);
+      chains.set(key, list);
+    });
+    tiers.push({ name, tier, tag, chains });
+  }
+  return tiers;
+}
+
+/** The ipsets of a tier's rendered rules. */
+function tierSets(rendering: TierRendering, family: IpFamily, setPrefix: string, usedNamedPorts: Set<string>): string[] {
+  const tt = rendering.tier.tables;
+  const inet = family === 4 ? 'inet' : 'inet6';
+  const selectors = new Set<number>();
+  const cidrSets = new Set<number>();
+  for (const ids of rendering.chains.values()) {
+    for (const id of ids) {
+      const m = tt.ruleMatches[id];
+      if (!m) continue;
+      if (m.peerKind === PEER_KIND.SELECTOR) selectors.add(m.peerArg);
+      // A networks or nodes peer may be several CIDR sets: the entries carry them all.
+      if (m.peerKind === PEER_KIND.CIDR_SET) for (let e = 0; e < tt.entryRule.length; e++) if (tt.entryRule[e] === id && tt.entryPeerKind[e] === PEER_KIND.CIDR_SET) cidrSets.add(tt.entryPeerArg[e] as number);
+      if (typeof m.port === 'string') for (const proto of ['tcp', 'udp', 'sctp']) usedNamedPorts.add(`${m.port}.${proto}`);
+    }
+  }
+  const lines: string[] = [];
+  for (const s of [...selectors].sort((a, b) => a - b)) {
+    const source = tt.selectorSources[s];
+    lines.push(`create ${setPrefix}-${rendering.tag}-s:${s} hash:ip family ${inet}${source ? ` comment "${selectorSourceText(source).replace(/"/g, "'")}"` : ''}`);
+    const identities = new Set(flatBitsetMembers(tt.selectorBits, s * tt.selectorWords, tt.selectorWords));
+    tt.endpointPods.forEach((pod, e) => {
+      if (identities.has(tt.endpointIdentity[e] as number)) for (const ip of podIps(pod, family)) lines.push(`add ${setPrefix}-${rendering.tag}-s:${s} ${ip}`);
+    });
+  }
+  // Sets of one rule (a networks peer's CIDRs) are merged into the rule's first set's name.
+  for (const c of [...cidrSets].sort((a, b) => a - b)) {
+    const source = tt.cidrSetSources[c];
+    if (!source) continue;
+    lines.push(`create ${setPrefix}-${rendering.tag}-n:${c} hash:net family ${inet}`);
+    if (source.cidr.includes(':') === (family === 6)) lines.push(`add ${setPrefix}-${rendering.tag}-n:${c} ${source.cidr}`);
+  }
+  return lines;
+}
+
+/** The policy chains of a tier: Allow accepts, Deny drops, Pass marks pass; each returns. */
+function tierPolicyRules(rendering: TierRendering, setPrefix: string, chains: string[], rules: string[]): void {
+  const tt = rendering.tier.tables;
+  for (const key of [...rendering.chains.keys()].sort()) {
+    const [direction, policy] = key.split('|') as ['ingress' | 'egress', string];
+    const chain = tierPolicyChain(direction, policy);
+    chains.push(chain);
+    const dir = direction === 'egress' ? 'dst' : 'src';
+    for (const id of rendering.chains.get(key) ?? []) {
+      const m = tt.ruleMatches[id];
+      const ref = tt.rules[id];
+      if (!m || !ref) continue;
+      const action = rendering.tier.ruleAction[id];
+      const verdict = action === TIER_ACTION.ALLOW ? '-j MARK --set-xmark 0x10000/0x10000' : action === TIER_ACTION.DENY ? '-j DROP' : '-j MARK --set-xmark 0x20000/0x20000';
+      const ports = typeof m.port === 'string' ? ['tcp', 'udp', 'sctp'].map((p) => `-p ${p} -m set --match-set ${setPrefix}-np:${m.port}.${p} dst,dst `) : [portMatch(m, setPrefix)];
+      const peers: string[] = [];
+      if (m.peerKind === PEER_KIND.SELECTOR) peers.push(`-m set --match-set ${setPrefix}-${rendering.tag}-s:${m.peerArg} ${dir} `);
+      else if (m.peerKind === PEER_KIND.CIDR_SET) {
+        for (let e = 0; e < tt.entryRule.length; e++) {
+          const set = `-m set --match-set ${setPrefix}-${rendering.tag}-n:${tt.entryPeerArg[e]} ${dir} `;
+          if (tt.entryRule[e] === id && tt.entryPeerKind[e] === PEER_KIND.CIDR_SET && !peers.includes(set)) peers.push(set);
+        }
+        // A nodes peer that selects no node matches nothing: no rule.
+      } else peers.push('');
+      for (const peer of peers) {
+        for (const port of ports) {
+          rules.push(`-A ${chain} ${port}${peer}-m comment --comment "rule ${id}: ${formatRuleRef(ref).replace(/"/g, "'")}" ${verdict}`);
+          if (action !== TIER_ACTION.DENY) rules.push(`-A ${chain} -m mark ! --mark 0x0/0x30000 -j RETURN`);
+        }
+      }
+    }
+  }
+}
+
+/** Jumps of a pod's chain through one tier's policies. */
+function tierJumps(rendering: TierRendering, chain: string, direction: 'ingress' | 'egress', e: number, rules: string[]): boolean {
+  const tt = rendering.tier.tables;
+  const table = (direction === 'egress' ? tt.endpointEgressTable : tt.endpointIngressTable)[e] as number;
+  if (table < 0) return false;
+  rules.push(`-A ${chain} -m comment --comment "Start of tier ${rendering.name}" -j MARK --set-xmark 0x0/0x20000`);
+  for (const policy of tt.tables[table]?.policies ?? []) {
+    rules.push(`-A ${chain} -m mark --mark 0x0/0x20000 -j ${tierPolicyChain(direction, policy)}`);
+    rules.push(`-A ${chain} -m mark --mark 0x10000/0x10000 -m comment --comment "Return if policy accepted" -j RETURN`);
+  }
+  rules.push(`-A ${chain} -m comment --comment "End of tier ${rendering.name}: pass to the next tier"`);
+  return true;
 }
 
 function renderFamily(t: CompiledTables, family: IpFamily, wanted: Set<string> | null): string[] {
@@ -111,6 +243,8 @@ function renderFamily(t: CompiledTables, family: IpFamily, wanted: Set<string> |
     lines.push(`create ${setPrefix}-x:${c} hash:net family ${inet}`);
     if (isFamily) for (const except of source.except) lines.push(`add ${setPrefix}-x:${c} ${except}`);
   }
+  const tiers = tierRenderings(t, endpoints);
+  for (const rendering of tiers) lines.push(...tierSets(rendering, family, setPrefix, usedNamedPorts));
   for (const named of [...usedNamedPorts].sort()) {
     const [name, proto] = named.split('.');
     lines.push(`create ${setPrefix}-np:${named} hash:ip,port family ${inet}`);
@@ -143,7 +277,11 @@ function renderFamily(t: CompiledTables, family: IpFamily, wanted: Set<string> |
       if (direction === 'ingress' && pod.hostIP && pod.hostIP.family === family) {
         rules.push(`-A ${chain} -s ${pod.hostIP.text} -m comment --comment "traffic from the pod's own node is always allowed" -j ACCEPT`);
       }
+      const admin = tiers.find((r) => r.tag === 'a');
+      if (admin) tierJumps(admin, chain, direction, e, rules);
       const table = (direction === 'egress' ? t.endpointEgressTable : t.endpointIngressTable)[e] as number;
+      const baseline = tiers.find((r) => r.tag === 'b');
+      if (table < 0 && baseline) tierJumps(baseline, chain, direction, e, rules);
       if (table >= 0) {
         rules.push(`-A ${chain} -m comment --comment "Start of tier default" -j MARK --set-xmark 0x0/0x20000`);
         for (const policy of t.tables[table]?.policies ?? []) {
@@ -178,6 +316,7 @@ function renderFamily(t: CompiledTables, family: IpFamily, wanted: Set<string> |
       rules.push(`-A ${chain} -m mark --mark 0x10000/0x10000 -j RETURN`);
     }
   }
+  for (const rendering of tiers) tierPolicyRules(rendering, setPrefix, chains, rules);
   for (const profile of [...profiles].sort()) {
     chains.push(profile);
     rules.push(`-A ${profile} -m comment --comment "namespace profile: not isolated, allow" -j MARK --set-xmark 0x10000/0x10000`);

@@ -5,13 +5,14 @@
  */
 import { selectorSourceText } from './describe-selector.js';
 import { flatBitsetMembers } from './bitset.js';
-import { PEER_KIND, PROTO_SLOTS, type CompiledTables } from './tables.js';
-import { formatRuleRef } from './verdict.js';
+import { PEER_KIND, PROTO_SLOTS, TIER_ACTION, type CompiledTables, type CompiledTier } from './tables.js';
+import { formatRuleRef, rulePolicyName } from './verdict.js';
 
 const SLOT_NAMES = ['TCP', 'UDP', 'SCTP', 'other'];
 
 function peerText(kind: number, arg: number): string {
   if (kind === PEER_KIND.ANY) return 'any';
+  if (arg < 0) return 'nothing';
   return kind === PEER_KIND.SELECTOR ? `selector:${arg}` : `cidr-set:${arg}`;
 }
 
@@ -79,7 +80,22 @@ export function renderJson(t: CompiledTables, options: RenderOptions = {}): obje
     }),
     tables,
     pods,
+    // Only with cluster-scoped policies, so other clusters render exactly as before.
+    ...(t.admin !== undefined || t.baseline !== undefined ? { adminTiers: { admin: tierJson(t.admin ?? null, options), baseline: tierJson(t.baseline ?? null, options) } } : {}),
   };
+}
+
+const TIER_ACTION_NAME: Readonly<Record<number, string>> = { [TIER_ACTION.ALLOW]: 'Allow', [TIER_ACTION.DENY]: 'Deny', [TIER_ACTION.PASS]: 'Pass' };
+
+/** A tier's own tables, rendered like the NetworkPolicy ones, each rule with its action. */
+function tierJson(tier: CompiledTier | null, options: RenderOptions): object | null {
+  if (tier === null) return null;
+  const rendered = renderJson(tier.tables, options) as { rules: { id: number }[] };
+  const rules = rendered.rules.map((rule) => {
+    const ref = tier.tables.rules[rule.id];
+    return { ...rule, policy: ref ? rulePolicyName(ref) : null, action: TIER_ACTION_NAME[tier.ruleAction[rule.id] as number] ?? null };
+  });
+  return { ...rendered, rules };
 }
 
 function tableBinding(t: CompiledTables, table: number): object {

@@ -10,7 +10,7 @@ import type { Cluster, LabelSelector, Labels, NetworkPolicy, PolicyPeer } from '
 import type { SelectorSource } from './tables.js';
 
 /** Inverted index over a universe of labelled items. */
-class LabelIndex {
+export class LabelIndex {
   private readonly byPair = new Map<string, Bitset>();
   private readonly byKey = new Map<string, Bitset>();
 

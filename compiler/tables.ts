@@ -128,6 +128,38 @@ export interface CompiledTables {
   readonly selectorSources: readonly SelectorSource[];
   /** CIDR set id → the ipBlock it was built from. */
   readonly cidrSetSources: readonly { readonly cidr: string; readonly except: readonly string[] }[];
+
+  /**
+   * Cluster-scoped policies (SEMANTICS.md §5), absent when the cluster has none: the Admin tier,
+   * consulted before the tables above, and the Baseline tier, consulted only where no
+   * NetworkPolicy isolates the pod. Each tier is tables of its own over the same endpoints and
+   * identities (its own selectors, CIDR classes and rule ids); its entries are in evaluation
+   * order, so the first match decides and `ruleAction` says what it does. The dataplane reports
+   * a tier's rule as a global id: `rules.length + id` for Admin, after those for Baseline
+   * (`ruleRefOf`).
+   */
+  readonly admin?: CompiledTier | null;
+  readonly baseline?: CompiledTier | null;
+}
+
+/** What a tier rule does when it matches (CompiledTier.ruleAction). */
+export const TIER_ACTION = { ALLOW: 1, DENY: 2, PASS: 3 } as const;
+
+export interface CompiledTier {
+  readonly tables: CompiledTables;
+  /** Per rule id of `tables.rules`: a TIER_ACTION. */
+  readonly ruleAction: Uint8Array;
+}
+
+/** The RuleRef of a global rule id (NetworkPolicy ids, then Admin, then Baseline), or null. */
+export function ruleRefOf(t: CompiledTables, id: number): RuleRef | null {
+  if (id < 0) return null;
+  if (id < t.rules.length) return t.rules[id] ?? null;
+  let rest = id - t.rules.length;
+  const admin = t.admin?.tables.rules ?? [];
+  if (rest < admin.length) return admin[rest] ?? null;
+  rest -= admin.length;
+  return t.baseline?.tables.rules[rest] ?? null;
 }
 
 export interface SelectorSource {

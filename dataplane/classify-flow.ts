@@ -4,7 +4,7 @@
  * per new connection; conntrack handles the rest. Allocation-free: results are written to this
  * object's fields, which are valid until the next `classify` call.
  */
-import { ADDRESS_RECORD, ADDRESS_RECORD_WORDS, PEER_KIND, PROTO_SLOT, WORLD_IDENTITY, protocolSlot, hashAddress, type CompiledTables } from '../compiler/tables.js';
+import { ADDRESS_RECORD, ADDRESS_RECORD_WORDS, PEER_KIND, PROTO_SLOT, TIER_ACTION, WORLD_IDENTITY, protocolSlot, hashAddress, type CompiledTables } from '../compiler/tables.js';
 import { DirectionReason, combineDirections, type Reason } from '../compiler/verdict.js';
 import type { PacketMeta } from './packet-meta.js';
 
@@ -13,9 +13,18 @@ export class FlowClassifier {
   reason: Reason = 2;
   egressReason: DirectionReason = 1;
   ingressReason: DirectionReason = 1;
-  /** Rule ids (index into tables.rules) that allowed each direction, or -1. */
+  /**
+   * Rule ids that decided each direction, or -1: a NetworkPolicy rule that allowed, or an
+   * admin/baseline tier rule that allowed or denied (global ids, compiler/tables.ts ruleRefOf).
+   */
   egressRule = -1;
   ingressRule = -1;
+  /** The admin or baseline Pass rule that handed each direction on, or -1. */
+  egressPassRule = -1;
+  ingressPassRule = -1;
+  /** Scratch results of `decide`. */
+  private decidedRule = -1;
+  private decidedPass = -1;
   /** Endpoint indexes of source and destination, or -1 when not a pod endpoint. */
   srcEndpoint = -1;
   dstEndpoint = -1;
@@ -31,12 +40,11 @@ export class FlowClassifier {
 
   /** Endpoint owning an address (4 words at `offset`), or -1. */
   endpointOf(family: number, words: Uint32Array, offset: number): number {
-    const slot = this.slotOf(family, words, offset);
+    const slot = this.slotOf(this.tables, family, words, offset);
     return slot < 0 ? -1 : (this.tables.addressRecords[slot * ADDRESS_RECORD_WORDS + ADDRESS_RECORD.ENDPOINT] as number);
   }
 
-  private slotOf(family: number, words: Uint32Array, offset: number): number {
-    const t = this.tables;
+  private slotOf(t: CompiledTables, family: number, words: Uint32Array, offset: number): number {
     const records = t.addressRecords;
     const w0 = words[offset] as number;
     const w1 = words[offset + 1] as number;
@@ -55,7 +63,10 @@ export class FlowClassifier {
 
   /** CIDR class of an address that is not an endpoint (binary search over the class starts). */
   cidrClassOf(family: number, words: Uint32Array, offset: number): number {
-    const t = this.tables;
+    return this.cidrClassIn(this.tables, family, words, offset);
+  }
+
+  private cidrClassIn(t: CompiledTables, family: number, words: Uint32Array, offset: number): number {
     if (family === 4) {
       const a = words[offset] as number;
       const bounds = t.v4Bounds;
@@ -85,8 +96,8 @@ export class FlowClassifier {
    */
   classify(family: number, src: Uint32Array, srcOffset: number, dst: Uint32Array, dstOffset: number, protocol: number, dstPort: number): Reason {
     const t = this.tables;
-    const srcSlot = this.slotOf(family, src, srcOffset);
-    const dstSlot = this.slotOf(family, dst, dstOffset);
+    const srcSlot = this.slotOf(t, family, src, srcOffset);
+    const dstSlot = this.slotOf(t, family, dst, dstOffset);
     const records = t.addressRecords;
     const se = srcSlot < 0 ? -1 : (records[srcSlot * ADDRESS_RECORD_WORDS + ADDRESS_RECORD.ENDPOINT] as number);
     const de = dstSlot < 0 ? -1 : (records[dstSlot * ADDRESS_RECORD_WORDS + ADDRESS_RECORD.ENDPOINT] as number);
@@ -94,6 +105,8 @@ export class FlowClassifier {
     this.dstEndpoint = de;
     this.egressRule = -1;
     this.ingressRule = -1;
+    this.egressPassRule = -1;
+    this.ingressPassRule = -1;
     if (!t.enforced) {
       this.egressReason = DirectionReason.NOT_ENFORCED;
       this.ingressReason = DirectionReason.NOT_ENFORCED;
@@ -113,15 +126,10 @@ export class FlowClassifier {
     } else if (t.localNodeEgressExempt && this.isOwnNode(se, family, dst, dstOffset)) {
       this.egressReason = DirectionReason.LOCAL_NODE;
     } else {
-      const table = t.endpointEgressTable[se] as number;
-      if (table < 0) {
-        this.egressReason = DirectionReason.NOT_ISOLATED;
-      } else {
-        const identity = de >= 0 ? (t.endpointIdentity[de] as number) : WORLD_IDENTITY;
-        const cidrClass = dstSlot >= 0 ? (records[dstSlot * ADDRESS_RECORD_WORDS + ADDRESS_RECORD.CIDR_CLASS] as number) : this.cidrClassOf(family, dst, dstOffset);
-        this.egressRule = this.matchTable(table, identity, cidrClass, protocol, dstPort, de);
-        this.egressReason = this.egressRule >= 0 ? DirectionReason.RULE : DirectionReason.NO_RULE_MATCHED;
-      }
+      const identity = de >= 0 ? (t.endpointIdentity[de] as number) : WORLD_IDENTITY;
+      this.egressReason = this.decide(false, se, identity, dstSlot, family, dst, dstOffset, protocol, dstPort, de);
+      this.egressRule = this.decidedRule;
+      this.egressPassRule = this.decidedPass;
     }
 
     // Ingress at the destination: the remote is the source.
@@ -130,18 +138,78 @@ export class FlowClassifier {
     } else if (t.localNodeIngressExempt && this.isOwnNode(de, family, src, srcOffset)) {
       this.ingressReason = DirectionReason.LOCAL_NODE;
     } else {
-      const table = t.endpointIngressTable[de] as number;
-      if (table < 0) {
-        this.ingressReason = DirectionReason.NOT_ISOLATED;
-      } else {
-        const identity = se >= 0 ? (t.endpointIdentity[se] as number) : WORLD_IDENTITY;
-        const cidrClass = srcSlot >= 0 ? (records[srcSlot * ADDRESS_RECORD_WORDS + ADDRESS_RECORD.CIDR_CLASS] as number) : this.cidrClassOf(family, src, srcOffset);
-        this.ingressRule = this.matchTable(table, identity, cidrClass, protocol, dstPort, de);
-        this.ingressReason = this.ingressRule >= 0 ? DirectionReason.RULE : DirectionReason.NO_RULE_MATCHED;
-      }
+      const identity = se >= 0 ? (t.endpointIdentity[se] as number) : WORLD_IDENTITY;
+      this.ingressReason = this.decide(true, de, identity, srcSlot, family, src, srcOffset, protocol, dstPort, de);
+      this.ingressRule = this.decidedRule;
+      this.ingressPassRule = this.decidedPass;
     }
     this.reason = combineDirections(this.egressReason, this.ingressReason);
     return this.reason;
+  }
+
+  /**
+   * One direction at a pod endpoint, tier by tier (SEMANTICS.md §5.2): the Admin tier's first
+   * matching rule (Allow/Deny final, Pass goes on), then the NetworkPolicy table when one
+   * isolates the pod, else the Baseline tier, else not isolated. The remote is `identity` and
+   * the address at `offset` (`remoteSlot` its address-index slot, or -1). Leaves the deciding
+   * and the passing rule ids in `decidedRule` and `decidedPass`.
+   */
+  private decide(ingress: boolean, subject: number, identity: number, remoteSlot: number, family: number, words: Uint32Array, offset: number, protocol: number, dstPort: number, dstEndpoint: number): DirectionReason {
+    const t = this.tables;
+    this.decidedRule = -1;
+    this.decidedPass = -1;
+    const admin = t.admin;
+    if (admin) {
+      const at = admin.tables;
+      const table = (ingress ? at.endpointIngressTable : at.endpointEgressTable)[subject] as number;
+      if (table >= 0) {
+        const rule = this.matchTable(at, table, identity, this.cidrClassIn(at, family, words, offset), protocol, dstPort, dstEndpoint);
+        if (rule >= 0) {
+          const action = admin.ruleAction[rule];
+          const id = t.rules.length + rule;
+          if (action === TIER_ACTION.ALLOW) {
+            this.decidedRule = id;
+            return DirectionReason.ADMIN_ALLOW;
+          }
+          if (action === TIER_ACTION.DENY) {
+            this.decidedRule = id;
+            return DirectionReason.ADMIN_DENY;
+          }
+          this.decidedPass = id;
+        }
+      }
+    }
+    const table = (ingress ? t.endpointIngressTable : t.endpointEgressTable)[subject] as number;
+    if (table >= 0) {
+      const records = t.addressRecords;
+      const cidrClass = remoteSlot >= 0 ? (records[remoteSlot * ADDRESS_RECORD_WORDS + ADDRESS_RECORD.CIDR_CLASS] as number) : this.cidrClassIn(t, family, words, offset);
+      const rule = this.matchTable(t, table, identity, cidrClass, protocol, dstPort, dstEndpoint);
+      this.decidedRule = rule;
+      return rule >= 0 ? DirectionReason.RULE : DirectionReason.NO_RULE_MATCHED;
+    }
+    const baseline = t.baseline;
+    if (baseline) {
+      const bt = baseline.tables;
+      const btable = (ingress ? bt.endpointIngressTable : bt.endpointEgressTable)[subject] as number;
+      if (btable >= 0) {
+        const rule = this.matchTable(bt, btable, identity, this.cidrClassIn(bt, family, words, offset), protocol, dstPort, dstEndpoint);
+        if (rule >= 0) {
+          const action = baseline.ruleAction[rule];
+          const id = t.rules.length + (admin ? admin.tables.rules.length : 0) + rule;
+          if (action === TIER_ACTION.ALLOW) {
+            this.decidedRule = id;
+            return DirectionReason.BASELINE_ALLOW;
+          }
+          if (action === TIER_ACTION.DENY) {
+            this.decidedRule = id;
+            return DirectionReason.BASELINE_DENY;
+          }
+          // A Baseline-tier Pass (ClusterNetworkPolicy) leaves the default allow.
+          this.decidedPass = id;
+        }
+      }
+    }
+    return DirectionReason.NOT_ISOLATED;
   }
 
   /** Is the address (4 words at `offset`) the endpoint's node (its hostIP)? */
@@ -158,8 +226,7 @@ export class FlowClassifier {
   }
 
   /** First rule (lowest id) of `table` matching the remote peer and the port, or -1. */
-  private matchTable(table: number, identity: number, cidrClass: number, protocol: number, dstPort: number, dstEndpoint: number): number {
-    const t = this.tables;
+  private matchTable(t: CompiledTables, table: number, identity: number, cidrClass: number, protocol: number, dstPort: number, dstEndpoint: number): number {
     const slot = protocolSlot(protocol);
     const map = table * 4 + slot;
     let lo = t.portMapStart[map] as number;
@@ -174,7 +241,7 @@ export class FlowClassifier {
     let best = -1;
     const end = t.classEntryStart[lo + 1] as number;
     for (let e = t.classEntryStart[lo] as number; e < end; e++) {
-      if (this.peerMatches(e, identity, cidrClass)) {
+      if (this.peerMatches(t, e, identity, cidrClass)) {
         best = t.entryRule[e] as number;
         break;
       }
@@ -187,8 +254,8 @@ export class FlowClassifier {
         const rule = t.entryRule[e] as number;
         if (best >= 0 && rule >= best) break;
         if (t.entryPortProtocol[e] !== protocol) continue;
-        if (!this.hasNamedPort(dstEndpoint, t.entryPortName[e] as number, protocol, dstPort)) continue;
-        if (this.peerMatches(e, identity, cidrClass)) {
+        if (!this.hasNamedPort(t, dstEndpoint, t.entryPortName[e] as number, protocol, dstPort)) continue;
+        if (this.peerMatches(t, e, identity, cidrClass)) {
           best = rule;
           break;
         }
@@ -197,8 +264,7 @@ export class FlowClassifier {
     return best;
   }
 
-  private peerMatches(entry: number, identity: number, cidrClass: number): boolean {
-    const t = this.tables;
+  private peerMatches(t: CompiledTables, entry: number, identity: number, cidrClass: number): boolean {
     const kind = t.entryPeerKind[entry];
     if (kind === PEER_KIND.ANY) return true;
     const arg = t.entryPeerArg[entry] as number;
@@ -210,8 +276,7 @@ export class FlowClassifier {
     return (((t.cidrSetBits[arg * t.cidrSetWords + (cidrClass >>> 5)] as number) >>> (cidrClass & 31)) & 1) === 1;
   }
 
-  private hasNamedPort(endpoint: number, name: number, protocol: number, port: number): boolean {
-    const t = this.tables;
+  private hasNamedPort(t: CompiledTables, endpoint: number, name: number, protocol: number, port: number): boolean {
     const end = t.endpointNamedPortStart[endpoint + 1] as number;
     for (let i = t.endpointNamedPortStart[endpoint] as number; i < end; i++) {
       if (t.namedPortName[i] === name && t.namedPortProtocol[i] === protocol && t.namedPortNumber[i] === port) return true;

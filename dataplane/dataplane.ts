@@ -10,7 +10,7 @@
  * as Calico and kube-router do. Denied attempts leave no entry (as in the kernel) but keep a flow
  * record, so reports can list them with every retransmission and unanswered reply.
  */
-import { isAllowReason, Reason } from '../compiler/verdict.js';
+import { isAllowReason, isEgressDrop, isIngressDrop, Reason } from '../compiler/verdict.js';
 import { ConntrackTable, CtDirection, CtResult, type CtTimeoutProfile } from './conntrack/index.js';
 import { CT_TIMEOUTS_LINUX } from './conntrack/ct-timeouts.js';
 import { decodeFrame } from './decode/index.js';
@@ -368,13 +368,15 @@ export class Dataplane {
       flows.dstEndpoint[f] = this.policy.dstEndpoint;
       flows.egressRule[f] = this.policy.egressRule;
       flows.ingressRule[f] = this.policy.ingressRule;
+      flows.egressPassRule[f] = this.policy.egressPassRule ?? -1;
+      flows.ingressPassRule[f] = this.policy.ingressPassRule ?? -1;
     }
     return f;
   }
 
   private dropCategory(reason: number): PacketCategory {
-    if (reason === Reason.DROP_EGRESS_DEFAULT_DENY) return PacketCategory.DROPPED_EGRESS;
-    if (reason === Reason.DROP_INGRESS_DEFAULT_DENY) return PacketCategory.DROPPED_INGRESS;
+    if (reason === Reason.DROP_EGRESS_DEFAULT_DENY || isEgressDrop(reason)) return PacketCategory.DROPPED_EGRESS;
+    if (reason === Reason.DROP_INGRESS_DEFAULT_DENY || isIngressDrop(reason)) return PacketCategory.DROPPED_INGRESS;
     if (reason === FlowReason.CT_TABLE_FULL) return PacketCategory.DROPPED_CT_FULL;
     return PacketCategory.DROPPED_CT_INVALID;
   }

@@ -52,6 +52,9 @@ export class FlowRecords {
   reason = new Uint8Array(INITIAL);
   egressRule = new Int32Array(INITIAL);
   ingressRule = new Int32Array(INITIAL);
+  /** The admin or baseline Pass rule that handed each direction on (global rule ids), or -1. */
+  egressPassRule = new Int32Array(INITIAL);
+  ingressPassRule = new Int32Array(INITIAL);
   /** [2f] original direction, [2f+1] reply direction. */
   packets = new Float64Array(INITIAL * 2);
   bytes = new Float64Array(INITIAL * 2);
@@ -87,6 +90,8 @@ export class FlowRecords {
     this.reason = grow(this.reason, c);
     this.egressRule = grow(this.egressRule, c);
     this.ingressRule = grow(this.ingressRule, c);
+    this.egressPassRule = grow(this.egressPassRule, c);
+    this.ingressPassRule = grow(this.ingressPassRule, c);
     this.packets = grow(this.packets, c * 2);
     this.bytes = grow(this.bytes, c * 2);
     this.dropped = grow(this.dropped, c);
@@ -124,6 +129,8 @@ export class FlowRecords {
     this.reason[f] = 0;
     this.egressRule[f] = -1;
     this.ingressRule[f] = -1;
+    this.egressPassRule[f] = -1;
+    this.ingressPassRule[f] = -1;
     this.firstSeen[f] = nowSec;
     this.lastSeen[f] = nowSec;
     this.policyVersion[f] = 0;

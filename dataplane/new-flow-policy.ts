@@ -11,6 +11,9 @@ export interface NewFlowPolicy {
   classifyPacket(meta: PacketMeta): Reason;
   readonly egressRule: number;
   readonly ingressRule: number;
+  /** The Pass rule that handed each direction to the next tier, or -1 (cluster-scoped policies). */
+  readonly egressPassRule?: number;
+  readonly ingressPassRule?: number;
   readonly srcEndpoint: number;
   readonly dstEndpoint: number;
 }

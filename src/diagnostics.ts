@@ -44,6 +44,12 @@ export const DIAGNOSTIC_CODES = [
   'overridden-object',
   /** Only part of the live cluster could be read (`-n`, or namespaces not listable). */
   'limited-scope',
+  /** Two Admin-tier policies with one priority select a common pod: their order is undefined upstream. */
+  'ambiguous-priority',
+  /** A field accepted but not emulated (ClusterNetworkPolicy `domainNames`). */
+  'not-emulated',
+  /** An admin policy peer with no known field: it fails closed (SEMANTICS.md §5.1). */
+  'fail-closed-peer',
 ] as const;
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];
 

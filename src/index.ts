@@ -12,6 +12,9 @@ export { NaiveEvaluator, type Flow, type FlowEngine, type FlowVerdict, type Dire
 export { cli, type CliIo } from './cli.js';
 export { compile } from '../compiler/compile.js';
 export type { CompiledTables, TableInfo, IdentityInfo } from '../compiler/tables.js';
+export { ruleRefOf, TIER_ACTION, type CompiledTier } from '../compiler/tables.js';
+export { ADMIN_FEATURES, ADMIN_FEATURE_NAMES, CNI_ADMIN_SUPPORT, restrictToProfile, type AdminFeature, type AdminSupport } from '../compiler/cni-admin-support.js';
+export { adminPolicyName } from '../compiler/model.js';
 export { FlowClassifier } from '../dataplane/classify-flow.js';
 export { CompiledEngine } from './engines/compiled-engine.js';
 export { buildCluster } from './load/build-cluster.js';

@@ -5,7 +5,7 @@
  * verdict changes, under both engines.
  */
 import { describe, expect, it } from 'vitest';
-import { flowLine, flowReport, loadCluster, loadTimeline, policySemantics, replayCapture, resolveProfile } from '../src/index.js';
+import { flowLine, flowReport, loadCluster, readFlowsJsonl, loadTimeline, policySemantics, replayCapture, resolveProfile } from '../src/index.js';
 
 interface Case {
   readonly name: string;
@@ -15,6 +15,8 @@ interface Case {
   readonly timeline?: string;
   readonly cni?: string;
   readonly conntrackMax?: number;
+  /** The capture is a JSONL flow file (replay --flows-in). */
+  readonly jsonl?: boolean;
 }
 
 const CASES: readonly Case[] = [
@@ -26,6 +28,7 @@ const CASES: readonly Case[] = [
   { name: 'IPv6 over a raw link', capture: 'test/fixtures/decode/LINKTYPE_IPV6.pcap', cluster: 'examples/three-tier' },
   { name: 'two link types, ICMP', capture: 'test/fixtures/captures/mixed-eth-sll.pcapng', cluster: 'examples/three-tier' },
   { name: 'a full conntrack table', capture: 'examples/three-tier/capture.pcap', cluster: 'examples/three-tier', conntrackMax: 2 },
+  { name: 'admin tiers: Deny rules, Pass', capture: 'examples/admin-tiers/flows.jsonl', cluster: 'examples/admin-tiers', jsonl: true },
   { name: 'pcapng, two sections', capture: 'test/fixtures/captures/two-sections.pcapng', cluster: 'examples/three-tier' },
 ];
 
@@ -42,10 +45,12 @@ describe('replay - flow lines', () => {
         semantics: policySemantics(profile.values),
         dataplane: { dropInvalid: profile.values.dropInvalidCt, reevaluateEstablished: profile.values.reevaluateEstablished, ...(c.conntrackMax ? { conntrackCapacity: 16, conntrackMax: c.conntrackMax } : {}) },
         ...(c.timeline ? { timeline: { events: loadTimeline(c.timeline), objects } } : {}),
+        ...(c.jsonl ? { reader: readFlowsJsonl } : {}),
         onFlow: (records, f, provenances) => pairs.push([flowLine(records, provenances, f), JSON.stringify(flowReport(records, provenances, f))]),
       });
       expect(pairs.length).toBeGreaterThan(0);
       for (const [line, reference] of pairs) expect(line).toBe(reference);
+      if (c.jsonl) expect(pairs.some(([line]) => line.includes('"passedBy"'))).toBe(true);
     });
   }
 });

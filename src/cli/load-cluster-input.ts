@@ -6,7 +6,9 @@ import type { Cluster } from '../../compiler/model.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { loadCluster, type LoadResult } from '../load/load-cluster.js';
 import type { CliIo } from './io.js';
-import { flagOption, listOption, type ParsedArgs } from './parse-options.js';
+import { flagOption, listOption, stringOption, type ParsedArgs } from './parse-options.js';
+import { restrictToProfile } from '../../compiler/cni-admin-support.js';
+import { isCniProfileName } from '../../compiler/cni-profiles.js';
 import { readLiveInput } from './read-live-input.js';
 
 function countByKind(objects: readonly { object: Record<string, unknown> }[]): string {
@@ -32,6 +34,14 @@ export async function loadClusterInput(command: string, parsed: ParsedArgs, io: 
     const skipped = Object.entries(result.stats.skipped).map(([k, n]) => `${n} ${k}`).join(', ');
     const from = [paths.length > 0 ? `${result.stats.files.length} file(s)` : '', live ? `context ${JSON.stringify(live.context)}` : ''].filter(Boolean).join(' and ');
     io.stderr.write(`loaded ${used} from ${from}${skipped ? `; skipped ${skipped}` : ''}\n`);
+  }
+  // Under a CNI profile, cluster-scoped policies the CNI does not implement are ignored (or fail
+  // closed) as that CNI would (compiler/cni-admin-support.ts). The name was validated by readCniProfile.
+  const profile = stringOption(parsed, 'cni');
+  if (profile !== undefined && isCniProfileName(profile)) {
+    const restricted = restrictToProfile(result.cluster, profile);
+    for (const note of restricted.notes) io.stderr.write(`warning: ${note}\n`);
+    return { cluster: restricted.cluster, result };
   }
   return { cluster: result.cluster, result };
 }

@@ -3,10 +3,11 @@ import { compile } from '../../compiler/compile.js';
 import { UPSTREAM_SEMANTICS, type PolicySemantics } from '../../compiler/policy-semantics.js';
 import { addressWords } from '../../compiler/intern-identities.js';
 import type { Cluster, IpAddress, Pod } from '../../compiler/model.js';
-import type { CompiledTables } from '../../compiler/tables.js';
-import { DirectionReason, isAllowReason } from '../../compiler/verdict.js';
+import { ruleRefOf, type CompiledTables } from '../../compiler/tables.js';
+import { DirectionReason, isAllowDirection, isAllowReason } from '../../compiler/verdict.js';
 import { FlowClassifier } from '../../dataplane/classify-flow.js';
 import type { DirectionVerdict, Flow, FlowEngine, FlowVerdict } from '../naive/naive-evaluator.js';
+import type { RuleRef } from '../../compiler/verdict.js';
 
 export class CompiledEngine implements FlowEngine {
   readonly tables: CompiledTables;
@@ -39,20 +40,21 @@ export class CompiledEngine implements FlowEngine {
       reason,
       srcPod,
       dstPod,
-      egress: this.direction('egress', srcPod, c.srcEndpoint, c.egressReason, c.egressRule),
-      ingress: this.direction('ingress', dstPod, c.dstEndpoint, c.ingressReason, c.ingressRule),
+      egress: this.direction('egress', srcPod, c.srcEndpoint, c.egressReason, c.egressRule, c.egressPassRule),
+      ingress: this.direction('ingress', dstPod, c.dstEndpoint, c.ingressReason, c.ingressRule, c.ingressPassRule),
     };
   }
 
-  private direction(direction: 'egress' | 'ingress', pod: Pod | null, endpoint: number, reason: DirectionReason, rule: number): DirectionVerdict {
+  private direction(direction: 'egress' | 'ingress', pod: Pod | null, endpoint: number, reason: DirectionReason, rule: number, pass: number): DirectionVerdict {
     const table = endpoint < 0 || reason === DirectionReason.SELF || reason === DirectionReason.NOT_ENFORCED ? -1 : ((direction === 'egress' ? this.tables.endpointEgressTable : this.tables.endpointIngressTable)[endpoint] as number);
     return {
       direction,
       pod,
       isolatedBy: table < 0 ? [] : (this.tables.tables[table]?.policies ?? []),
       reason,
-      allowed: reason !== DirectionReason.NO_RULE_MATCHED,
-      rule: rule < 0 ? null : (this.tables.rules[rule] ?? null),
+      allowed: isAllowDirection(reason),
+      rule: ruleRefOf(this.tables, rule),
+      ...(pass >= 0 ? { passedBy: ruleRefOf(this.tables, pass) as RuleRef } : {}),
     };
   }
 }

@@ -2,7 +2,7 @@
  * What reports need to turn the dataplane's numbers back into names: endpoint → pod, rule id →
  * RuleRef, endpoint + direction → the policies isolating it. One implementation per engine.
  */
-import type { CompiledTables } from '../../compiler/tables.js';
+import { ruleRefOf, type CompiledTables } from '../../compiler/tables.js';
 import type { Pod } from '../../compiler/model.js';
 import type { RuleRef } from '../../compiler/verdict.js';
 
@@ -15,7 +15,7 @@ export interface FlowProvenance {
 export function compiledProvenance(t: CompiledTables): FlowProvenance {
   return {
     pod: (e) => (e >= 0 ? (t.endpointPods[e] ?? null) : null),
-    rule: (id) => (id >= 0 ? (t.rules[id] ?? null) : null),
+    rule: (id) => ruleRefOf(t, id),
     isolatedBy: (e, direction) => {
       if (e < 0) return [];
       const table = (direction === 'ingress' ? t.endpointIngressTable : t.endpointEgressTable)[e] as number;

@@ -22,6 +22,8 @@ function toAddress(family: number, words: Uint32Array): IpAddress {
 export class NaivePacketPolicy implements NewFlowPolicy, FlowProvenance {
   egressRule = -1;
   ingressRule = -1;
+  egressPassRule = -1;
+  ingressPassRule = -1;
   srcEndpoint = -1;
   dstEndpoint = -1;
   private readonly evaluator: NaiveEvaluator;
@@ -50,6 +52,8 @@ export class NaivePacketPolicy implements NewFlowPolicy, FlowProvenance {
     this.dstEndpoint = verdict.dstPod ? (this.podIndex.get(verdict.dstPod) ?? -1) : -1;
     this.egressRule = this.internRule(verdict.egress.rule);
     this.ingressRule = this.internRule(verdict.ingress.rule);
+    this.egressPassRule = this.internRule(verdict.egress.passedBy ?? null);
+    this.ingressPassRule = this.internRule(verdict.ingress.passedBy ?? null);
     if (this.srcEndpoint >= 0) this.isolation.set(`${this.srcEndpoint}/egress`, verdict.egress.isolatedBy);
     if (this.dstEndpoint >= 0) this.isolation.set(`${this.dstEndpoint}/ingress`, verdict.ingress.isolatedBy);
     return verdict.reason;
@@ -57,7 +61,7 @@ export class NaivePacketPolicy implements NewFlowPolicy, FlowProvenance {
 
   private internRule(ref: RuleRef | null): number {
     if (ref === null) return -1;
-    const key = `${ref.policyNamespace}/${ref.policyName}/${ref.direction}/${ref.ruleIndex}/${ref.peerIndex}/${ref.portIndex}`;
+    const key = `${ref.policyKind ?? ''}/${ref.policyNamespace}/${ref.policyName}/${ref.direction}/${ref.ruleIndex}/${ref.peerIndex}/${ref.portIndex}`;
     let id = this.ruleIds.get(key);
     if (id === undefined) {
       id = this.rules.length;

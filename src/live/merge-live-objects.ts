@@ -42,7 +42,7 @@ export function mergeLiveObjects(fileObjects: readonly RawObject[], liveObjects:
       severity: same ? 'info' : 'warning',
       code: 'overridden-object',
       origin: file.origin,
-      object: id.kind === 'Namespace' ? `Namespace ${id.name}` : `${id.kind} ${id.namespace}/${id.name}`,
+      object: id.namespace === '' ? `${id.kind} ${id.name}` : `${id.kind} ${id.namespace}/${id.name}`,
       path: null,
       message: `replaces the live object read from ${describeOrigin(live.origin)}${same ? ' (identical in the fields netpol-emu reads)' : ', which differs from it'}`,
     });

@@ -8,14 +8,21 @@
 import { isJsonObject, type Json, type JsonObject } from '../load/object-reader.js';
 
 /** Kinds read from a live cluster, in snapshot order (namespaces first, as `kubectl apply` needs). */
-export const LIVE_KINDS = ['Namespace', 'Pod', 'NetworkPolicy'] as const;
+export const LIVE_KINDS = ['Namespace', 'Pod', 'NetworkPolicy', 'Node', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy'] as const;
 export type LiveKind = (typeof LIVE_KINDS)[number];
 
 export const LIVE_API_VERSIONS: Readonly<Record<LiveKind, string>> = {
   Namespace: 'v1',
   Pod: 'v1',
   NetworkPolicy: 'networking.k8s.io/v1',
+  Node: 'v1',
+  AdminNetworkPolicy: 'policy.networking.k8s.io/v1alpha1',
+  BaselineAdminNetworkPolicy: 'policy.networking.k8s.io/v1alpha1',
+  ClusterNetworkPolicy: 'policy.networking.k8s.io/v1alpha2',
 };
+
+/** Kinds without a namespace. */
+const CLUSTER_SCOPED: ReadonlySet<LiveKind> = new Set<LiveKind>(['Namespace', 'Node', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy']);
 
 export function isLiveKind(kind: unknown): kind is LiveKind {
   return typeof kind === 'string' && (LIVE_KINDS as readonly string[]).includes(kind);
@@ -83,14 +90,21 @@ export function pruneObject(object: JsonObject): JsonObject {
   const kind = object['kind'];
   if (!isLiveKind(kind)) return object;
   const out = pick(object, ['apiVersion', 'kind']);
-  const metadata = pruneMetadata(object['metadata'], kind !== 'Namespace');
+  const metadata = pruneMetadata(object['metadata'], !CLUSTER_SCOPED.has(kind));
   if (metadata !== undefined) out['metadata'] = metadata;
   if (kind === 'Pod') {
     const spec = prunePodSpec(object['spec']);
     if (spec !== undefined) out['spec'] = spec;
     const status = prunePodStatus(object['status']);
     if (status !== undefined) out['status'] = status;
-  } else if (kind === 'NetworkPolicy') {
+  } else if (kind === 'Node') {
+    // `nodes` peers match the IPs of status.addresses.
+    const status = object['status'];
+    if (isJsonObject(status)) {
+      const addresses = pruneList(status['addresses'], (entry) => pick(entry, ['type', 'address']));
+      if (addresses !== undefined) out['status'] = { addresses };
+    } else if (status !== undefined) out['status'] = status;
+  } else if (kind !== 'Namespace') {
     // The whole spec: every field of it changes what the policy selects or allows.
     if (object['spec'] !== undefined) out['spec'] = object['spec'];
   }
@@ -115,7 +129,7 @@ export function objectIdentity(object: JsonObject): { kind: LiveKind; namespace:
   if (!isJsonObject(metadata)) return null;
   const name = metadata['name'];
   if (typeof name !== 'string' || name === '') return null;
-  if (kind === 'Namespace') return { kind, namespace: '', name };
+  if (CLUSTER_SCOPED.has(kind)) return { kind, namespace: '', name };
   const namespace = metadata['namespace'];
   // decodeMetadata defaults a missing namespace to `default`, as kubectl does.
   if (namespace === undefined || namespace === null) return { kind, namespace: 'default', name };

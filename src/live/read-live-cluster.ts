@@ -11,6 +11,7 @@
  */
 import {
   CoreV1Api,
+  CustomObjectsApi,
   NetworkingV1Api,
   Observable,
   ResponseContext,
@@ -282,5 +283,44 @@ export async function readLiveCluster(options: LiveReadOptions): Promise<LiveRea
       `only namespace ${ns} was read: pods and policies of other namespaces are unknown, so cross-namespace peers cannot be resolved and traffic from or to other namespaces' pods is treated as traffic from or to outside the cluster`,
     );
   }
-  return { objects: [...namespaceObjects, ...podObjects, ...policyObjects], context, server, readAt, namespace, diagnostics };
+  const clusterScoped = namespace === null ? await readClusterScoped(reader, kubeConfig.makeApiClient(CoreV1Api), kubeConfig.makeApiClient(CustomObjectsApi), context, warn) : [];
+  return { objects: [...namespaceObjects, ...podObjects, ...policyObjects, ...clusterScoped], context, server, readAt, namespace, diagnostics };
+}
+
+/** The custom resources of sig-network's network-policy-api, as `[kind, version, plural]`. */
+const ADMIN_POLICY_RESOURCES = [
+  ['AdminNetworkPolicy', 'v1alpha1', 'adminnetworkpolicies'],
+  ['BaselineAdminNetworkPolicy', 'v1alpha1', 'baselineadminnetworkpolicies'],
+  ['ClusterNetworkPolicy', 'v1alpha2', 'clusternetworkpolicies'],
+] as const;
+
+/**
+ * Nodes (for `nodes` peers) and the cluster-scoped policies, on full reads only (with `-n` the
+ * read is namespaced: they are not read). A resource the server does not serve (404: the CRD is
+ * not installed) is simply absent; one the context may not list (403) is a warning.
+ */
+async function readClusterScoped(reader: LiveReader, core: CoreV1Api, custom: CustomObjectsApi, context: string, warn: (message: string) => void): Promise<RawObject[]> {
+  const specs: ListSpec[] = [
+    { kind: 'Node', path: '/api/v1/nodes', action: 'list nodes', call: (p, o) => core.listNode(p, o) },
+    ...ADMIN_POLICY_RESOURCES.map(([kind, version, plural]): ListSpec => ({
+      kind,
+      path: `/apis/policy.networking.k8s.io/${version}/${plural}`,
+      action: `list ${plural}.policy.networking.k8s.io`,
+      call: (p, o) => custom.listClusterCustomObject({ group: 'policy.networking.k8s.io', version, plural, ...p }, o),
+    })),
+  ];
+  const objects: RawObject[] = [];
+  for (const spec of specs) {
+    try {
+      objects.push(...(await reader.list(spec)));
+    } catch (error) {
+      if (error instanceof ListFailure && error.status === 404) continue;
+      if (error instanceof ListFailure && error.status === 403) {
+        warn(`context ${JSON.stringify(context)} may not ${spec.action} (403 Forbidden): ${spec.kind === 'Node' ? 'nodes peers of admin policies match no node' : `${spec.kind} objects are not read`}`);
+        continue;
+      }
+      toUserError(error);
+    }
+  }
+  return objects;
 }

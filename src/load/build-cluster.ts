@@ -3,8 +3,10 @@
  * labels and implicit namespaces, and rejects what the API server could not hold at once:
  * two objects with the same kind and name, two live pods with the same IP.
  */
-import type { Cluster, Namespace, NetworkPolicy, Origin, Pod } from '../../compiler/model.js';
+import type { AdminPolicy, AdminPolicyKind, Cluster, Namespace, NetworkPolicy, Node, Origin, Pod } from '../../compiler/model.js';
 import type { Diagnostic } from '../diagnostics.js';
+import { ADMIN_POLICY_VERSIONS, decodeAdminPolicy, decodeNode } from './decode-admin-policy.js';
+import { orderAdminPolicies } from './order-admin-policies.js';
 import { decodeMetadata } from './decode-metadata.js';
 import { decodeNetworkPolicy } from './decode-network-policy.js';
 import { decodePod } from './decode-pod.js';
@@ -25,6 +27,8 @@ const SUPPORTED: Readonly<Record<string, string>> = {
   Namespace: 'v1',
   Pod: 'v1',
   NetworkPolicy: 'networking.k8s.io/v1',
+  Node: 'v1',
+  ...ADMIN_POLICY_VERSIONS,
 };
 
 function describeOrigin(origin: Origin | null): string {
@@ -48,6 +52,8 @@ export function buildCluster(objects: readonly RawObject[], diagnostics: Diagnos
   const declaredNamespaces = new Map<string, { labels: Record<string, string>; origin: Origin }>();
   const pods = new Map<string, Pod>();
   const policies = new Map<string, NetworkPolicy>();
+  const adminPolicies = new Map<string, AdminPolicy>();
+  const nodes = new Map<string, Node>();
 
   for (const { origin, object } of objects) {
     const reader = new ObjectReader(origin, diagnostics);
@@ -84,6 +90,25 @@ export function buildCluster(objects: readonly RawObject[], diagnostics: Diagnos
         continue;
       }
       pods.set(key, pod);
+    } else if (kind === 'Node') {
+      const node = decodeNode(reader, object);
+      if (!node) continue;
+      const previous = nodes.get(node.name);
+      if (previous) {
+        reader.error('duplicate-object', 'metadata.name', `Node ${node.name} is already defined in ${describeOrigin(previous.origin)}`);
+        continue;
+      }
+      nodes.set(node.name, node);
+    } else if (kind !== 'NetworkPolicy') {
+      const policy = decodeAdminPolicy(reader, object, kind as AdminPolicyKind);
+      if (!policy) continue;
+      const key = `${policy.kind}/${policy.name}`;
+      const previous = adminPolicies.get(key);
+      if (previous) {
+        reader.error('duplicate-object', 'metadata.name', `${key} is already defined in ${describeOrigin(previous.origin)}`);
+        continue;
+      }
+      adminPolicies.set(key, policy);
     } else {
       const policy = decodeNetworkPolicy(reader, object);
       if (!policy) continue;
@@ -141,5 +166,10 @@ export function buildCluster(objects: readonly RawObject[], diagnostics: Diagnos
   for (const policy of sortedPolicies) reference(policy.namespace, `NetworkPolicy ${policy.namespace}/${policy.name}`, policy.origin);
 
   const sortedNamespaces = [...namespaces.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { cluster: { namespaces: sortedNamespaces, pods: sortedPods, policies: sortedPolicies }, stats: { used, skipped } };
+  const cluster: Cluster = { namespaces: sortedNamespaces, pods: sortedPods, policies: sortedPolicies };
+  // Clusters without cluster-scoped policies or nodes keep exactly the shape they always had.
+  if (adminPolicies.size === 0 && nodes.size === 0) return { cluster, stats: { used, skipped } };
+  const sortedNodes = [...nodes.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const ordered = orderAdminPolicies([...adminPolicies.values()], cluster, diagnostics);
+  return { cluster: { ...cluster, adminPolicies: ordered, nodes: sortedNodes }, stats: { used, skipped } };
 }

@@ -7,7 +7,7 @@
  * Two plain indexes (pod by IP, namespace by name) stand in for the API server's lookups; every
  * policy, rule, peer and port is still visited for every flow.
  */
-import type { Cidr, Cluster, IpAddress, LabelSelector, Labels, Namespace, NetworkPolicy, Pod, PolicyPeer, PolicyPort, PolicyRule } from '../../compiler/model.js';
+import type { AdminPeer, AdminPolicy, AdminPort, AdminRule, AdminTier, Cidr, Cluster, IpAddress, LabelSelector, Labels, Namespace, NetworkPolicy, Pod, PolicyPeer, PolicyPort, PolicyRule } from '../../compiler/model.js';
 import { POLICY_PROTOCOL_NUMBER } from '../../compiler/model.js';
 import { DirectionReason, Reason, combineDirections, isAllowReason, type RuleRef } from '../../compiler/verdict.js';
 import { UPSTREAM_SEMANTICS, type PolicySemantics } from '../../compiler/policy-semantics.js';
@@ -30,8 +30,13 @@ export interface DirectionVerdict {
   readonly isolatedBy: readonly string[];
   readonly reason: DirectionReason;
   readonly allowed: boolean;
-  /** The first rule that allowed the flow, when `reason` is RULE. */
+  /**
+   * The rule that decided: the first NetworkPolicy rule that allowed the flow (reason RULE), or
+   * the admin or baseline rule that allowed or denied it (ADMIN_*, BASELINE_*).
+   */
   readonly rule: RuleRef | null;
+  /** The Pass rule that handed the decision to the next tier, when one matched (SEMANTICS.md §5.2). */
+  readonly passedBy?: RuleRef;
 }
 
 export interface FlowVerdict {
@@ -50,7 +55,7 @@ export interface FlowEngine {
   podByIp(ip: IpAddress): Pod | null;
 }
 
-function labelsMatch(selector: LabelSelector, labels: Labels): boolean {
+export function labelsMatch(selector: LabelSelector, labels: Labels): boolean {
   for (const [key, value] of Object.entries(selector.matchLabels)) {
     if (!Object.hasOwn(labels, key) || labels[key] !== value) return false;
   }
@@ -146,7 +151,24 @@ export class NaiveEvaluator implements FlowEngine {
     if (exempt && pod.hostIP !== null && pod.hostIP.family === nodeEnd.family && pod.hostIP.value === nodeEnd.value) {
       return { direction, pod, isolatedBy, reason: DirectionReason.LOCAL_NODE, allowed: true, rule: null };
     }
-    if (isolating.length === 0) return { direction, pod, isolatedBy, reason: DirectionReason.NOT_ISOLATED, allowed: true, rule: null };
+    // The tiers, per direction (SEMANTICS.md §5.2): Admin by priority, then NetworkPolicy, then
+    // Baseline, then the default allow. Allow and Deny are final; Pass goes to the next tier.
+    let passedBy: RuleRef | undefined;
+    const passed = (): { passedBy?: RuleRef } => (passedBy ? { passedBy } : {});
+    const admin = this.tierDecision('Admin', direction, pod, flow, dstPod);
+    if (admin !== null) {
+      if (admin.action === 'Allow') return { direction, pod, isolatedBy, reason: DirectionReason.ADMIN_ALLOW, allowed: true, rule: admin };
+      if (admin.action === 'Deny') return { direction, pod, isolatedBy, reason: DirectionReason.ADMIN_DENY, allowed: false, rule: admin };
+      passedBy = admin;
+    }
+    if (isolating.length === 0) {
+      const baseline = this.tierDecision('Baseline', direction, pod, flow, dstPod);
+      if (baseline !== null && baseline.action === 'Allow') return { direction, pod, isolatedBy, reason: DirectionReason.BASELINE_ALLOW, allowed: true, rule: baseline, ...passed() };
+      if (baseline !== null && baseline.action === 'Deny') return { direction, pod, isolatedBy, reason: DirectionReason.BASELINE_DENY, allowed: false, rule: baseline, ...passed() };
+      // A Baseline-tier Pass (ClusterNetworkPolicy) leaves the default allow.
+      if (baseline !== null) passedBy = baseline;
+      return { direction, pod, isolatedBy, reason: DirectionReason.NOT_ISOLATED, allowed: true, rule: null, ...passed() };
+    }
     const remote = direction === 'ingress' ? flow.src : flow.dst;
     for (const policy of isolating) {
       const rules = direction === 'ingress' ? policy.ingress : policy.egress;
@@ -159,10 +181,99 @@ export class NaiveEvaluator implements FlowEngine {
         const portIndex = this.firstMatchingPort(rule.ports, flow, dstPod, direction);
         if (portIndex === undefined) continue;
         const ref: RuleRef = { policyNamespace: policy.namespace, policyName: policy.name, direction, ruleIndex, peerIndex, portIndex };
-        return { direction, pod, isolatedBy, reason: DirectionReason.RULE, allowed: true, rule: ref };
+        return { direction, pod, isolatedBy, reason: DirectionReason.RULE, allowed: true, rule: ref, ...passed() };
       }
     }
-    return { direction, pod, isolatedBy, reason: DirectionReason.NO_RULE_MATCHED, allowed: false, rule: null };
+    return { direction, pod, isolatedBy, reason: DirectionReason.NO_RULE_MATCHED, allowed: false, rule: null, ...passed() };
+  }
+
+  /**
+   * The first rule of a tier's policies that selects `pod` and matches the flow, in evaluation
+   * order (the loader sorts adminPolicies by tier, priority, kind, name), or null.
+   */
+  private tierDecision(tier: AdminTier, direction: 'egress' | 'ingress', pod: Pod, flow: Flow, dstPod: Pod | null): RuleRef | null {
+    const remote = direction === 'ingress' ? flow.src : flow.dst;
+    for (const policy of this.cluster.adminPolicies ?? []) {
+      if (policy.tier !== tier) continue;
+      if (!this.isAdminSubject(policy, pod)) continue;
+      const rules = direction === 'ingress' ? policy.ingress : policy.egress;
+      for (let ruleIndex = 0; ruleIndex < rules.length; ruleIndex++) {
+        const rule = rules[ruleIndex] as AdminRule;
+        const ref = (peerIndex: number, portIndex: number | null, action: AdminRule['action']): RuleRef => ({
+          policyNamespace: '',
+          policyName: policy.name,
+          direction,
+          ruleIndex,
+          peerIndex,
+          portIndex,
+          policyKind: policy.kind,
+          tier: policy.tier,
+          priority: policy.priority,
+          ruleName: rule.name,
+          action,
+        });
+        // A peer this version does not know fails closed (SEMANTICS.md §5.1): an Allow rule then
+        // matches nothing through it, a Deny or Pass rule becomes deny-all.
+        const unknown = rule.peers.findIndex((peer) => peer.kind === 'unknown');
+        if (unknown >= 0 && rule.action !== 'Allow') return ref(unknown, null, 'Deny');
+        let peerIndex = -1;
+        for (let i = 0; i < rule.peers.length; i++) {
+          if (this.adminPeerMatches(rule.peers[i] as AdminPeer, remote)) {
+            peerIndex = i;
+            break;
+          }
+        }
+        if (peerIndex < 0) continue;
+        if (rule.ports === null) return ref(peerIndex, null, rule.action);
+        for (let portIndex = 0; portIndex < rule.ports.length; portIndex++) {
+          if (this.adminPortMatches(rule.ports[portIndex] as AdminPort, flow, dstPod)) return ref(peerIndex, portIndex, rule.action);
+        }
+      }
+    }
+    return null;
+  }
+
+  /** hostNetwork pods are never subjects; here they are not pods at all. */
+  private isAdminSubject(policy: AdminPolicy, pod: Pod): boolean {
+    const namespace = this.namespaces.get(pod.namespace);
+    if (namespace === undefined || !labelsMatch(policy.subject.namespaceSelector, namespace.labels)) return false;
+    return policy.subject.podSelector === null || labelsMatch(policy.subject.podSelector, pod.labels);
+  }
+
+  private adminPeerMatches(peer: AdminPeer, address: IpAddress): boolean {
+    switch (peer.kind) {
+      case 'pods': {
+        const pod = this.podByIp(address);
+        if (pod === null) return false;
+        const namespace = this.namespaces.get(pod.namespace);
+        if (namespace === undefined || !labelsMatch(peer.namespaceSelector, namespace.labels)) return false;
+        return peer.podSelector === null || labelsMatch(peer.podSelector, pod.labels);
+      }
+      case 'nodes':
+        return (this.cluster.nodes ?? []).some(
+          (node) => labelsMatch(peer.nodeSelector, node.labels) && node.addresses.some((a) => a.family === address.family && a.value === address.value),
+        );
+      case 'networks':
+        // Networks match pod and node addresses too: "Deny 0.0.0.0/0 denies all pod-to-pod traffic".
+        return peer.cidrs.some((cidr) => cidrContains(cidr, address));
+      case 'domainNames':
+        // Not emulated (no DNS answers are used): matches nothing; such rules are Allow-only.
+        return false;
+      case 'unknown':
+        return false;
+    }
+  }
+
+  /** Ports match the destination port; a named port resolves on the destination pod. */
+  private adminPortMatches(port: AdminPort, flow: Flow, dstPod: Pod | null): boolean {
+    switch (port.kind) {
+      case 'number':
+        return POLICY_PROTOCOL_NUMBER[port.protocol] === flow.protocol && flow.dstPort === port.port;
+      case 'range':
+        return POLICY_PROTOCOL_NUMBER[port.protocol] === flow.protocol && flow.dstPort >= port.start && flow.dstPort <= port.end;
+      case 'named':
+        return dstPod !== null && dstPod.containerPorts.some((c) => c.name === port.name && POLICY_PROTOCOL_NUMBER[c.protocol] === flow.protocol && c.containerPort === flow.dstPort);
+    }
   }
 
   /** Index of the first peer matching `address`; null when the rule has no peers (any); undefined when none matches. */

@@ -4,7 +4,7 @@
  * denied flows and `diff`. Built once per flow when it ends, so the text work here (addresses,
  * times, names) is on the path of every flow: formatted from the numbers directly, no BigInt.
  */
-import { REASON_NAME, formatRuleRef, isAllowReason, type Reason, type RuleRef } from '../../compiler/verdict.js';
+import { REASON_NAME, formatRuleRef, isAllowReason, isEgressDrop, isTierDrop, rulePolicyName, type Reason, type RuleRef } from '../../compiler/verdict.js';
 import { FlowReason } from '../../dataplane/dataplane.js';
 import type { FlowRecords } from '../../dataplane/flow-records.js';
 import type { Pod } from '../../compiler/model.js';
@@ -37,6 +37,8 @@ export interface FlowReport {
   readonly bytes: { readonly forward: number; readonly reply: number };
   readonly firstSeen: string;
   readonly lastSeen: string;
+  /** Cluster-scoped policies only: the Pass rules that handed a direction to the next tier. */
+  readonly passedBy?: { readonly egress?: string; readonly ingress?: string };
   /** Set when a policy change (--timeline) turned an established connection's verdict over. */
   readonly verdictChange?: { readonly at: string; readonly reason: string };
 }
@@ -120,6 +122,10 @@ export function flowReport(r: FlowRecords, provenances: FlowProvenance | readonl
   let isolatedBy: readonly string[] = [];
   if (reason === 64) isolatedBy = provenance.isolatedBy(srcEndpoint, 'egress');
   else if (reason === 65) isolatedBy = provenance.isolatedBy(dstEndpoint, 'ingress');
+  // An admin or baseline Deny names its rule, like an allow does.
+  const denyRef = !allowed && isTierDrop(reason) ? (isEgressDrop(reason) ? egressRef : ingressRef) : null;
+  const egressPass = provenance.rule(r.egressPassRule[f] as number);
+  const ingressPass = provenance.rule(r.ingressPassRule[f] as number);
   // TCP flows that had a conntrack entry report its last state; the rest have none.
   const state = protocol === 6 && allowed ? (TCP_CT_STATE_NAME[r.state[f] as number] ?? null) : null;
   return {
@@ -133,14 +139,17 @@ export function flowReport(r: FlowRecords, provenances: FlowProvenance | readonl
     dstPod: podName(provenance, dstEndpoint),
     verdict: allowed ? 'allowed' : 'denied',
     reason: FLOW_REASON_NAME[reason] ?? REASON_NAME[reason as Reason] ?? String(reason),
-    policy: allowed ? (deciding ? `${deciding.policyNamespace}/${deciding.policyName}` : null) : isolatedBy.length ? isolatedBy.join(', ') : null,
-    rule: allowed && deciding ? ruleText(deciding) : null,
+    policy: allowed ? (deciding ? rulePolicyName(deciding) : null) : denyRef ? rulePolicyName(denyRef) : isolatedBy.length ? isolatedBy.join(', ') : null,
+    rule: allowed && deciding ? ruleText(deciding) : denyRef ? ruleText(denyRef) : null,
     egressRule: egressRef ? ruleText(egressRef) : null,
     ingressRule: ingressRef ? ruleText(ingressRef) : null,
     isolatedBy,
     state,
     packets: { forward: r.packets[f * 2] as number, reply: r.packets[f * 2 + 1] as number, dropped: r.dropped[f] as number },
     bytes: { forward: r.bytes[f * 2] as number, reply: r.bytes[f * 2 + 1] as number },
+    ...(egressPass || ingressPass
+      ? { passedBy: { ...(egressPass ? { egress: ruleText(egressPass) } : {}), ...(ingressPass ? { ingress: ruleText(ingressPass) } : {}) } }
+      : {}),
     firstSeen: isoTime(r.firstSeen[f] as number),
     lastSeen: isoTime(r.lastSeen[f] as number),
     ...(Number.isNaN(r.changedAt[f] as number)
@@ -168,7 +177,7 @@ function quotedRule(ref: RuleRef | null): string {
 function quotedPolicy(ref: RuleRef): string {
   let text = QUOTED_POLICIES.get(ref);
   if (text === undefined) {
-    text = JSON.stringify(`${ref.policyNamespace}/${ref.policyName}`);
+    text = JSON.stringify(rulePolicyName(ref));
     QUOTED_POLICIES.set(ref, text);
   }
   return text;
@@ -220,9 +229,16 @@ export function flowLine(r: FlowRecords, provenances: FlowProvenance | readonly 
   if (reason === 64) isolatedBy = provenance.isolatedBy(srcEndpoint, 'egress');
   else if (reason === 65) isolatedBy = provenance.isolatedBy(dstEndpoint, 'ingress');
   const isolation = quotedIsolation(isolatedBy);
+  const denyRef = !allowed && isTierDrop(reason) ? (isEgressDrop(reason) ? egressRef : ingressRef) : null;
+  const egressPass = provenance.rule(r.egressPassRule[f] as number);
+  const ingressPass = provenance.rule(r.ingressPassRule[f] as number);
+  const passedBy =
+    egressPass || ingressPass
+      ? `,"passedBy":{${egressPass ? `"egress":${quotedRule(egressPass)}` : ''}${egressPass && ingressPass ? ',' : ''}${ingressPass ? `"ingress":${quotedRule(ingressPass)}` : ''}}`
+      : '';
   const stateName = protocol === 6 && allowed ? (TCP_CT_STATE_NAME[r.state[f] as number] ?? null) : null;
   const reasonName = FLOW_REASON_NAME[reason] ?? REASON_NAME[reason as Reason] ?? String(reason);
-  const policy = allowed ? (deciding ? quotedPolicy(deciding) : 'null') : isolation.joined;
+  const policy = allowed ? (deciding ? quotedPolicy(deciding) : 'null') : denyRef ? quotedPolicy(denyRef) : isolation.joined;
   const ports = icmp
     ? `"sport":null,"dst":"${addressOf(family, r.dst, f)}","dport":null,"protocol":${JSON.stringify(PROTOCOL_NAMES[protocol])},"icmpId":${r.srcPort[f]},"icmpType":${r.dstPort[f]}`
     : `"sport":${r.srcPort[f]},"dst":"${addressOf(family, r.dst, f)}","dport":${r.dstPort[f]},"protocol":${JSON.stringify(PROTOCOL_NAMES[protocol] ?? String(protocol))}`;
@@ -232,9 +248,9 @@ export function flowLine(r: FlowRecords, provenances: FlowProvenance | readonly 
     : `,"verdictChange":{"at":"${isoTime(changedAt)}","reason":${JSON.stringify(REASON_NAME[r.changedReason[f] as Reason] ?? String(r.changedReason[f]))}}`;
   return (
     `{"src":"${addressOf(family, r.src, f)}",${ports},"srcPod":${quotedPod(provenance, srcEndpoint)},"dstPod":${quotedPod(provenance, dstEndpoint)},` +
-    `"verdict":"${allowed ? 'allowed' : 'denied'}","reason":${JSON.stringify(reasonName)},"policy":${policy},"rule":${allowed ? quotedRule(deciding) : 'null'},` +
+    `"verdict":"${allowed ? 'allowed' : 'denied'}","reason":${JSON.stringify(reasonName)},"policy":${policy},"rule":${allowed ? quotedRule(deciding) : quotedRule(denyRef)},` +
     `"egressRule":${quotedRule(egressRef)},"ingressRule":${quotedRule(ingressRef)},"isolatedBy":${isolation.list},"state":${stateName === null ? 'null' : JSON.stringify(stateName)},` +
-    `"packets":{"forward":${r.packets[f * 2]},"reply":${r.packets[f * 2 + 1]},"dropped":${r.dropped[f]}},"bytes":{"forward":${r.bytes[f * 2]},"reply":${r.bytes[f * 2 + 1]}},` +
+    `"packets":{"forward":${r.packets[f * 2]},"reply":${r.packets[f * 2 + 1]},"dropped":${r.dropped[f]}},"bytes":{"forward":${r.bytes[f * 2]},"reply":${r.bytes[f * 2 + 1]}}${passedBy},` +
     `"firstSeen":"${isoTime(r.firstSeen[f] as number)}","lastSeen":"${isoTime(r.lastSeen[f] as number)}"${change}}`
   );
 }

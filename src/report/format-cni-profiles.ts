@@ -16,6 +16,7 @@ import {
   type ResolvedProfile,
   type SwitchSetting,
 } from '../../compiler/cni-profiles.js';
+import { ADMIN_FEATURES, ADMIN_FEATURE_NAMES, CNI_ADMIN_SUPPORT } from '../../compiler/cni-admin-support.js';
 
 export const PROFILE_FORMATS = ['table', 'json', 'md'] as const;
 export type ProfileFormat = (typeof PROFILE_FORMATS)[number];
@@ -116,4 +117,40 @@ export function profileMarkdown(profile: ResolvedProfile): string {
     }),
   ];
   return `${out.join('\n')}\n`;
+}
+
+// ---- cluster-scoped policy support (compiler/cni-admin-support.ts) ----
+
+/** `profiles --admin`: features as rows, profiles as columns, then every value's source. */
+export function adminSupportTable(): string {
+  const header = ['feature', ...CNI_PROFILE_NAMES];
+  const rows = ADMIN_FEATURE_NAMES.map((f) => [f, ...CNI_PROFILE_NAMES.map((p) => marked(CNI_ADMIN_SUPPORT[p][f]))]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const out = [pad(header, widths), ...rows.map((r) => pad(r, widths)), '', ...legendLines((m) => m)];
+  out.push('', 'Under a profile, a kind the CNI does not implement is ignored and a peer or port form it does not implement fails closed, each with a warning.');
+  const nameWidth = Math.max(...CNI_PROFILE_NAMES.map((p) => p.length));
+  out.push('', 'Sources (per feature):');
+  for (const f of ADMIN_FEATURE_NAMES) {
+    out.push('', `${f}: ${ADMIN_FEATURES[f]}`);
+    for (const p of CNI_PROFILE_NAMES) {
+      const s = CNI_ADMIN_SUPPORT[p][f];
+      out.push(`  ${p.padEnd(nameWidth)}  ${marked(s)} [${s.confidence}]  ${s.source}`);
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+export function adminSupportJson(): object {
+  return {
+    features: ADMIN_FEATURES,
+    confidence: confidenceLegend(),
+    profiles: Object.fromEntries(CNI_PROFILE_NAMES.map((p) => [p, CNI_ADMIN_SUPPORT[p]])),
+  };
+}
+
+export function adminSupportMarkdown(): string {
+  const header = `| feature | ${CNI_PROFILE_NAMES.join(' | ')} |`;
+  const rule = `|---|${CNI_PROFILE_NAMES.map(() => '---').join('|')}|`;
+  const rows = ADMIN_FEATURE_NAMES.map((f) => `| \`${f}\` | ${CNI_PROFILE_NAMES.map((p) => marked(CNI_ADMIN_SUPPORT[p][f]).replace('*', '\\*')).join(' | ')} |`);
+  return `${[header, rule, ...rows].join('\n')}\n`;
 }

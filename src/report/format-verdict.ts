@@ -14,6 +14,21 @@ function describeEnd(ip: IpAddress, pod: Pod | null): string {
 
 function ruleJson(rule: RuleRef | null): object | null {
   if (!rule) return null;
+  if (rule.policyKind !== undefined) {
+    return {
+      policy: `${rule.policyKind}/${rule.policyName}`,
+      kind: rule.policyKind,
+      tier: rule.tier,
+      priority: rule.priority,
+      action: rule.action,
+      ruleName: rule.ruleName ?? null,
+      direction: rule.direction,
+      rule: rule.ruleIndex,
+      peer: rule.peerIndex,
+      port: rule.portIndex,
+      text: formatRuleRef(rule),
+    };
+  }
   return {
     policy: `${rule.policyNamespace}/${rule.policyName}`,
     direction: rule.direction,
@@ -31,6 +46,8 @@ function directionJson(verdict: DirectionVerdict): object {
     reason: DIRECTION_REASON_TEXT[verdict.reason],
     isolatedBy: verdict.isolatedBy,
     rule: ruleJson(verdict.rule),
+    // Only with cluster-scoped policies, so outputs without them keep their exact shape.
+    ...(verdict.passedBy ? { passedBy: ruleJson(verdict.passedBy) } : {}),
   };
 }
 
@@ -62,7 +79,7 @@ function directionLine(verdict: DirectionVerdict): string[] {
       text = `not a pod endpoint: no ${verdict.direction} policy applies`;
       break;
     case DirectionReason.NOT_ISOLATED:
-      text = `allowed: no policy selects the pod for ${verdict.direction}`;
+      text = verdict.passedBy ? `allowed: passed on, and no NetworkPolicy or baseline rule decides (default allow)` : `allowed: no policy selects the pod for ${verdict.direction}`;
       break;
     case DirectionReason.LOCAL_NODE:
       text = verdict.direction === 'ingress' ? `allowed: traffic from the pod's own node is always allowed` : `allowed: this CNI does not police traffic to the pod's own node`;
@@ -73,8 +90,21 @@ function directionLine(verdict: DirectionVerdict): string[] {
     case DirectionReason.SELF:
       text = `allowed: a pod cannot block traffic to itself`;
       break;
+    case DirectionReason.ADMIN_ALLOW:
+      text = `allowed by ${formatRuleRef(verdict.rule as RuleRef)} (admin tier: final)`;
+      break;
+    case DirectionReason.ADMIN_DENY:
+      text = `DENIED by ${formatRuleRef(verdict.rule as RuleRef)} (admin tier: final)`;
+      break;
+    case DirectionReason.BASELINE_ALLOW:
+      text = `allowed by ${formatRuleRef(verdict.rule as RuleRef)} (baseline tier: no NetworkPolicy isolates the pod)`;
+      break;
+    case DirectionReason.BASELINE_DENY:
+      text = `DENIED by ${formatRuleRef(verdict.rule as RuleRef)} (baseline tier: no NetworkPolicy isolates the pod)`;
+      break;
   }
   const lines = [`  ${label}${text}`];
+  if (verdict.passedBy) lines.push(`  ${' '.repeat(label.length)}passed on by: ${formatRuleRef(verdict.passedBy)}`);
   if (verdict.isolatedBy.length > 0) lines.push(`  ${' '.repeat(label.length)}isolated by: ${verdict.isolatedBy.join(', ')}`);
   return lines;
 }

@@ -5,7 +5,9 @@
  *   events:
  *   - at: 2.5                      # seconds after the first packet; also "+250ms", "+2s", "+1m",
  *                                  # or an absolute time "2026-11-21T05:13:00.5Z"
- *     apply: {kind: NetworkPolicy, ...}   # create or replace a NetworkPolicy, Pod or Namespace
+ *     apply: {kind: NetworkPolicy, ...}   # create or replace a NetworkPolicy, Pod, Namespace,
+ *                                         # AdminNetworkPolicy, BaselineAdminNetworkPolicy or
+ *                                         # ClusterNetworkPolicy (those three rebuild the cluster)
  *   - at: +3s
  *     delete: {kind: Pod, namespace: app1-ns, name: frontend-7c9d5}
  *   - at: +4s
@@ -21,7 +23,7 @@ import { isJsonObject, typeName, type JsonObject } from '../load/object-reader.j
 export type EventTime = { readonly relative: true; readonly seconds: number } | { readonly relative: false; readonly seconds: number };
 
 export interface ObjectRef {
-  readonly kind: 'NetworkPolicy' | 'Pod' | 'Namespace';
+  readonly kind: TimelineKind;
   readonly namespace: string;
   readonly name: string;
 }
@@ -39,7 +41,13 @@ export interface TimelineEvent {
   readonly description: string;
 }
 
-const KINDS = ['NetworkPolicy', 'Pod', 'Namespace'] as const;
+const KINDS = ['NetworkPolicy', 'Pod', 'Namespace', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy'] as const;
+export type TimelineKind = (typeof KINDS)[number];
+
+/** Kinds without a namespace: Namespace and the cluster-scoped policies. */
+export function isClusterScopedKind(kind: string): boolean {
+  return kind === 'Namespace' || kind === 'AdminNetworkPolicy' || kind === 'BaselineAdminNetworkPolicy' || kind === 'ClusterNetworkPolicy';
+}
 
 export function parseEventTime(value: unknown): EventTime | string {
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return { relative: true, seconds: value };
@@ -75,15 +83,15 @@ function readRef(value: unknown, path: string, problems: (path: string, message:
     problems(`${path}.name`, 'Required value');
     return null;
   }
-  if (kind !== 'Namespace' && namespace !== undefined && typeof namespace !== 'string') {
+  if (!isClusterScopedKind(kind) && namespace !== undefined && typeof namespace !== 'string') {
     problems(`${path}.namespace`, `expected a string, got ${typeName(namespace)}`);
     return null;
   }
-  return { kind: kind as ObjectRef['kind'], name, namespace: kind === 'Namespace' ? '' : typeof namespace === 'string' ? namespace : 'default' };
+  return { kind: kind as ObjectRef['kind'], name, namespace: isClusterScopedKind(kind) ? '' : typeof namespace === 'string' ? namespace : 'default' };
 }
 
 function refText(ref: ObjectRef): string {
-  return ref.kind === 'Namespace' ? `Namespace ${ref.name}` : `${ref.kind} ${ref.namespace}/${ref.name}`;
+  return isClusterScopedKind(ref.kind) ? `${ref.kind} ${ref.name}` : `${ref.kind} ${ref.namespace}/${ref.name}`;
 }
 
 export function parseTimeline(source: string, text: string): TimelineEvent[] {
@@ -114,12 +122,12 @@ export function parseTimeline(source: string, text: string): TimelineEvent[] {
     const body = entry[verb];
     if (verb === 'apply') {
       if (!isJsonObject(body) || typeof body['kind'] !== 'string' || !(KINDS as readonly string[]).includes(body['kind'])) {
-        return problem(`${path}.apply`, `must be a NetworkPolicy, Pod or Namespace manifest, got ${typeName(isJsonObject(body) ? body['kind'] : body)}`);
+        return problem(`${path}.apply`, `must be a ${KINDS.slice(0, -1).join(', ')} or ${KINDS[KINDS.length - 1]} manifest, got ${typeName(isJsonObject(body) ? body['kind'] : body)}`);
       }
       const meta = isJsonObject(body['metadata']) ? body['metadata'] : {};
       const name = typeof meta['name'] === 'string' ? meta['name'] : '?';
       const ns = typeof meta['namespace'] === 'string' ? meta['namespace'] : 'default';
-      events.push({ index, at, change: { type: 'apply', object: body }, description: `apply ${body['kind']} ${body['kind'] === 'Namespace' ? name : `${ns}/${name}`}` });
+      events.push({ index, at, change: { type: 'apply', object: body }, description: `apply ${body['kind']} ${isClusterScopedKind(body['kind']) ? name : `${ns}/${name}`}` });
       return;
     }
     const ref = readRef(body, `${path}.${verb}`, problem);
@@ -129,7 +137,7 @@ export function parseTimeline(source: string, text: string): TimelineEvent[] {
       return;
     }
     const labelBody = body as JsonObject;
-    if (ref.kind === 'NetworkPolicy') return problem(`${path}.label.kind`, 'label changes apply to Pods and Namespaces');
+    if (ref.kind !== 'Pod' && ref.kind !== 'Namespace') return problem(`${path}.label.kind`, 'label changes apply to Pods and Namespaces');
     const set: Record<string, string> = {};
     const setRaw = labelBody['set'];
     if (setRaw !== undefined && !isJsonObject(setRaw)) return problem(`${path}.label.set`, `expected a map of labels, got ${typeName(setRaw)}`);

@@ -19,7 +19,9 @@ import { decodePod } from '../load/decode-pod.js';
 import { decodeNetworkPolicy } from '../load/decode-network-policy.js';
 import { ObjectReader, isJsonObject, type JsonObject } from '../load/object-reader.js';
 import type { RawObject } from '../load/read-manifests.js';
-import type { ObjectRef, TimelineEvent } from './load-timeline.js';
+import { isClusterScopedKind, type ObjectRef, type TimelineEvent, type TimelineKind } from './load-timeline.js';
+
+const TIMELINE_KINDS: ReadonlySet<string> = new Set<TimelineKind>(['NetworkPolicy', 'Pod', 'Namespace', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy']);
 
 export interface AppliedEvent {
   readonly event: TimelineEvent;
@@ -34,8 +36,8 @@ export type EngineFactory = (cluster: Cluster, semantics: PolicySemantics) => { 
 function refOf(object: JsonObject): ObjectRef | null {
   const meta = isJsonObject(object['metadata']) ? object['metadata'] : null;
   const kind = object['kind'];
-  if (!meta || typeof meta['name'] !== 'string' || (kind !== 'NetworkPolicy' && kind !== 'Pod' && kind !== 'Namespace')) return null;
-  return { kind, name: meta['name'], namespace: kind === 'Namespace' ? '' : typeof meta['namespace'] === 'string' ? meta['namespace'] : 'default' };
+  if (!meta || typeof meta['name'] !== 'string' || typeof kind !== 'string' || !TIMELINE_KINDS.has(kind)) return null;
+  return { kind: kind as TimelineKind, name: meta['name'], namespace: isClusterScopedKind(kind) ? '' : typeof meta['namespace'] === 'string' ? meta['namespace'] : 'default' };
 }
 
 function sameRef(a: ObjectRef | null, b: ObjectRef): boolean {
@@ -115,26 +117,29 @@ export class TimelineRunner {
       // An apiVersion the loader does not read makes the object a skipped one: let buildCluster say so.
       const apiVersion = change.object['apiVersion'];
       if (apiVersion !== undefined && apiVersion !== null && apiVersion !== (ref.kind === 'NetworkPolicy' ? 'networking.k8s.io/v1' : 'v1')) return this.rebuild(event);
+      // Cluster-scoped policies are few and reorder each other (priorities): rebuild.
+      if (ref.kind !== 'NetworkPolicy' && ref.kind !== 'Pod' && ref.kind !== 'Namespace') return this.rebuild(event);
       if (ref.kind === 'NetworkPolicy') return this.splicePolicy(event, raw, ref);
       if (ref.kind === 'Pod') return this.splicePod(event, raw, ref);
       return this.spliceNamespace(event, raw, ref);
     }
     const index = this.objects.findIndex((o) => sameRef(refOf(o.object), change.ref));
-    if (index < 0) this.fail(event, `${change.type}: no ${change.ref.kind} ${change.ref.kind === 'Namespace' ? change.ref.name : `${change.ref.namespace}/${change.ref.name}`} in the cluster`);
+    if (index < 0) this.fail(event, `${change.type}: no ${change.ref.kind} ${isClusterScopedKind(change.ref.kind) ? change.ref.name : `${change.ref.namespace}/${change.ref.name}`} in the cluster`);
     const ref = change.ref;
     if (change.type === 'delete') {
       this.objects.splice(index, 1);
+      if (ref.kind !== 'NetworkPolicy' && ref.kind !== 'Pod' && ref.kind !== 'Namespace') return this.rebuild(event);
       const { namespaces, pods, policies } = this.cluster;
       if (ref.kind === 'NetworkPolicy') {
-        this.cluster = { namespaces, pods, policies: policies.filter((p) => !(p.namespace === ref.namespace && p.name === ref.name)) };
+        this.cluster = { ...this.cluster, namespaces, pods, policies: policies.filter((p) => !(p.namespace === ref.namespace && p.name === ref.name)) };
         return this.dropImplicitNamespace(ref.namespace);
       }
       if (ref.kind === 'Pod') {
-        this.cluster = { namespaces, pods: pods.filter((p) => !(p.namespace === ref.namespace && p.name === ref.name)), policies };
+        this.cluster = { ...this.cluster, namespaces, pods: pods.filter((p) => !(p.namespace === ref.namespace && p.name === ref.name)), policies };
         return this.dropImplicitNamespace(ref.namespace);
       }
       // A deleted namespace still referenced by pods or policies comes back implicit, as buildCluster makes it.
-      this.cluster = { namespaces: namespaces.filter((ns) => ns.name !== ref.name), pods, policies };
+      this.cluster = { ...this.cluster, namespaces: namespaces.filter((ns) => ns.name !== ref.name), pods, policies };
       return this.ensureNamespace(ref.name);
     }
     const old = (this.objects[index] as RawObject).object;
@@ -154,14 +159,14 @@ export class TimelineRunner {
       if (at < 0) return this.rebuild(event);
       const next = [...pods];
       next[at] = { ...(pods[at] as Pod), labels: valid, origin };
-      this.cluster = { namespaces, pods: next, policies };
+      this.cluster = { ...this.cluster, namespaces, pods: next, policies };
       return;
     }
     const at = namespaces.findIndex((ns) => ns.name === ref.name);
     if (at < 0) return this.rebuild(event);
     const next = [...namespaces];
     next[at] = { name: ref.name, labels: { ...valid, [NAMESPACE_NAME_LABEL]: ref.name }, declared: true, origin };
-    this.cluster = { namespaces: next, pods, policies };
+    this.cluster = { ...this.cluster, namespaces: next, pods, policies };
   }
 
   private splicePolicy(event: TimelineEvent, raw: RawObject, ref: ObjectRef): void {
@@ -217,7 +222,7 @@ export class TimelineRunner {
     if (!pods.some((p) => p.namespace === name) && !policies.some((p) => p.namespace === name)) return;
     const next = [...namespaces, { name, labels: { [NAMESPACE_NAME_LABEL]: name }, declared: false, origin: null }];
     next.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    this.cluster = { namespaces: next, pods, policies };
+    this.cluster = { ...this.cluster, namespaces: next, pods, policies };
   }
 
   /** The other half of that rule: an implicit namespace nothing references any more is gone. */
@@ -226,7 +231,7 @@ export class TimelineRunner {
     const ns = namespaces.find((n) => n.name === name);
     if (!ns || ns.declared) return;
     if (pods.some((p) => p.namespace === name) || policies.some((p) => p.namespace === name)) return;
-    this.cluster = { namespaces: namespaces.filter((n) => n !== ns), pods, policies };
+    this.cluster = { ...this.cluster, namespaces: namespaces.filter((n) => n !== ns), pods, policies };
   }
 
   private rebuild(event: TimelineEvent): void {

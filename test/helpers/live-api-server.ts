@@ -85,6 +85,8 @@ export interface FakeApiServerOptions {
   readonly hang?: readonly string[];
   /** Answer the first request that carries a continue token with 410 Expired. */
   readonly expireFirstContinue?: boolean;
+  /** Cluster-scoped lists served whole at these paths (`/api/v1/nodes`, custom resources); other paths 404. */
+  readonly clusterLists?: Readonly<Record<string, { readonly listKind: string; readonly apiVersion: string; readonly items: readonly JsonObject[]; readonly forbidden?: boolean }>>;
 }
 
 export interface FakeApiServer {
@@ -139,6 +141,12 @@ export async function startFakeApiServer(options: FakeApiServerOptions): Promise
     };
     if (req.headers.authorization !== `Bearer ${options.token}`) {
       return send(401, status(401, 'Unauthorized', 'Unauthorized'));
+    }
+    const extra = options.clusterLists?.[url.pathname];
+    if (extra?.forbidden) return send(403, status(403, 'Forbidden', `forbidden: User "system:serviceaccount:netpol:viewer" cannot list resource at ${url.pathname}`));
+    if (extra) {
+      const items = extra.items.map(({ kind: _k, apiVersion: _a, ...rest }) => rest);
+      return send(200, JSON.stringify({ kind: extra.listKind, apiVersion: extra.apiVersion, metadata: { resourceVersion: RESOURCE_VERSION }, items }));
     }
     const r = route(url.pathname);
     if (req.method !== 'GET' || r === null) return send(404, status(404, 'NotFound', 'the server could not find the requested resource'));
