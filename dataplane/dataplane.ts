@@ -12,7 +12,7 @@
  */
 import { isAllowReason, Reason } from '../compiler/verdict.js';
 import { ConntrackTable, CtDirection, CtResult, type CtTimeoutProfile } from './conntrack/index.js';
-import { decodeFrame } from './decode/index.js';
+import { decodeFrame, TUNNEL_KIND_COUNT, TunnelDecoder, TunnelResult, type DecapMode, type TunnelPorts } from './decode/index.js';
 import { DedupeFilter } from './dedupe-filter.js';
 import { RejectBuilder } from './build-reject.js';
 import { FlowRecords, DeniedFlowIndex } from './flow-records.js';
@@ -51,6 +51,13 @@ export interface DataplaneOptions {
    * OVN's ct_label.blocked). SEMANTICS.md §0 step 1, §4 #7.
    */
   readonly reevaluateEstablished?: 'no' | 'forward' | 'both';
+  /**
+   * Open overlay tunnels (VXLAN, Geneve, IP-in-IP, IPv6-in-IP) and replay the inner packet;
+   * count WireGuard/ESP as `encrypted` (default auto: by well-known port or protocol and a
+   * plausible header; decode/decode-tunnel.ts).
+   */
+  readonly decap?: DecapMode;
+  readonly tunnelPorts?: TunnelPorts;
 }
 
 /** Is this ICMP(v6) message exempt from policy under `mode`? (conntrack-independent, by type/code) */
@@ -93,6 +100,9 @@ export class Dataplane {
   rejected = false;
   /** Rejections sent (ICMP port unreachable frames built), not part of the record categories. */
   rejectsSent = 0;
+  /** Frames opened per TunnelKind (informational: each frame is counted once, in its inner packet's category). */
+  readonly decapsulated = new Float64Array(TUNNEL_KIND_COUNT);
+  private readonly tunnels: TunnelDecoder;
 
   /** Bumped by every `setPolicy`; flows remember the version their verdict was computed under. */
   policyVersion = 0;
@@ -116,6 +126,7 @@ export class Dataplane {
     this.reject = options.denyAction === 'reject';
     this.reevaluate = options.reevaluateEstablished ?? 'no';
     this.icmpPolicy = options.icmpPolicy;
+    this.tunnels = new TunnelDecoder(options.decap ?? 'auto', options.tunnelPorts);
   }
 
   /**
@@ -136,14 +147,22 @@ export class Dataplane {
     if (status !== DecodeStatus.OK) {
       return this.count(status === DecodeStatus.NOT_IP ? PacketCategory.NOT_IP : status === DecodeStatus.UNSUPPORTED_LINK ? PacketCategory.UNSUPPORTED_LINK : PacketCategory.UNDECODABLE, wireLength);
     }
+    const tunnel = this.tunnels.decode(buf, Math.min(offset + capturedLength, buf.length), meta);
+    if (tunnel === TunnelResult.ENCRYPTED) return this.count(PacketCategory.ENCRYPTED, wireLength);
+    if (tunnel === TunnelResult.OPENED) {
+      this.decapsulated[meta.tunnel] = (this.decapsulated[meta.tunnel] as number) + 1;
+      const inner = this.tunnels.status;
+      if (inner !== DecodeStatus.OK) return this.count(inner === DecodeStatus.NOT_IP ? PacketCategory.NOT_IP : PacketCategory.UNDECODABLE, wireLength);
+    }
     if (this.dedupeMode === 'on' || (this.dedupeMode === 'auto' && (linkType === LINKTYPE_LINUX_SLL || linkType === LINKTYPE_LINUX_SLL2))) {
       const frameEnd = offset + capturedLength;
       const end = meta.ipLength > 0 ? Math.min(frameEnd, meta.l3Offset + meta.ipLength) : frameEnd;
-      if (this.dedupe.isDuplicate(buf, meta.l3Offset, end, meta.ipVersion, nowSec)) return this.count(PacketCategory.DUPLICATE, wireLength);
+      if (this.dedupe.isDuplicate(buf, meta.l3Offset, end, meta.ipVersion, nowSec, meta.tunnel !== 0)) return this.count(PacketCategory.DUPLICATE, wireLength);
     }
     if (meta.isFragment && meta.fragmentOffset > 0) return this.nonFirstFragment(wireLength, nowSec);
     const category = this.track(nowSec);
-    if (this.reject && (category === PacketCategory.DROPPED_EGRESS || category === PacketCategory.DROPPED_INGRESS)) {
+    // A tunnelled packet's answer would go back inside the tunnel: not built (decode-tunnel.ts).
+    if (this.reject && meta.tunnel === 0 && (category === PacketCategory.DROPPED_EGRESS || category === PacketCategory.DROPPED_INGRESS)) {
       this.rejected = this.rejectFrame.build(buf, offset, capturedLength, linkType, meta);
       if (this.rejected) this.rejectsSent++;
     }
@@ -275,6 +294,7 @@ export class Dataplane {
     flows.reason[f] = reason;
     flows.policyVersion[f] = this.policyVersion;
     flows.createdVersion[f] = this.policyVersion;
+    flows.tunnel[f] = meta.tunnel;
     if (reason < 128) {
       flows.srcEndpoint[f] = this.policy.srcEndpoint;
       flows.dstEndpoint[f] = this.policy.dstEndpoint;

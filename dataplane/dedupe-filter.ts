@@ -7,6 +7,11 @@
  * within WINDOW_S seconds is the same packet seen again. IPv4 identification is in the
  * fingerprint, so a TCP retransmission (new IP id) is not a duplicate; IPv6 retransmissions come
  * hundreds of milliseconds apart, far outside the window.
+ *
+ * An overlay node adds a third copy: the packet on the pod's veth, on the tunnel device
+ * (flannel.1, vxlan.calico...) and, encapsulated, on the uplink (decode-tunnel.ts opens it, so
+ * its fingerprint is the inner packet's). A fingerprint therefore stands for at most two plain
+ * copies and one tunnelled copy, in any order; a copy beyond that is a real resend.
  */
 const WINDOW = 64;
 const WINDOW_S = 0.005;
@@ -16,10 +21,16 @@ export class DedupeFilter {
   private readonly hashB = new Uint32Array(WINDOW);
   private readonly length = new Uint32Array(WINDOW);
   private readonly time = new Float64Array(WINDOW).fill(-Infinity);
+  /** Copies matched so far: plain ones (the first included) and tunnelled ones. */
+  private readonly plainCopies = new Uint8Array(WINDOW);
+  private readonly tunnelCopies = new Uint8Array(WINDOW);
   private next = 0;
 
-  /** True when this packet is a copy of one seen just before. `l3` is the IP header offset. */
-  isDuplicate(buf: Uint8Array, l3: number, end: number, ipVersion: number, nowSec: number): boolean {
+  /**
+   * True when this packet is a copy of one seen just before. `l3` is the IP header offset;
+   * `tunnelled` says the packet was decapsulated from an overlay.
+   */
+  isDuplicate(buf: Uint8Array, l3: number, end: number, ipVersion: number, nowSec: number, tunnelled = false): boolean {
     let a = 0x811c9dc5;
     let b = 0x9747b28c;
     const headerEnd = Math.min(end, l3 + (ipVersion === 4 ? ((buf[l3] as number) & 0x0f) * 4 : 40) + 16);
@@ -36,8 +47,10 @@ export class DedupeFilter {
     const len = end - l3;
     for (let k = 0; k < WINDOW; k++) {
       if (this.hashA[k] === a && this.hashB[k] === b && this.length[k] === len && nowSec - (this.time[k] as number) <= WINDOW_S && nowSec >= (this.time[k] as number) - WINDOW_S) {
-        // Forget it: a third identical copy within the window would be a real resend.
-        this.time[k] = -Infinity;
+        // Copies beyond two plain and one tunnelled within the window are real resends.
+        if (tunnelled ? this.tunnelCopies[k] !== 0 : this.plainCopies[k] === 2) continue;
+        if (tunnelled) this.tunnelCopies[k] = 1;
+        else this.plainCopies[k] = (this.plainCopies[k] as number) + 1;
         return true;
       }
     }
@@ -46,6 +59,8 @@ export class DedupeFilter {
     this.hashB[slot] = b;
     this.length[slot] = len;
     this.time[slot] = nowSec;
+    this.plainCopies[slot] = tunnelled ? 0 : 1;
+    this.tunnelCopies[slot] = tunnelled ? 1 : 0;
     this.next = (slot + 1) % WINDOW;
     return false;
   }

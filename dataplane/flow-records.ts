@@ -52,6 +52,8 @@ export class FlowRecords {
   changedReason = new Uint8Array(INITIAL);
   /** Re-evaluation cut the connection in both directions (reevaluateEstablished=both). */
   blocked = new Uint8Array(INITIAL);
+  /** Overlay the first packet came in (decode-tunnel.ts TunnelKind; 0 none). Set by the dataplane. */
+  tunnel = new Uint8Array(INITIAL);
 
   private ensure(): void {
     if (this.count < this.capacity) return;
@@ -78,6 +80,7 @@ export class FlowRecords {
     this.changedAt = grow(this.changedAt, c);
     this.changedReason = grow(this.changedReason, c);
     this.blocked = grow(this.blocked, c);
+    this.tunnel = grow(this.tunnel, c);
     this.capacity = c;
   }
 
@@ -103,6 +106,7 @@ export class FlowRecords {
     this.changedAt[f] = NaN;
     this.changedReason[f] = 0;
     this.blocked[f] = 0;
+    this.tunnel[f] = 0;
     return f;
   }
 

@@ -31,9 +31,16 @@ export const PacketCategory = {
   UNSUPPORTED_LINK: 12,
   /** The second copy of a packet a `tcpdump -i any` capture recorded twice. */
   DUPLICATE: 13,
+  /** WireGuard or IPsec ESP between nodes: cannot be opened, so neither policed nor allowed. */
+  ENCRYPTED: 14,
 } as const;
 export type PacketCategory = (typeof PacketCategory)[keyof typeof PacketCategory];
-export const PACKET_CATEGORY_COUNT = 14;
+export const PACKET_CATEGORY_COUNT = 15;
+/**
+ * Categories from this number on were added after the first release: summaries list them only
+ * when non-zero, so the output for a capture without them stays what it was.
+ */
+export const PACKET_CATEGORY_FIRST_OPTIONAL = 14;
 
 export const PACKET_CATEGORY_NAME: readonly string[] = [
   'allowedNew',
@@ -50,6 +57,7 @@ export const PACKET_CATEGORY_NAME: readonly string[] = [
   'undecodable',
   'unsupportedLink',
   'duplicate',
+  'encrypted',
 ];
 
 /** Forwarded (would reach its destination): the allowed categories and unpoliced non-IP frames. */

@@ -17,3 +17,4 @@ export { decodeEmbeddedIpv4, decodeEmbeddedIpv6 } from './decode-icmp-error.js';
 export { icmpv4HasId, icmpv6HasId, isIcmpv4Error, isIcmpv6Error } from './classify-icmp.js';
 export { Ipv6ChainEnd, walkIpv6Extensions } from './walk-ipv6-extensions.js';
 export * from './protocol-numbers.js';
+export { TunnelDecoder, TunnelKind, TunnelResult, TUNNEL_KIND_COUNT, TUNNEL_KIND_NAME, DEFAULT_VXLAN_PORTS, DEFAULT_GENEVE_PORTS, DEFAULT_WIREGUARD_PORTS, type DecapMode, type TunnelPorts } from './decode-tunnel.js';

@@ -46,6 +46,11 @@ traffic. Every record lands in exactly one category; the categories add up to th
   --engine compiled|naive evaluator for new flows (default compiled)
   --dedupe auto|on|off    drop the second copy of packets a 'tcpdump -i any' capture records
                           twice (auto: for Linux cooked captures, link types 113 and 276)
+  --decap auto|on|off     open overlay tunnels and replay the inner packet: VXLAN (UDP 4789,
+                          8472), Geneve (UDP 6081, options skipped), IP-in-IP (protocol 4),
+                          IPv6-in-IP (41); WireGuard (UDP 51820, 51821, 51871) and IPsec ESP
+                          (50) are counted as encrypted. auto (default): UDP tunnels only with a
+                          valid VXLAN/Geneve header; on: every datagram to a tunnel port; off: none
   --timeouts NAME         conntrack timeouts: ${TIMEOUT_PROFILES.join(', ')}
                           (default: the profile's conntrackTimeouts)
   --conntrack-max N       conntrack entries before early drop / table full (default 196608)
@@ -73,8 +78,15 @@ function nextPowerOfTwo(n: number): number {
 }
 
 /** The dataplane a CNI profile describes (conntrack timeouts, INVALID handling, deny action, ICMP). */
-export function profileDataplaneOptions(profile: ResolvedProfile, conntrackMax = 196_608, timeouts: CtTimeoutProfileName = profile.values.conntrackTimeouts, dedupe: 'auto' | 'on' | 'off' = 'auto'): DataplaneOptions {
+export function profileDataplaneOptions(
+  profile: ResolvedProfile,
+  conntrackMax = 196_608,
+  timeouts: CtTimeoutProfileName = profile.values.conntrackTimeouts,
+  dedupe: 'auto' | 'on' | 'off' = 'auto',
+  decap: 'auto' | 'on' | 'off' = 'auto',
+): DataplaneOptions {
   return {
+    decap,
     conntrackCapacity: nextPowerOfTwo(Math.ceil((conntrackMax * 4) / 3) + 1),
     conntrackMax,
     timeouts: CT_TIMEOUT_PROFILES[timeouts],
@@ -97,6 +109,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
       top: { type: 'string' },
       engine: { type: 'string' },
       dedupe: { type: 'string' },
+      decap: { type: 'string' },
       timeouts: { type: 'string' },
       'conntrack-max': { type: 'string' },
       ...CNI_OPTIONS,
@@ -123,6 +136,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
   const output = choiceOption('replay', parsed, 'output', ['text', 'json'] as const, 'text');
   const engine = choiceOption('replay', parsed, 'engine', ENGINES, 'compiled');
   const dedupe = choiceOption('replay', parsed, 'dedupe', ['auto', 'on', 'off'] as const, 'auto');
+  const decap = choiceOption('replay', parsed, 'decap', ['auto', 'on', 'off'] as const, 'auto');
   const profile = readCniProfile('replay', parsed);
   const timeouts = choiceOption('replay', parsed, 'timeouts', TIMEOUT_PROFILES, profile.values.conntrackTimeouts);
   const top = positiveInteger('replay', '--top', stringOption(parsed, 'top'), 10);
@@ -154,7 +168,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
   const options: ReplayOptions = {
     engine,
     semantics: policySemantics(profile.values),
-    dataplane: profileDataplaneOptions(profile, conntrackMax, timeouts, dedupe),
+    dataplane: profileDataplaneOptions(profile, conntrackMax, timeouts, dedupe, decap),
     ...(progress ? { onProgress: (records: number, bytes: number) => io.stderr.write(`\r${records} packets, ${(bytes / 1e6).toFixed(1)} MB`) } : {}),
     ...(onPacket ? { onPacket } : {}),
     ...(events ? { timeline: { events, objects: loaded.objects } } : {}),

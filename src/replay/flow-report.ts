@@ -6,6 +6,7 @@ import { formatIp } from '../load/parse-ip.js';
 import { REASON_NAME, formatRuleRef, isAllowReason, type Reason, type RuleRef } from '../../compiler/verdict.js';
 import { FlowReason, type Dataplane } from '../../dataplane/dataplane.js';
 import { TCP_CT_STATE_NAME } from '../../dataplane/conntrack/index.js';
+import { TUNNEL_KIND_NAME } from '../../dataplane/decode/index.js';
 import type { FlowProvenance } from '../engines/flow-provenance.js';
 import { protocolName } from '../cli/resolve-endpoint.js';
 
@@ -35,6 +36,8 @@ export interface FlowReport {
   readonly lastSeen: string;
   /** Set when a policy change (--timeline) turned an established connection's verdict over. */
   readonly verdictChange?: { readonly at: string; readonly reason: string };
+  /** The overlay the connection's first packet was decapsulated from (vxlan, geneve, ipip, ipv6-in-ip). */
+  readonly tunnel?: string;
 }
 
 const FLOW_REASON_NAME: Readonly<Record<number, string>> = {
@@ -108,5 +111,6 @@ export function flowReport(dataplane: Dataplane, provenances: FlowProvenance | r
     ...(Number.isNaN(r.changedAt[f] as number)
       ? {}
       : { verdictChange: { at: isoTime(r.changedAt[f] as number), reason: REASON_NAME[r.changedReason[f] as Reason] ?? String(r.changedReason[f]) } }),
+    ...(r.tunnel[f] ? { tunnel: TUNNEL_KIND_NAME[r.tunnel[f] as number] ?? String(r.tunnel[f]) } : {}),
   };
 }
