@@ -19,7 +19,8 @@ import { FlowRecords, DeniedFlowIndex } from './flow-records.js';
 import { FragmentCache } from './fragment-cache.js';
 import type { NewFlowPolicy } from './new-flow-policy.js';
 import { DecodeStatus, PacketMeta } from './packet-meta.js';
-import { PACKET_CATEGORY_COUNT, PacketCategory } from './packet-category.js';
+import { NatResult, type ServiceNat } from './service-nat.js';
+import { isDropped, PACKET_CATEGORY_COUNT, PacketCategory } from './packet-category.js';
 
 /** Flow reasons the dataplane adds to compiler/verdict.ts's Reason (which stops below 128). */
 export const FlowReason = {
@@ -27,6 +28,8 @@ export const FlowReason = {
   CT_INVALID: 128,
   /** Allowed by policy but no conntrack entry could be created. */
   CT_TABLE_FULL: 129,
+  /** Sent to a Service with no usable endpoint (never reached policy). */
+  NO_ENDPOINT: 130,
 } as const;
 
 export interface DataplaneOptions {
@@ -58,6 +61,8 @@ export interface DataplaneOptions {
    */
   readonly decap?: DecapMode;
   readonly tunnelPorts?: TunnelPorts;
+  /** Service frontends to translate before conntrack and policy (service-nat.ts); none when absent. */
+  readonly services?: ServiceNat;
 }
 
 /** Is this ICMP(v6) message exempt from policy under `mode`? (conntrack-independent, by type/code) */
@@ -103,6 +108,10 @@ export class Dataplane {
   /** Frames opened per TunnelKind (informational: each frame is counted once, in its inner packet's category). */
   readonly decapsulated = new Float64Array(TUNNEL_KIND_COUNT);
   private readonly tunnels: TunnelDecoder;
+  readonly services: ServiceNat | null;
+  /** Service frontend / endpoint the current packet was translated to (-1 none). */
+  private natFrontend = -1;
+  private natBackend = -1;
 
   /** Bumped by every `setPolicy`; flows remember the version their verdict was computed under. */
   policyVersion = 0;
@@ -127,6 +136,7 @@ export class Dataplane {
     this.reevaluate = options.reevaluateEstablished ?? 'no';
     this.icmpPolicy = options.icmpPolicy;
     this.tunnels = new TunnelDecoder(options.decap ?? 'auto', options.tunnelPorts);
+    this.services = options.services ?? null;
   }
 
   /**
@@ -154,11 +164,23 @@ export class Dataplane {
       const inner = this.tunnels.status;
       if (inner !== DecodeStatus.OK) return this.count(inner === DecodeStatus.NOT_IP ? PacketCategory.NOT_IP : PacketCategory.UNDECODABLE, wireLength);
     }
+    // Service translation first, so a node capture's pre- and post-DNAT copies fingerprint alike.
+    let nat: NatResult = NatResult.NONE;
+    this.natFrontend = -1;
+    this.natBackend = -1;
+    if (this.services !== null && !(meta.isFragment && meta.fragmentOffset > 0)) {
+      nat = this.services.translate(meta);
+      if (nat === NatResult.TRANSLATED || nat === NatResult.NO_ENDPOINT) {
+        this.natFrontend = this.services.frontend;
+        this.natBackend = this.services.backend;
+      }
+    }
     if (this.dedupeMode === 'on' || (this.dedupeMode === 'auto' && (linkType === LINKTYPE_LINUX_SLL || linkType === LINKTYPE_LINUX_SLL2))) {
       const frameEnd = offset + capturedLength;
       const end = meta.ipLength > 0 ? Math.min(frameEnd, meta.l3Offset + meta.ipLength) : frameEnd;
-      if (this.dedupe.isDuplicate(buf, meta.l3Offset, end, meta.ipVersion, nowSec, meta.tunnel !== 0)) return this.count(PacketCategory.DUPLICATE, wireLength);
+      if (this.dedupe.isDuplicate(buf, meta.l3Offset, end, meta.ipVersion, nowSec, meta.tunnel !== 0, nat === NatResult.NONE ? null : meta)) return this.count(PacketCategory.DUPLICATE, wireLength);
     }
+    if (nat === NatResult.NO_ENDPOINT) return this.noEndpoint(wireLength, nowSec);
     if (meta.isFragment && meta.fragmentOffset > 0) return this.nonFirstFragment(wireLength, nowSec);
     const category = this.track(nowSec);
     // A tunnelled packet's answer would go back inside the tunnel: not built (decode-tunnel.ts).
@@ -250,6 +272,7 @@ export class Dataplane {
     if (!isAllowReason(reason) && isIcmpExempt(this.icmpPolicy, meta.protocol, meta.icmpType, meta.icmpCode)) reason = Reason.ALLOW_ICMP_EXEMPT;
     if (isAllowReason(reason)) {
       f = this.newRecord(reason, nowSec);
+      if (this.natFrontend >= 0) this.flows.endpointAllowed[f] = this.endpointVerdicts();
       if (!mayTrack) return this.countOnFlow(f, CtDirection.ORIGINAL, PacketCategory.ALLOWED_NEW, meta.wireLength, nowSec);
       if (this.conntrack.create(meta, nowSec, f) < 0) {
         this.flows.reason[f] = FlowReason.CT_TABLE_FULL;
@@ -266,8 +289,37 @@ export class Dataplane {
     // The reverse of a denied attempt, denied too: the unanswered side of the same connection.
     if (existingDenied >= 0) return this.countOnFlow(existingDenied, CtDirection.REPLY, this.dropCategory(reason), meta.wireLength, nowSec);
     f = this.newRecord(reason, nowSec);
+    if (this.natFrontend >= 0) this.flows.endpointAllowed[f] = this.endpointVerdicts();
     this.denied.insert(f);
     return this.countOnFlow(f, CtDirection.ORIGINAL, this.dropCategory(reason), meta.wireLength, nowSec);
+  }
+
+  /** A packet to a Service with no usable endpoint: counted on a denied record (retransmissions add up). */
+  private noEndpoint(bytes: number, nowSec: number): PacketCategory {
+    const meta = this.meta;
+    let f = this.denied.find(meta.ipVersion, meta.src, this.recordSrcPort(), meta.dst, this.recordDstPort(), meta.protocol);
+    if (f >= 0) return this.countOnFlow(f, this.denied.direction === 0 ? CtDirection.ORIGINAL : CtDirection.REPLY, PacketCategory.DROPPED_NO_ENDPOINT, bytes, nowSec);
+    f = this.newRecord(FlowReason.NO_ENDPOINT, nowSec);
+    this.denied.insert(f);
+    return this.countOnFlow(f, CtDirection.ORIGINAL, PacketCategory.DROPPED_NO_ENDPOINT, bytes, nowSec);
+  }
+
+  /**
+   * The verdict each endpoint of the flow's Service would get (bit i: endpoint i allowed, first
+   * 32), so reports can say when the endpoint choice decided the verdict. New Service flows only.
+   */
+  private endpointVerdicts(): number {
+    const services = this.services;
+    if (services === null || this.natFrontend < 0 || this.natBackend < 0) return 0;
+    const first = services.firstBackend(this.natFrontend);
+    const count = Math.min(services.backendCount(this.natFrontend), 32);
+    let mask = 0;
+    for (let i = 0; i < count; i++) {
+      services.applyBackend(this.meta, first + i);
+      if (isAllowReason(this.policy.classifyPacket(this.meta))) mask |= 1 << i;
+    }
+    services.applyBackend(this.meta, this.natBackend);
+    return mask >>> 0;
   }
 
   private invalid(bytes: number, nowSec: number): PacketCategory {
@@ -295,6 +347,10 @@ export class Dataplane {
     flows.policyVersion[f] = this.policyVersion;
     flows.createdVersion[f] = this.policyVersion;
     flows.tunnel[f] = meta.tunnel;
+    if (this.natFrontend >= 0) {
+      flows.service[f] = this.natFrontend;
+      flows.endpoint[f] = this.natBackend;
+    }
     if (reason < 128) {
       flows.srcEndpoint[f] = this.policy.srcEndpoint;
       flows.dstEndpoint[f] = this.policy.dstEndpoint;
@@ -332,7 +388,7 @@ export class Dataplane {
 
   private countOnFlow(f: number, direction: number, category: PacketCategory, bytes: number, nowSec: number): PacketCategory {
     this.lastFlow = f;
-    if (f >= 0 && f < this.flows.count) this.flows.addPacket(f, direction, bytes, nowSec, category >= PacketCategory.DROPPED_EGRESS && category <= PacketCategory.DROPPED_FRAGMENT);
+    if (f >= 0 && f < this.flows.count) this.flows.addPacket(f, direction, bytes, nowSec, isDropped(category));
     return this.count(category, bytes);
   }
 

@@ -13,7 +13,27 @@
  * its fingerprint is the inner packet's). A fingerprint therefore stands for at most two plain
  * copies and one tunnelled copy, in any order; a copy beyond that is a real resend.
  */
+import type { PacketMeta } from './packet-meta.js';
+
 const WINDOW = 64;
+
+/** The byte at `rel` (IP header) / `l4` (transport header) of the packet `meta` describes after NAT. */
+function translatedByte(meta: PacketMeta, ipVersion: number, rel: number, l4: number, byte: number): number {
+  if (l4 >= 0 && l4 < 4) {
+    const port = l4 < 2 ? meta.srcPort : meta.dstPort;
+    return (l4 & 1) === 0 ? port >>> 8 : port & 0xff;
+  }
+  const srcAt = ipVersion === 4 ? 12 : 8;
+  const dstAt = ipVersion === 4 ? 16 : 24;
+  const words = ipVersion === 4 ? 4 : 16;
+  if (rel >= srcAt && rel < srcAt + words) return wordByte(meta.src, rel - srcAt);
+  if (rel >= dstAt && rel < dstAt + words) return wordByte(meta.dst, rel - dstAt);
+  return byte;
+}
+
+function wordByte(words: Uint32Array, index: number): number {
+  return ((words[index >> 2] as number) >>> (24 - (index & 3) * 8)) & 0xff;
+}
 const WINDOW_S = 0.005;
 
 export class DedupeFilter {
@@ -30,15 +50,24 @@ export class DedupeFilter {
    * True when this packet is a copy of one seen just before. `l3` is the IP header offset;
    * `tunnelled` says the packet was decapsulated from an overlay.
    */
-  isDuplicate(buf: Uint8Array, l3: number, end: number, ipVersion: number, nowSec: number, tunnelled = false): boolean {
+  isDuplicate(buf: Uint8Array, l3: number, end: number, ipVersion: number, nowSec: number, tunnelled = false, translated: PacketMeta | null = null): boolean {
     let a = 0x811c9dc5;
     let b = 0x9747b28c;
-    const headerEnd = Math.min(end, l3 + (ipVersion === 4 ? ((buf[l3] as number) & 0x0f) * 4 : 40) + 16);
+    const ipHeader = ipVersion === 4 ? ((buf[l3] as number) & 0x0f) * 4 : 40;
+    const headerEnd = Math.min(end, l3 + ipHeader + 16);
     for (let i = l3; i < headerEnd; i++) {
       const rel = i - l3;
       // Skip what forwarding rewrites: IPv4 TTL (8) and checksum (10, 11); IPv6 hop limit (7).
       if (ipVersion === 4 ? rel === 8 || rel === 10 || rel === 11 : rel === 7) continue;
-      const byte = buf[i] as number;
+      let byte = buf[i] as number;
+      // A Service-translated packet is fingerprinted as translated (addresses and ports from
+      // `translated`), so the pre- and post-DNAT copies of a node capture match; NAT also rewrites
+      // the UDP checksum.
+      if (translated !== null) {
+        const l4 = rel - ipHeader;
+        if (translated.protocol === 17 && (l4 === 6 || l4 === 7)) continue;
+        byte = translatedByte(translated, ipVersion, rel, l4, byte);
+      }
       a = Math.imul(a ^ byte, 0x01000193);
       b = Math.imul(b ^ byte, 0x5bd1e995) ^ (b >>> 15);
     }

@@ -54,6 +54,11 @@ export class FlowRecords {
   blocked = new Uint8Array(INITIAL);
   /** Overlay the first packet came in (decode-tunnel.ts TunnelKind; 0 none). Set by the dataplane. */
   tunnel = new Uint8Array(INITIAL);
+  /** Service frontend and endpoint (service-nat.ts ids; -1 none) the first packet was translated to. */
+  service = new Int32Array(INITIAL);
+  endpoint = new Int32Array(INITIAL);
+  /** Service flows: bit i set when the frontend's endpoint i would be allowed (first 32 endpoints). */
+  endpointAllowed = new Uint32Array(INITIAL);
 
   private ensure(): void {
     if (this.count < this.capacity) return;
@@ -81,6 +86,9 @@ export class FlowRecords {
     this.changedReason = grow(this.changedReason, c);
     this.blocked = grow(this.blocked, c);
     this.tunnel = grow(this.tunnel, c);
+    this.service = grow(this.service, c);
+    this.endpoint = grow(this.endpoint, c);
+    this.endpointAllowed = grow(this.endpointAllowed, c);
     this.capacity = c;
   }
 
@@ -107,6 +115,9 @@ export class FlowRecords {
     this.changedReason[f] = 0;
     this.blocked[f] = 0;
     this.tunnel[f] = 0;
+    this.service[f] = -1;
+    this.endpoint[f] = -1;
+    this.endpointAllowed[f] = 0;
     return f;
   }
 

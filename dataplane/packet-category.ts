@@ -33,9 +33,11 @@ export const PacketCategory = {
   DUPLICATE: 13,
   /** WireGuard or IPsec ESP between nodes: cannot be opened, so neither policed nor allowed. */
   ENCRYPTED: 14,
+  /** Sent to a Service address with no usable endpoint: kube-proxy rejects or drops it (service-nat.ts). */
+  DROPPED_NO_ENDPOINT: 15,
 } as const;
 export type PacketCategory = (typeof PacketCategory)[keyof typeof PacketCategory];
-export const PACKET_CATEGORY_COUNT = 15;
+export const PACKET_CATEGORY_COUNT = 16;
 /**
  * Categories from this number on were added after the first release: summaries list them only
  * when non-zero, so the output for a capture without them stays what it was.
@@ -58,6 +60,7 @@ export const PACKET_CATEGORY_NAME: readonly string[] = [
   'unsupportedLink',
   'duplicate',
   'encrypted',
+  'droppedNoEndpoint',
 ];
 
 /** Forwarded (would reach its destination): the allowed categories and unpoliced non-IP frames. */
@@ -66,5 +69,5 @@ export function isForwarded(category: number): boolean {
 }
 
 export function isDropped(category: number): boolean {
-  return category >= PacketCategory.DROPPED_EGRESS && category <= PacketCategory.DROPPED_FRAGMENT;
+  return (category >= PacketCategory.DROPPED_EGRESS && category <= PacketCategory.DROPPED_FRAGMENT) || category === PacketCategory.DROPPED_NO_ENDPOINT;
 }

@@ -19,6 +19,7 @@ import { policySemantics } from '../../compiler/policy-semantics.js';
 import { loadClusterInput } from './load-cluster-input.js';
 import { CLUSTER_OPTIONS, CLUSTER_OPTIONS_HELP, choiceOption, flagOption, parseCommandArgs, stringOption } from './parse-options.js';
 import { ENGINES } from './select-engine.js';
+import type { ServiceNatOptions } from '../replay/build-service-nat.js';
 
 const TIMEOUT_PROFILES = Object.keys(CT_TIMEOUT_PROFILES) as CtTimeoutProfileName[];
 
@@ -51,6 +52,10 @@ traffic. Every record lands in exactly one category; the categories add up to th
                           IPv6-in-IP (41); WireGuard (UDP 51820, 51821, 51871) and IPsec ESP
                           (50) are counted as encrypted. auto (default): UDP tunnels only with a
                           valid VXLAN/Geneve header; on: every datagram to a tunnel port; off: none
+  --service-endpoint NS/NAME=IP
+                          send every connection to Service NS/NAME to its endpoint IP (repeatable;
+                          default: a seeded hash of the connection picks one ready endpoint)
+  --service-seed N        seed of that endpoint choice (default 0)
   --timeouts NAME         conntrack timeouts: ${TIMEOUT_PROFILES.join(', ')}
                           (default: the profile's conntrackTimeouts)
   --conntrack-max N       conntrack entries before early drop / table full (default 196608)
@@ -110,6 +115,8 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
       engine: { type: 'string' },
       dedupe: { type: 'string' },
       decap: { type: 'string' },
+      'service-endpoint': { type: 'string', multiple: true },
+      'service-seed': { type: 'string' },
       timeouts: { type: 'string' },
       'conntrack-max': { type: 'string' },
       ...CNI_OPTIONS,
@@ -174,6 +181,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
     ...(events ? { timeline: { events, objects: loaded.objects } } : {}),
     ...(readerName === 'pcap-parser' ? { reader: async (source, callback) => (await openCaptureWithPcapParser(source)).forEach(callback) } : {}),
     ...(flowsIn !== undefined ? { reader: readFlowsJsonl } : {}),
+    services: serviceOptions(parsed),
   };
   const stdin = io.stdin as Readable | undefined;
   let result: ReplayResult;
@@ -203,6 +211,20 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
     return ExitCode.CAPTURE_ERROR;
   }
   return ExitCode.OK;
+}
+
+/** `--service-endpoint NS/NAME=IP` (repeatable) and `--service-seed N`. */
+function serviceOptions(parsed: ReturnType<typeof parseCommandArgs>): ServiceNatOptions {
+  const overrides = new Map<string, string>();
+  const raw = parsed.values['service-endpoint'];
+  for (const text of Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]) {
+    const match = /^([^/=\s]+)\/([^/=\s]+)=(\S+)$/.exec(String(text));
+    if (!match) throw new UserError(`replay: --service-endpoint must be NS/NAME=IP, got ${JSON.stringify(text)}`, ExitCode.USAGE);
+    overrides.set(`${match[1]}/${match[2]}`, match[3] as string);
+  }
+  const seedText = stringOption(parsed, 'service-seed');
+  if (seedText !== undefined && !/^\d+$/.test(seedText)) throw new UserError(`replay: --service-seed must be a non-negative integer, got ${JSON.stringify(seedText)}`, ExitCode.USAGE);
+  return { seed: seedText === undefined ? 0 : Number(seedText) >>> 0, endpointOverrides: overrides };
 }
 
 async function writeText(path: string, text: string): Promise<void> {

@@ -3,11 +3,12 @@
  * labels and implicit namespaces, and rejects what the API server could not hold at once:
  * two objects with the same kind and name, two live pods with the same IP.
  */
-import type { Cluster, Namespace, NetworkPolicy, Origin, Pod } from '../../compiler/model.js';
+import type { Cluster, EndpointSlice, Namespace, NetworkPolicy, Origin, Pod, Service } from '../../compiler/model.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { decodeMetadata } from './decode-metadata.js';
 import { decodeNetworkPolicy } from './decode-network-policy.js';
 import { decodePod } from './decode-pod.js';
+import { decodeEndpointSlice, decodeService } from './decode-service.js';
 import { ObjectReader } from './object-reader.js';
 import type { RawObject } from './read-manifests.js';
 
@@ -25,6 +26,8 @@ const SUPPORTED: Readonly<Record<string, string>> = {
   Namespace: 'v1',
   Pod: 'v1',
   NetworkPolicy: 'networking.k8s.io/v1',
+  Service: 'v1',
+  EndpointSlice: 'discovery.k8s.io/v1',
 };
 
 function describeOrigin(origin: Origin | null): string {
@@ -48,6 +51,8 @@ export function buildCluster(objects: readonly RawObject[], diagnostics: Diagnos
   const declaredNamespaces = new Map<string, { labels: Record<string, string>; origin: Origin }>();
   const pods = new Map<string, Pod>();
   const policies = new Map<string, NetworkPolicy>();
+  const services = new Map<string, Service>();
+  const slices = new Map<string, EndpointSlice>();
 
   for (const { origin, object } of objects) {
     const reader = new ObjectReader(origin, diagnostics);
@@ -62,7 +67,7 @@ export function buildCluster(objects: readonly RawObject[], diagnostics: Diagnos
       const key = `${typeof apiVersion === 'string' ? apiVersion : '?'}/${kind}`;
       skipped[key] = (skipped[key] ?? 0) + 1;
       const name = (object['metadata'] as { name?: unknown } | undefined)?.name;
-      reader.report('info', 'skipped-kind', null, `skipped ${kind}${typeof name === 'string' ? ` ${name}` : ''} (${typeof apiVersion === 'string' ? apiVersion : 'no apiVersion'}): netpol-emu reads only v1 Namespace, v1 Pod and networking.k8s.io/v1 NetworkPolicy`);
+      reader.report('info', 'skipped-kind', null, `skipped ${kind}${typeof name === 'string' ? ` ${name}` : ''} (${typeof apiVersion === 'string' ? apiVersion : 'no apiVersion'}): netpol-emu reads only v1 Namespace, Pod and Service, discovery.k8s.io/v1 EndpointSlice and networking.k8s.io/v1 NetworkPolicy`);
       continue;
     }
     if (kind === 'Namespace') {
@@ -84,6 +89,17 @@ export function buildCluster(objects: readonly RawObject[], diagnostics: Diagnos
         continue;
       }
       pods.set(key, pod);
+    } else if (kind === 'Service' || kind === 'EndpointSlice') {
+      const decoded = kind === 'Service' ? decodeService(reader, object) : decodeEndpointSlice(reader, object);
+      if (!decoded) continue;
+      const key = `${decoded.namespace}/${decoded.name}`;
+      const into: Map<string, Service | EndpointSlice> = kind === 'Service' ? services : slices;
+      const previous = into.get(key);
+      if (previous) {
+        reader.error('duplicate-object', 'metadata.name', `${kind} ${key} is already defined in ${describeOrigin(previous.origin)}`);
+        continue;
+      }
+      into.set(key, decoded);
     } else {
       const policy = decodeNetworkPolicy(reader, object);
       if (!policy) continue;
@@ -140,6 +156,17 @@ export function buildCluster(objects: readonly RawObject[], diagnostics: Diagnos
   for (const pod of sortedPods) reference(pod.namespace, `Pod ${pod.namespace}/${pod.name}`, pod.origin);
   for (const policy of sortedPolicies) reference(policy.namespace, `NetworkPolicy ${policy.namespace}/${policy.name}`, policy.origin);
 
+  const sortedServices = [...services.values()].sort(compareByName);
+  const sortedSlices = [...slices.values()].sort(compareByName);
+  for (const service of sortedServices) reference(service.namespace, `Service ${service.namespace}/${service.name}`, service.origin);
+
   const sortedNamespaces = [...namespaces.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { cluster: { namespaces: sortedNamespaces, pods: sortedPods, policies: sortedPolicies }, stats: { used, skipped } };
+  const cluster: Cluster = {
+    namespaces: sortedNamespaces,
+    pods: sortedPods,
+    policies: sortedPolicies,
+    ...(sortedServices.length ? { services: sortedServices } : {}),
+    ...(sortedSlices.length ? { endpointSlices: sortedSlices } : {}),
+  };
+  return { cluster, stats: { used, skipped } };
 }

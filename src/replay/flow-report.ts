@@ -38,12 +38,40 @@ export interface FlowReport {
   readonly verdictChange?: { readonly at: string; readonly reason: string };
   /** The overlay the connection's first packet was decapsulated from (vxlan, geneve, ipip, ipv6-in-ip). */
   readonly tunnel?: string;
+  /** The Service (`ns/name:port`) the connection was addressed to, and the endpoint it was translated to. */
+  readonly service?: string;
+  readonly endpoint?: string | null;
+  /** Present when the Service's endpoints would not all get this verdict: each endpoint's verdict. */
+  readonly endpointVerdicts?: readonly { readonly endpoint: string; readonly verdict: 'allowed' | 'denied' }[];
 }
 
 const FLOW_REASON_NAME: Readonly<Record<number, string>> = {
   [FlowReason.CT_INVALID]: 'drop-conntrack-invalid',
   [FlowReason.CT_TABLE_FULL]: 'drop-conntrack-table-full',
+  [FlowReason.NO_ENDPOINT]: 'drop-service-no-endpoint',
 };
+
+/** `service`, `endpoint` and (when they differ) `endpointVerdicts` of a Service flow. */
+function serviceFields(dataplane: Dataplane, f: number): Pick<FlowReport, 'service' | 'endpoint' | 'endpointVerdicts'> {
+  const services = dataplane.services;
+  const r = dataplane.flows;
+  const frontend = r.service[f] as number;
+  if (services === null || frontend < 0) return {};
+  const backend = r.endpoint[f] as number;
+  const fields: { service?: string; endpoint?: string | null; endpointVerdicts?: { endpoint: string; verdict: 'allowed' | 'denied' }[] } = {
+    service: services.frontendLabel(frontend) ?? String(frontend),
+    endpoint: backend >= 0 ? services.backendLabel(backend) : null,
+  };
+  const count = Math.min(services.backendCount(frontend), 32);
+  const mask = r.endpointAllowed[f] as number;
+  const all = count === 32 ? 0xffffffff : (1 << count) - 1;
+  if (backend >= 0 && count > 1 && mask !== 0 && mask >>> 0 !== all >>> 0) {
+    const first = services.firstBackend(frontend);
+    fields.endpointVerdicts = [];
+    for (let i = 0; i < count; i++) fields.endpointVerdicts.push({ endpoint: services.backendLabel(first + i) ?? String(first + i), verdict: (mask >>> i) & 1 ? 'allowed' : 'denied' });
+  }
+  return fields;
+}
 
 function addressOf(family: number, words: Uint32Array, f: number): string {
   if (family === 4) return formatIp(4, BigInt(words[f * 4] as number));
@@ -112,5 +140,6 @@ export function flowReport(dataplane: Dataplane, provenances: FlowProvenance | r
       ? {}
       : { verdictChange: { at: isoTime(r.changedAt[f] as number), reason: REASON_NAME[r.changedReason[f] as Reason] ?? String(r.changedReason[f]) } }),
     ...(r.tunnel[f] ? { tunnel: TUNNEL_KIND_NAME[r.tunnel[f] as number] ?? String(r.tunnel[f]) } : {}),
+    ...serviceFields(dataplane, f),
   };
 }

@@ -20,6 +20,7 @@ import type { RawObject } from '../load/read-manifests.js';
 import type { TimelineEvent } from '../timeline/load-timeline.js';
 import { TimelineRunner, type AppliedEvent } from '../timeline/run-timeline.js';
 import type { CaptureInfo } from './summarize.js';
+import { buildServiceNat, type ServiceNatOptions } from './build-service-nat.js';
 
 export interface ReplayOptions {
   readonly engine: 'compiled' | 'naive';
@@ -34,6 +35,8 @@ export interface ReplayOptions {
   readonly timeline?: { readonly events: readonly TimelineEvent[]; readonly objects: readonly RawObject[] };
   /** Read the capture with this function instead of the built-in reader (e.g. pcap-parser). */
   readonly reader?: (source: string | Readable, callback: (record: CaptureRecord) => void) => Promise<CaptureEnd>;
+  /** Service translation (seed, `--service-endpoint`); the cluster's Services are translated whenever it has any. */
+  readonly services?: ServiceNatOptions;
 }
 
 export interface ReplayResult {
@@ -68,7 +71,8 @@ export async function replayCapture(cluster: Cluster, source: string | Readable,
   // With a timeline, each change recompiles only what it touched (compiler/incremental-compile.ts).
   const compiler = options.timeline && options.engine === 'compiled' ? new IncrementalCompiler(semantics) : undefined;
   const { policy, provenance } = createEngine(cluster, options.engine, semantics, compiler);
-  const dataplane = new Dataplane(policy, options.dataplane);
+  const services = buildServiceNat(cluster, options.services);
+  const dataplane = new Dataplane(policy, services ? { ...options.dataplane, services } : options.dataplane);
   const provenances: FlowProvenance[] = [provenance];
   const timeline = options.timeline
     ? new TimelineRunner(options.timeline.events, options.timeline.objects, cluster, semantics, (c, s) => createEngine(c, options.engine, s, compiler), () => performance.now())

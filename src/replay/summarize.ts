@@ -125,7 +125,7 @@ export function summarize(
 
 const GROUPS: readonly { readonly label: string; readonly categories: readonly number[] }[] = [
   { label: 'allowed', categories: [PacketCategory.ALLOWED_NEW, PacketCategory.ALLOWED_ESTABLISHED, PacketCategory.ALLOWED_RELATED, PacketCategory.ALLOWED_UNTRACKED, PacketCategory.ALLOWED_FRAGMENT] },
-  { label: 'dropped', categories: [PacketCategory.DROPPED_EGRESS, PacketCategory.DROPPED_INGRESS, PacketCategory.DROPPED_CT_INVALID, PacketCategory.DROPPED_CT_FULL, PacketCategory.DROPPED_FRAGMENT] },
+  { label: 'dropped', categories: [PacketCategory.DROPPED_EGRESS, PacketCategory.DROPPED_INGRESS, PacketCategory.DROPPED_CT_INVALID, PacketCategory.DROPPED_CT_FULL, PacketCategory.DROPPED_FRAGMENT, PacketCategory.DROPPED_NO_ENDPOINT] },
   { label: 'not policed', categories: [PacketCategory.NOT_IP, PacketCategory.UNDECODABLE, PacketCategory.UNSUPPORTED_LINK, PacketCategory.DUPLICATE, PacketCategory.ENCRYPTED] },
 ];
 
@@ -145,6 +145,7 @@ const CATEGORY_TEXT: Readonly<Record<number, string>> = {
   [PacketCategory.UNSUPPORTED_LINK]: 'unsupported link type',
   [PacketCategory.DUPLICATE]: 'duplicates (-i any copies)',
   [PacketCategory.ENCRYPTED]: 'encrypted (WireGuard, IPsec ESP)',
+  [PacketCategory.DROPPED_NO_ENDPOINT]: 'Service without endpoints',
 };
 
 function endpoint(pod: string | null, address: string, port: number | null): string {
