@@ -34,7 +34,7 @@ function words(ip: IpAddress): number[] {
   return [0, 1, 2, 3].map((i) => Number((ip.value >> BigInt(96 - i * 32)) & 0xffffffffn));
 }
 
-interface Endpoint {
+export interface ServiceEndpoint {
   readonly ip: IpAddress;
   readonly port: number;
   readonly nodeName: string | null;
@@ -47,9 +47,14 @@ function selects(selector: Readonly<Record<string, string>>, pod: Pod): boolean 
   return Object.entries(selector).every(([k, v]) => pod.labels[k] === v);
 }
 
-function endpointsOf(service: Service, port: ServicePort, slices: readonly EndpointSlice[], pods: readonly Pod[]): Endpoint[] {
+/** The endpoints kube-proxy would use for `port` of `service` (see the file comment). */
+export function serviceEndpoints(cluster: Cluster, service: Service, port: ServicePort): ServiceEndpoint[] {
+  return endpointsOf(service, port, cluster.endpointSlices ?? [], cluster.pods);
+}
+
+function endpointsOf(service: Service, port: ServicePort, slices: readonly EndpointSlice[], pods: readonly Pod[]): ServiceEndpoint[] {
   const mine = slices.filter((s) => s.namespace === service.namespace && s.serviceName === service.name && s.addressType !== 'FQDN');
-  const out: Endpoint[] = [];
+  const out: ServiceEndpoint[] = [];
   if (mine.length) {
     for (const slice of mine) {
       const slicePort = slice.ports.find((p) => p.name === port.name && p.protocol === port.protocol);
