@@ -8,13 +8,15 @@
 import { isJsonObject, type Json, type JsonObject } from '../load/object-reader.js';
 
 /** Kinds read from a live cluster, in snapshot order (namespaces first, as `kubectl apply` needs). */
-export const LIVE_KINDS = ['Namespace', 'Pod', 'NetworkPolicy'] as const;
+export const LIVE_KINDS = ['Namespace', 'Pod', 'NetworkPolicy', 'Service', 'EndpointSlice'] as const;
 export type LiveKind = (typeof LIVE_KINDS)[number];
 
 export const LIVE_API_VERSIONS: Readonly<Record<LiveKind, string>> = {
   Namespace: 'v1',
   Pod: 'v1',
   NetworkPolicy: 'networking.k8s.io/v1',
+  Service: 'v1',
+  EndpointSlice: 'discovery.k8s.io/v1',
 };
 
 export function isLiveKind(kind: unknown): kind is LiveKind {
@@ -93,6 +95,24 @@ export function pruneObject(object: JsonObject): JsonObject {
   } else if (kind === 'NetworkPolicy') {
     // The whole spec: every field of it changes what the policy selects or allows.
     if (object['spec'] !== undefined) out['spec'] = object['spec'];
+  } else if (kind === 'Service') {
+    const spec = object['spec'];
+    if (spec !== undefined) {
+      out['spec'] = isJsonObject(spec)
+        ? pick(spec, ['type', 'clusterIP', 'clusterIPs', 'externalIPs', 'selector', 'ports', 'externalTrafficPolicy', 'internalTrafficPolicy', 'sessionAffinity'])
+        : spec;
+    }
+    const status = object['status'];
+    if (isJsonObject(status) && status['loadBalancer'] !== undefined) out['status'] = { loadBalancer: status['loadBalancer'] as Json };
+  } else if (kind === 'EndpointSlice') {
+    const kept = pick(object, ['addressType', 'ports']);
+    Object.assign(out, kept);
+    const endpoints = pruneList(object['endpoints'], (e) => {
+      const p = pick(e, ['addresses', 'conditions', 'nodeName']);
+      if (isJsonObject(e['targetRef'])) p['targetRef'] = pick(e['targetRef'], ['kind', 'namespace', 'name']);
+      return p;
+    });
+    if (endpoints !== undefined) out['endpoints'] = endpoints;
   }
   return out;
 }
