@@ -178,7 +178,7 @@ export class Dataplane {
     if (this.dedupeMode === 'on' || (this.dedupeMode === 'auto' && (linkType === LINKTYPE_LINUX_SLL || linkType === LINKTYPE_LINUX_SLL2))) {
       const frameEnd = offset + capturedLength;
       const end = meta.ipLength > 0 ? Math.min(frameEnd, meta.l3Offset + meta.ipLength) : frameEnd;
-      if (this.dedupe.isDuplicate(buf, meta.l3Offset, end, meta.ipVersion, nowSec, meta.tunnel !== 0, nat === NatResult.NONE ? null : meta)) return this.count(PacketCategory.DUPLICATE, wireLength);
+      if (this.dedupe.isDuplicate(buf, meta.l3Offset, end, meta.ipVersion, nowSec, meta.tunnel !== 0, nat !== NatResult.NONE || (this.services !== null && this.services.touchesBackend(meta)) ? meta : null)) return this.count(PacketCategory.DUPLICATE, wireLength);
     }
     if (nat === NatResult.NO_ENDPOINT) return this.noEndpoint(wireLength, nowSec);
     if (meta.isFragment && meta.fragmentOffset > 0) return this.nonFirstFragment(wireLength, nowSec);

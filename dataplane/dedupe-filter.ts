@@ -60,9 +60,10 @@ export class DedupeFilter {
       // Skip what forwarding rewrites: IPv4 TTL (8) and checksum (10, 11); IPv6 hop limit (7).
       if (ipVersion === 4 ? rel === 8 || rel === 10 || rel === 11 : rel === 7) continue;
       let byte = buf[i] as number;
-      // A Service-translated packet is fingerprinted as translated (addresses and ports from
+      // A Service packet is fingerprinted in its translated form (addresses and ports from
       // `translated`), so the pre- and post-DNAT copies of a node capture match; NAT also rewrites
-      // the UDP checksum.
+      // the UDP checksum, so it is left out for both (for a post-DNAT copy, `translated` is the
+      // packet itself).
       if (translated !== null) {
         const l4 = rel - ipHeader;
         if (translated.protocol === 17 && (l4 === 6 || l4 === 7)) continue;

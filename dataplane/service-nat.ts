@@ -131,6 +131,8 @@ class AddressPortTable {
 export class ServiceNat {
   private readonly frontends: AddressPortTable;
   private readonly pods: AddressPortTable;
+  /** Every backend address:port, to recognise a node capture's post-DNAT copies. */
+  private readonly backendSet: AddressPortTable;
   private readonly seed: number;
   private readonly fKind: Uint8Array;
   private readonly fNode: Int32Array;
@@ -167,6 +169,7 @@ export class ServiceNat {
     this.bNodeAddress = new Uint32Array(total * 4);
     this.bHasNodeAddress = new Uint8Array(total);
     const backendLabels: string[] = [];
+    this.backendSet = new AddressPortTable(total);
     let b = 0;
     spec.frontends.forEach((f, i) => {
       this.frontends.set(f.family, f.address, f.protocol, f.port, i);
@@ -185,6 +188,7 @@ export class ServiceNat {
           for (let w = 0; w < 4; w++) this.bNodeAddress[b * 4 + w] = backend.nodeAddress[w] as number;
         }
         backendLabels.push(backend.label);
+        this.backendSet.set(f.family, backend.address, f.protocol, backend.port, b);
         b++;
       }
     });
@@ -222,6 +226,12 @@ export class ServiceNat {
   applyBackend(meta: PacketMeta, b: number): void {
     this.copy(this.bAddress, b, meta.dst);
     meta.dstPort = this.bPort[b] as number;
+  }
+
+  /** Is `meta` to or from a Service endpoint (the translated form of Service traffic)? */
+  touchesBackend(meta: PacketMeta): boolean {
+    if (meta.l4Offset < 0) return false;
+    return this.backendSet.get(meta.ipVersion, meta.dst, meta.protocol, meta.dstPort) >= 0 || this.backendSet.get(meta.ipVersion, meta.src, meta.protocol, meta.srcPort) >= 0;
   }
 
   /** Rewrites `meta` when it is Service traffic; see NatResult. */

@@ -6,7 +6,7 @@
  * drops, headless Services are not translated, and `--service-endpoint` pins the endpoint.
  */
 import { describe, expect, it } from 'vitest';
-import { ethernet, ipv4, linuxSll2, tcp, type Bytes } from './helpers/build-frame.js';
+import { bytes, ethernet, ipv4, linuxSll2, tcp, udp, type Bytes } from './helpers/build-frame.js';
 import { runCli } from './helpers/run-cli.js';
 import { writeFrames } from './helpers/write-frames.js';
 
@@ -83,6 +83,23 @@ describe('services - translation before policy', () => {
     expect(flows).toHaveLength(1);
     expect(flows[0]).toMatchObject({ service: 'shop/backend:http', packets: { forward: 1, reply: 0 } });
     expect(summary.packets).toMatchObject({ total: 2, allowedNew: 1, duplicate: 1 });
+  });
+
+  it('services - node -i any capture, UDP: NAT rewrote the checksum, still one packet', async () => {
+    const pin = ['--service-endpoint', 'shop/backend-udp=10.244.1.20'];
+    const withChecksum = (bytes: Bytes, sum: number): Bytes => {
+      const copy = Uint8Array.from(bytes);
+      copy[20 + 6] = sum >> 8;
+      copy[20 + 7] = sum & 0xff;
+      return copy;
+    };
+    const datagram = (dst: string, dport: number, sum: number): Bytes => withChecksum(ipv4({ src: '10.244.1.10', dst, protocol: 17, id: 0x5151 }, udp(40000, dport, bytes(12, 7))), sum);
+    const pre = linuxSll2(0x0800, 5, 0, datagram('10.96.0.20', 80, 0x1111));
+    const post = linuxSll2(0x0800, 6, 4, datagram('10.244.1.20', 8080, 0x2222));
+    const { flows, summary } = await replay([pre, post], pin, 276);
+    expect(flows).toHaveLength(1);
+    expect(flows[0]).toMatchObject({ service: 'shop/backend-udp:dns', dst: '10.244.1.20', packets: { forward: 1, reply: 0 } });
+    expect(summary.packets).toMatchObject({ total: 2, duplicate: 1 });
   });
 
   it('services - NodePort from outside: externalTrafficPolicy Cluster source-NATs to the node, Local keeps the client', async () => {
