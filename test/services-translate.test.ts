@@ -6,7 +6,7 @@
  * drops, headless Services are not translated, and `--service-endpoint` pins the endpoint.
  */
 import { describe, expect, it } from 'vitest';
-import { bytes, ethernet, ipv4, linuxSll2, tcp, udp, type Bytes } from './helpers/build-frame.js';
+import { bytes, ethernet, ipv4, ipv6, linuxSll2, tcp, udp, type Bytes } from './helpers/build-frame.js';
 import { runCli } from './helpers/run-cli.js';
 import { writeFrames } from './helpers/write-frames.js';
 
@@ -122,5 +122,26 @@ describe('services - translation before policy', () => {
     expect(flows[0]).toMatchObject({ dst: '10.244.1.20', verdict: 'allowed' });
     expect(flows[0]).not.toHaveProperty('service');
     expect(summary.packets).not.toHaveProperty('droppedNoEndpoint');
+  });
+
+  it('services - EndpointSlices: ready endpoints only, slice ports, and the IPv6 ClusterIP of a dual-stack Service', async () => {
+    const slices = 'test/fixtures/services/slices-list.yaml';
+    const v4 = [40000, 40001, 40002, 40003].map((p) => ethernet(0x0800, packet('10.9.0.1', p, '10.96.1.1', 443)));
+    const v6 = ethernet(0x86dd, ipv6({ src: 'fd00:9::1', dst: 'fd00:96::1', nextHeader: 6 }, tcp({ srcPort: 41000, dstPort: 443, flags: SYN })));
+    const dns = ethernet(0x0800, ipv4({ src: '10.9.0.1', dst: '10.96.1.1', protocol: 17 }, udp(42000, 53)));
+    const run = await runCli(['replay', writeFrames([...v4, v6, dns]), '-f', slices, '--flows', '-']);
+    expect(run.code, run.stderr).toBe(0);
+    const flows = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Flow);
+    // 10.244.2.5 is terminating and 10.244.3.5 not ready: while 10.244.1.5 is ready, only it serves.
+    for (const f of flows.slice(0, 4)) expect(f).toMatchObject({ dst: '10.244.1.5', dport: 8443, service: 'web/front:https', endpoint: 'web/front-1 10.244.1.5:8443' });
+    expect(flows[4]).toMatchObject({ src: 'fd00:9::1', dst: 'fd00:244:1::5', dport: 8443, service: 'web/front:https' });
+    expect(flows[5]).toMatchObject({ protocol: 'UDP', dst: '10.244.1.5', dport: 5353, service: 'web/front:dns' });
+  });
+
+  it('services - no ready endpoint: the serving-and-terminating one serves (KEP-1669)', async () => {
+    const frames = [40000, 40001, 40002].map((p) => ethernet(0x0800, packet('10.9.0.1', p, '10.96.3.1', 80)));
+    const run = await runCli(['replay', writeFrames(frames), '-f', 'test/fixtures/services/terminating.yaml', '--flows', '-']);
+    const flows = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Flow);
+    expect(flows.map((f) => `${f.dst}:${f.dport}`)).toEqual(['10.244.2.5:8080', '10.244.2.5:8080', '10.244.2.5:8080']);
   });
 });
