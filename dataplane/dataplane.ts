@@ -180,7 +180,16 @@ export class Dataplane {
       const end = meta.ipLength > 0 ? Math.min(frameEnd, meta.l3Offset + meta.ipLength) : frameEnd;
       if (this.dedupe.isDuplicate(buf, meta.l3Offset, end, meta.ipVersion, nowSec, meta.tunnel !== 0, nat !== NatResult.NONE || (this.services !== null && this.services.touchesBackend(meta)) ? meta : null)) return this.count(PacketCategory.DUPLICATE, wireLength);
     }
-    if (nat === NatResult.NO_ENDPOINT) return this.noEndpoint(wireLength, nowSec);
+    if (nat === NatResult.NO_ENDPOINT) {
+      const category = this.noEndpoint(wireLength, nowSec);
+      // kube-proxy REJECTs in-cluster traffic to a Service without endpoints (ICMP port
+      // unreachable from the Service address) and DROPs external traffic without a local one.
+      if (this.services !== null && !this.services.lastExternal && meta.tunnel === 0) {
+        this.rejected = this.rejectFrame.build(buf, offset, capturedLength, linkType, meta);
+        if (this.rejected) this.rejectsSent++;
+      }
+      return category;
+    }
     if (meta.isFragment && meta.fragmentOffset > 0) return this.nonFirstFragment(wireLength, nowSec);
     const category = this.track(nowSec);
     // A tunnelled packet's answer would go back inside the tunnel: not built (decode-tunnel.ts).

@@ -17,8 +17,9 @@
  * (kube-proxy's KUBE-MARK-MASQ): to the NodePort's node, or for externalIPs/LoadBalancer IPs to
  * the chosen endpoint's node. `Local` keeps the client address and only uses endpoints on the
  * node (NodePort). `internalTrafficPolicy: Local` uses only endpoints on the client pod's node.
- * No usable endpoint: NO_ENDPOINT (kube-proxy rejects ClusterIP traffic with ICMP port
- * unreachable and drops external traffic with no local endpoint; either way it never arrives).
+ * No usable endpoint: NO_ENDPOINT (kube-proxy rejects in-cluster traffic with ICMP port
+ * unreachable, which the dataplane builds, and drops external traffic with no local endpoint:
+ * `lastExternal` says which).
  *
  * All lookups are open-addressed typed-array tables built once; `translate` allocates nothing.
  */
@@ -150,6 +151,8 @@ export class ServiceNat {
   /** After TRANSLATED or REPLY_UNTRANSLATED: the frontend and backend ids; else -1. */
   frontend = -1;
   backend = -1;
+  /** After NO_ENDPOINT: whether it was external traffic (dropped) rather than in-cluster (rejected). */
+  lastExternal = false;
 
   constructor(spec: ServiceTableSpec) {
     const n = spec.frontends.length;
@@ -246,6 +249,7 @@ export class ServiceNat {
       const b = this.choose(f, meta.src, meta.srcPort, meta.dst, meta.dstPort, protocol, family);
       if (b < 0) {
         this.frontend = f;
+        this.lastExternal = this.fKind[f] !== FrontendKind.CLUSTER_IP && this.pods.get(family, meta.src, 0, 0) < 0;
         return NatResult.NO_ENDPOINT;
       }
       const snat = this.snatAddress(f, b, family, meta.src);

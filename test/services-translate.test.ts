@@ -5,7 +5,11 @@
  * packet, NodePort traffic is source-NATed (Cluster) or not (Local), a Service without endpoints
  * drops, headless Services are not translated, and `--service-endpoint` pins the endpoint.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DecodeStatus, PacketMeta, decodeFrame, readCapture } from '../src/index.js';
 import { bytes, ethernet, ipv4, ipv6, linuxSll2, tcp, udp, type Bytes } from './helpers/build-frame.js';
 import { runCli } from './helpers/run-cli.js';
 import { writeFrames } from './helpers/write-frames.js';
@@ -115,6 +119,24 @@ describe('services - translation before policy', () => {
     const { flows, summary } = await replay([syn, syn]);
     expect(flows).toEqual([expect.objectContaining({ dst: '10.96.0.12', verdict: 'denied', reason: 'drop-service-no-endpoint', service: 'shop/nobody:80', endpoint: null, packets: { forward: 2, reply: 0, dropped: 2 } })]);
     expect(summary.packets).toMatchObject({ total: 2, droppedNoEndpoint: 2 });
+  });
+
+  it('services - no endpoint: in-cluster traffic is rejected (ICMP port unreachable from the Service address), external dropped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'npe-svc-reject-'));
+    const allowed = join(dir, 'allowed.pcap');
+    const syn = ethernet(0x0800, packet('10.244.1.10', 41000, '10.96.0.12', 80));
+    const outside = ethernet(0x0800, packet('203.0.113.9', 41001, '172.18.0.4', 30081));
+    const run = await runCli(['replay', writeFrames([syn, outside]), '-f', CLUSTER, '--write-allowed', allowed, '-o', 'json']);
+    expect(run.code, run.stderr).toBe(0);
+    // backend-local has no endpoint on node3 (172.18.0.4): the external SYN is dropped, not answered.
+    expect(JSON.parse(run.stdout)).toMatchObject({ rejectsSent: 1, packets: { droppedNoEndpoint: 2 } });
+    const meta = new PacketMeta();
+    const answers: string[] = [];
+    await readCapture(allowed, (r) => {
+      if (decodeFrame(r.buffer, r.offset, r.capturedLength, r.wireLength, r.linkType, meta) !== DecodeStatus.OK) return;
+      answers.push(`${meta.protocol} ${meta.icmpType}/${meta.icmpCode} ${meta.src[0] === 0x0a60000c ? 'from the Service address' : 'other'}`);
+    });
+    expect(answers).toEqual(['1 3/3 from the Service address']);
   });
 
   it('services - a headless Service and a capture without Service traffic are not translated', async () => {
