@@ -5,7 +5,9 @@
  * fills one reused PacketMeta and returns a DecodeStatus; it never throws on packet contents,
  * never allocates, never validates checksums (offload makes them wrong in real captures,
  * CAPTURES.md §2), and keeps no reference to `buf`. The per-layer decoders are exported for
- * callers that start below the link layer (e.g. VXLAN/Geneve decapsulation).
+ * callers that start below the link layer. `TunnelDecoder.decode` then opens an overlay
+ * (VXLAN, Geneve, IP-in-IP, IPv6-in-IP) in the same PacketMeta, or reports WireGuard/ESP as
+ * encrypted (decode-tunnel.ts).
  */
 export { decodeFrame } from './decode-frame.js';
 export { decodeEthernet, decodeLinuxSll, decodeLinuxSll2, decodeLoopback, decodeRawIp } from './decode-link.js';
