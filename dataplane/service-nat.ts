@@ -74,6 +74,10 @@ export const NatResult = {
 } as const;
 export type NatResult = (typeof NatResult)[keyof typeof NatResult];
 
+function sameAddress(a: Uint32Array, b: Uint32Array): boolean {
+  return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
+}
+
 function mix(h: number, v: number): number {
   h = Math.imul(h ^ v, 0x5bd1e995);
   return (h ^ (h >>> 15)) >>> 0;
@@ -242,6 +246,7 @@ export class ServiceNat {
     this.frontend = -1;
     this.backend = -1;
     const protocol = meta.protocol;
+    if ((protocol === 1 || protocol === 58) && meta.hasInner) return this.translateIcmpError(meta);
     if (meta.l4Offset < 0 || (protocol !== 6 && protocol !== 17 && protocol !== 132)) return NatResult.NONE;
     const family = meta.ipVersion;
     let f = this.frontends.get(family, meta.dst, protocol, meta.dstPort);
@@ -270,6 +275,35 @@ export class ServiceNat {
     else if (snat === 2) this.copy(this.bNodeAddress, b, meta.dst);
     this.copy(this.bAddress, b, meta.src);
     meta.srcPort = this.bPort[b] as number;
+    this.frontend = f;
+    this.backend = b;
+    return NatResult.REPLY_UNTRANSLATED;
+  }
+
+  /**
+   * An ICMP error quoting a packet to a frontend (as the client sees it after the kernel
+   * un-translated the error): the quoted packet and, where they were the frontend or the client,
+   * the outer addresses are put in the translated form, so conntrack finds the connection
+   * RELATED as nf_nat would have.
+   */
+  private translateIcmpError(meta: PacketMeta): NatResult {
+    const p = meta.innerProtocol;
+    if (p !== 6 && p !== 17 && p !== 132) return NatResult.NONE;
+    const family = meta.innerIpVersion || meta.ipVersion;
+    const f = this.frontends.get(family, meta.innerDst, p, meta.innerDstPort);
+    if (f < 0) return NatResult.NONE;
+    const b = this.choose(f, meta.innerSrc, meta.innerSrcPort, meta.innerDst, meta.innerDstPort, p, family);
+    if (b < 0) return NatResult.NONE;
+    const fromFrontend = sameAddress(meta.src, meta.innerDst);
+    const toClient = sameAddress(meta.dst, meta.innerSrc);
+    const snat = this.snatAddress(f, b, family, meta.innerSrc);
+    if (snat !== 0) {
+      this.copy(snat === 1 ? this.fAddress : this.bNodeAddress, snat === 1 ? f : b, meta.innerSrc);
+      if (toClient) this.copy(snat === 1 ? this.fAddress : this.bNodeAddress, snat === 1 ? f : b, meta.dst);
+    }
+    if (fromFrontend) this.copy(this.bAddress, b, meta.src);
+    this.copy(this.bAddress, b, meta.innerDst);
+    meta.innerDstPort = this.bPort[b] as number;
     this.frontend = f;
     this.backend = b;
     return NatResult.REPLY_UNTRANSLATED;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DecodeStatus, PacketMeta, decodeFrame, readCapture } from '../src/index.js';
-import { bytes, ethernet, ipv4, ipv6, linuxSll2, tcp, udp, type Bytes } from './helpers/build-frame.js';
+import { bytes, ethernet, icmp, ipv4, ipv6, linuxSll2, tcp, udp, type Bytes } from './helpers/build-frame.js';
 import { runCli } from './helpers/run-cli.js';
 import { writeFrames } from './helpers/write-frames.js';
 
@@ -104,6 +104,19 @@ describe('services - translation before policy', () => {
     expect(flows).toHaveLength(1);
     expect(flows[0]).toMatchObject({ service: 'shop/backend-udp:dns', dst: '10.244.1.20', packets: { forward: 1, reply: 0 } });
     expect(summary.packets).toMatchObject({ total: 2, duplicate: 1 });
+  });
+
+  it('services - an ICMP error from the Service address about a translated datagram is RELATED', async () => {
+    // slices-list.yaml: no policy, so the datagram is allowed and the error finds its connection.
+    const query = ipv4({ src: '10.9.0.1', dst: '10.96.1.1', protocol: 17, id: 0x0101 }, udp(40000, 53, bytes(4)));
+    const unreachable = ipv4({ src: '10.96.1.1', dst: '10.9.0.1', protocol: 1 }, icmp(3, 3, 0, query.subarray(0, 28)));
+    const run = await runCli(['replay', writeFrames([ethernet(0x0800, query), ethernet(0x0800, unreachable)]), '-f', 'test/fixtures/services/slices-list.yaml', '--flows', '-', '-o', 'json']);
+    expect(run.code, run.stderr).toBe(0);
+    const flows = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Flow);
+    expect(flows).toHaveLength(1);
+    expect(flows[0]).toMatchObject({ dst: '10.244.1.5', dport: 5353, verdict: 'allowed', packets: { forward: 1, reply: 1 } });
+    // stderr: the loader's implicit-namespace warning, then the JSON summary.
+    expect(JSON.parse(run.stderr.slice(run.stderr.indexOf('{'))).packets).toMatchObject({ allowedNew: 1, allowedRelated: 1 });
   });
 
   it('services - NodePort from outside: externalTrafficPolicy Cluster source-NATs to the node, Local keeps the client', async () => {
