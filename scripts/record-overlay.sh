@@ -164,7 +164,6 @@ ns web python3 "$WORK/npvx.py" tcp 10.244.1.10 40004 10.244.3.30 5432
 ns web python3 "$WORK/npvx.py" ping 10.244.2.20 4242
 sleep 1
 kill -INT "${PIDS[-1]}" "${PIDS[-2]}"; wait "${PIDS[-1]}" "${PIDS[-2]}" 2>/dev/null || true
-unset 'PIDS[-1]' 'PIDS[-1]'
 
 mkdir -p "$OUT_DIR"
 cp "$WORK/overlay-underlay.pcap" "$WORK/overlay-any.pcap" "$OUT_DIR/"
