@@ -129,6 +129,68 @@ export interface NetworkPolicy {
   readonly origin: Origin | null;
 }
 
+export const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'] as const;
+export type ServiceType = (typeof SERVICE_TYPES)[number];
+export type TrafficPolicy = 'Cluster' | 'Local';
+
+export interface ServicePort {
+  readonly name: string | null;
+  readonly protocol: PolicyProtocol;
+  readonly port: number;
+  /** A number, or a container-port name resolved per endpoint pod; defaults to `port`. */
+  readonly targetPort: number | string;
+  readonly nodePort: number | null;
+}
+
+/** A v1 Service (SERVICES in SEMANTICS.md terms: what kube-proxy translates before policy). */
+export interface Service {
+  readonly namespace: string;
+  readonly name: string;
+  readonly type: ServiceType;
+  /** `spec.clusterIPs` (or `spec.clusterIP`); empty for a headless Service (clusterIP None). */
+  readonly clusterIPs: readonly IpAddress[];
+  readonly headless: boolean;
+  readonly externalIPs: readonly IpAddress[];
+  /** `status.loadBalancer.ingress[].ip`. */
+  readonly loadBalancerIPs: readonly IpAddress[];
+  readonly ports: readonly ServicePort[];
+  /** null: no selector (endpoints come from EndpointSlices only). */
+  readonly selector: Labels | null;
+  readonly externalTrafficPolicy: TrafficPolicy;
+  readonly internalTrafficPolicy: TrafficPolicy;
+  readonly sessionAffinity: 'None' | 'ClientIP';
+  readonly origin: Origin | null;
+}
+
+export interface EndpointSlicePort {
+  readonly name: string | null;
+  readonly protocol: PolicyProtocol;
+  readonly port: number | null;
+}
+
+export interface EndpointSliceEndpoint {
+  readonly addresses: readonly IpAddress[];
+  /** `conditions.ready`, nil meaning ready (discovery.k8s.io/v1 API doc). */
+  readonly ready: boolean;
+  readonly serving: boolean;
+  readonly terminating: boolean;
+  readonly nodeName: string | null;
+  /** `targetRef` of kind Pod: `namespace/name`. */
+  readonly pod: string | null;
+}
+
+/** A discovery.k8s.io/v1 EndpointSlice. */
+export interface EndpointSlice {
+  readonly namespace: string;
+  readonly name: string;
+  /** The `kubernetes.io/service-name` label. */
+  readonly serviceName: string;
+  readonly addressType: 'IPv4' | 'IPv6' | 'FQDN';
+  readonly ports: readonly EndpointSlicePort[];
+  readonly endpoints: readonly EndpointSliceEndpoint[];
+  readonly origin: Origin | null;
+}
+
 /** A loaded cluster. Every list is sorted by (namespace, name) so output is deterministic. */
 export interface Cluster {
   readonly namespaces: readonly Namespace[];
@@ -142,6 +204,9 @@ export interface Cluster {
   readonly adminPolicies?: readonly AdminPolicy[];
   /** `v1` Nodes, sorted by name (absent: none); only `nodes` peers read them. */
   readonly nodes?: readonly Node[];
+  /** Present when the input had Services / EndpointSlices (absent keeps older outputs unchanged). */
+  readonly services?: readonly Service[];
+  readonly endpointSlices?: readonly EndpointSlice[];
 }
 
 export type Direction = 'ingress' | 'egress';

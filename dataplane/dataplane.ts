@@ -13,14 +13,15 @@
 import { isAllowReason, isEgressDrop, isIngressDrop, Reason } from '../compiler/verdict.js';
 import { ConntrackTable, CtDirection, CtResult, type CtTimeoutProfile } from './conntrack/index.js';
 import { CT_TIMEOUTS_LINUX } from './conntrack/ct-timeouts.js';
-import { decodeFrame } from './decode/index.js';
+import { decodeFrame, TUNNEL_KIND_COUNT, TunnelDecoder, TunnelResult, type DecapMode, type TunnelPorts } from './decode/index.js';
 import { DedupeFilter } from './dedupe-filter.js';
 import { RejectBuilder } from './build-reject.js';
 import { FlowRecords, DeniedFlowIndex, DeniedRemoveReason } from './flow-records.js';
 import { FragmentCache } from './fragment-cache.js';
 import type { NewFlowPolicy } from './new-flow-policy.js';
 import { DecodeStatus, PacketMeta } from './packet-meta.js';
-import { PACKET_CATEGORY_COUNT, PacketCategory } from './packet-category.js';
+import { NatResult, type ServiceNat } from './service-nat.js';
+import { isDropped, PACKET_CATEGORY_COUNT, PacketCategory } from './packet-category.js';
 
 /** Flow reasons the dataplane adds to compiler/verdict.ts's Reason (which stops below 128). */
 export const FlowReason = {
@@ -28,6 +29,8 @@ export const FlowReason = {
   CT_INVALID: 128,
   /** Allowed by policy but no conntrack entry could be created. */
   CT_TABLE_FULL: 129,
+  /** Sent to a Service with no usable endpoint (never reached policy). */
+  NO_ENDPOINT: 130,
 } as const;
 
 export interface DataplaneOptions {
@@ -57,6 +60,15 @@ export interface DataplaneOptions {
    * reported early and forgotten (counted), so a flood of denied attempts cannot grow memory.
    */
   readonly deniedFlowsMax?: number;
+  /**
+   * Open overlay tunnels (VXLAN, Geneve, IP-in-IP, IPv6-in-IP) and replay the inner packet;
+   * count WireGuard/ESP as `encrypted` (default auto: by well-known port or protocol and a
+   * plausible header; decode/decode-tunnel.ts).
+   */
+  readonly decap?: DecapMode;
+  readonly tunnelPorts?: TunnelPorts;
+  /** Service frontends to translate before conntrack and policy (service-nat.ts); none when absent. */
+  readonly services?: ServiceNat;
 }
 
 export const DEFAULT_DENIED_FLOWS_MAX = 65_536;
@@ -105,6 +117,13 @@ export class Dataplane {
   rejected = false;
   /** Rejections sent (ICMP port unreachable frames built), not part of the record categories. */
   rejectsSent = 0;
+  /** Frames opened per TunnelKind (informational: each frame is counted once, in its inner packet's category). */
+  readonly decapsulated = new Float64Array(TUNNEL_KIND_COUNT);
+  private readonly tunnels: TunnelDecoder;
+  readonly services: ServiceNat | null;
+  /** Service frontend / endpoint the current packet was translated to (-1 none). */
+  private natFrontend = -1;
+  private natBackend = -1;
 
   /**
    * Told of every flow once it is over (its conntrack entry expired, was evicted or killed, its
@@ -150,6 +169,9 @@ export class Dataplane {
     this.reject = options.denyAction === 'reject';
     this.reevaluate = options.reevaluateEstablished ?? 'no';
     this.icmpPolicy = options.icmpPolicy;
+    this.tunnels = new TunnelDecoder(options.decap ?? 'auto', options.tunnelPorts);
+    this.services = options.services ?? null;
+    this.flows.services = this.services;
   }
 
   /**
@@ -217,14 +239,43 @@ export class Dataplane {
     if (status !== DecodeStatus.OK) {
       return this.count(status === DecodeStatus.NOT_IP ? PacketCategory.NOT_IP : status === DecodeStatus.UNSUPPORTED_LINK ? PacketCategory.UNSUPPORTED_LINK : PacketCategory.UNDECODABLE, wireLength);
     }
+    const tunnel = this.tunnels.decode(buf, Math.min(offset + capturedLength, buf.length), meta);
+    if (tunnel === TunnelResult.ENCRYPTED) return this.count(PacketCategory.ENCRYPTED, wireLength);
+    if (tunnel === TunnelResult.OPENED) {
+      this.decapsulated[meta.tunnel] = (this.decapsulated[meta.tunnel] as number) + 1;
+      const inner = this.tunnels.status;
+      if (inner !== DecodeStatus.OK) return this.count(inner === DecodeStatus.NOT_IP ? PacketCategory.NOT_IP : PacketCategory.UNDECODABLE, wireLength);
+    }
+    // Service translation first, so a node capture's pre- and post-DNAT copies fingerprint alike.
+    let nat: NatResult = NatResult.NONE;
+    this.natFrontend = -1;
+    this.natBackend = -1;
+    if (this.services !== null && !(meta.isFragment && meta.fragmentOffset > 0)) {
+      nat = this.services.translate(meta);
+      if (nat === NatResult.TRANSLATED || nat === NatResult.NO_ENDPOINT) {
+        this.natFrontend = this.services.frontend;
+        this.natBackend = this.services.backend;
+      }
+    }
     if (this.dedupeMode === 'on' || (this.dedupeMode === 'auto' && (linkType === LINKTYPE_LINUX_SLL || linkType === LINKTYPE_LINUX_SLL2))) {
       const frameEnd = offset + capturedLength;
       const end = meta.ipLength > 0 ? Math.min(frameEnd, meta.l3Offset + meta.ipLength) : frameEnd;
-      if (this.dedupe.isDuplicate(buf, meta.l3Offset, end, meta.ipVersion, nowSec)) return this.count(PacketCategory.DUPLICATE, wireLength);
+      if (this.dedupe.isDuplicate(buf, meta.l3Offset, end, meta.ipVersion, nowSec, meta.tunnel !== 0, nat !== NatResult.NONE || (this.services !== null && this.services.touchesBackend(meta)) ? meta : null)) return this.count(PacketCategory.DUPLICATE, wireLength);
+    }
+    if (nat === NatResult.NO_ENDPOINT) {
+      const category = this.noEndpoint(wireLength, nowSec);
+      // kube-proxy REJECTs in-cluster traffic to a Service without endpoints (ICMP port
+      // unreachable from the Service address) and DROPs external traffic without a local one.
+      if (this.services !== null && !this.services.lastExternal && meta.tunnel === 0) {
+        this.rejected = this.rejectFrame.build(buf, offset, capturedLength, linkType, meta);
+        if (this.rejected) this.rejectsSent++;
+      }
+      return category;
     }
     if (meta.isFragment && meta.fragmentOffset > 0) return this.nonFirstFragment(wireLength, nowSec);
     const category = this.track(nowSec);
-    if (this.reject && (category === PacketCategory.DROPPED_EGRESS || category === PacketCategory.DROPPED_INGRESS)) {
+    // A tunnelled packet's answer would go back inside the tunnel: not built (decode-tunnel.ts).
+    if (this.reject && meta.tunnel === 0 && (category === PacketCategory.DROPPED_EGRESS || category === PacketCategory.DROPPED_INGRESS)) {
       this.rejected = this.rejectFrame.build(buf, offset, capturedLength, linkType, meta);
       if (this.rejected) this.rejectsSent++;
     }
@@ -315,6 +366,7 @@ export class Dataplane {
     if (!isAllowReason(reason) && isIcmpExempt(this.icmpPolicy, meta.protocol, meta.icmpType, meta.icmpCode)) reason = Reason.ALLOW_ICMP_EXEMPT;
     if (isAllowReason(reason)) {
       f = this.newRecord(reason, nowSec);
+      if (this.natFrontend >= 0) this.flows.endpointAllowed[f] = this.endpointVerdicts();
       if (!mayTrack) {
         // Allowed but not tracked (INVALID evaluated as new): nothing will find this record again.
         this.flowEnded(f);
@@ -335,8 +387,37 @@ export class Dataplane {
     // The reverse of a denied attempt, denied too: the unanswered side of the same connection.
     if (existingDenied >= 0) return this.countOnFlow(existingDenied, CtDirection.REPLY, this.dropCategory(reason), meta.wireLength, nowSec);
     f = this.newRecord(reason, nowSec);
+    if (this.natFrontend >= 0) this.flows.endpointAllowed[f] = this.endpointVerdicts();
     this.denied.insert(f, nowSec);
     return this.countOnFlow(f, CtDirection.ORIGINAL, this.dropCategory(reason), meta.wireLength, nowSec);
+  }
+
+  /** A packet to a Service with no usable endpoint: counted on a denied record (retransmissions add up). */
+  private noEndpoint(bytes: number, nowSec: number): PacketCategory {
+    const meta = this.meta;
+    let f = this.denied.find(meta.ipVersion, meta.src, this.recordSrcPort(), meta.dst, this.recordDstPort(), meta.protocol, nowSec);
+    if (f >= 0) return this.countOnFlow(f, this.denied.direction === 0 ? CtDirection.ORIGINAL : CtDirection.REPLY, PacketCategory.DROPPED_NO_ENDPOINT, bytes, nowSec);
+    f = this.newRecord(FlowReason.NO_ENDPOINT, nowSec);
+    this.denied.insert(f, nowSec);
+    return this.countOnFlow(f, CtDirection.ORIGINAL, PacketCategory.DROPPED_NO_ENDPOINT, bytes, nowSec);
+  }
+
+  /**
+   * The verdict each endpoint of the flow's Service would get (bit i: endpoint i allowed, first
+   * 32), so reports can say when the endpoint choice decided the verdict. New Service flows only.
+   */
+  private endpointVerdicts(): number {
+    const services = this.services;
+    if (services === null || this.natFrontend < 0 || this.natBackend < 0) return 0;
+    const first = services.firstBackend(this.natFrontend);
+    const count = Math.min(services.backendCount(this.natFrontend), 32);
+    let mask = 0;
+    for (let i = 0; i < count; i++) {
+      services.applyBackend(this.meta, first + i);
+      if (isAllowReason(this.policy.classifyPacket(this.meta))) mask |= 1 << i;
+    }
+    services.applyBackend(this.meta, this.natBackend);
+    return mask >>> 0;
   }
 
   private invalid(bytes: number, nowSec: number): PacketCategory {
@@ -363,6 +444,11 @@ export class Dataplane {
     flows.reason[f] = reason;
     flows.policyVersion[f] = this.policyVersion;
     flows.createdVersion[f] = this.policyVersion;
+    flows.tunnel[f] = meta.tunnel;
+    if (this.natFrontend >= 0) {
+      flows.service[f] = this.natFrontend;
+      flows.endpoint[f] = this.natBackend;
+    }
     if (reason < 128) {
       flows.srcEndpoint[f] = this.policy.srcEndpoint;
       flows.dstEndpoint[f] = this.policy.dstEndpoint;
@@ -403,7 +489,7 @@ export class Dataplane {
 
   private countOnFlow(f: number, direction: number, category: PacketCategory, bytes: number, nowSec: number): PacketCategory {
     this.lastFlow = f;
-    if (f >= 0 && this.flows.live[f] === 1) this.flows.addPacket(f, direction, bytes, nowSec, category >= PacketCategory.DROPPED_EGRESS && category <= PacketCategory.DROPPED_FRAGMENT);
+    if (f >= 0 && this.flows.live[f] === 1) this.flows.addPacket(f, direction, bytes, nowSec, isDropped(category));
     return this.count(category, bytes);
   }
 

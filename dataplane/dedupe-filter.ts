@@ -7,8 +7,33 @@
  * within WINDOW_S seconds is the same packet seen again. IPv4 identification is in the
  * fingerprint, so a TCP retransmission (new IP id) is not a duplicate; IPv6 retransmissions come
  * hundreds of milliseconds apart, far outside the window.
+ *
+ * An overlay node adds a third copy: the packet on the pod's veth, on the tunnel device
+ * (flannel.1, vxlan.calico...) and, encapsulated, on the uplink (decode-tunnel.ts opens it, so
+ * its fingerprint is the inner packet's). A fingerprint therefore stands for at most two plain
+ * copies and one tunnelled copy, in any order; a copy beyond that is a real resend.
  */
+import type { PacketMeta } from './packet-meta.js';
+
 const WINDOW = 64;
+
+/** The byte at `rel` (IP header) / `l4` (transport header) of the packet `meta` describes after NAT. */
+function translatedByte(meta: PacketMeta, ipVersion: number, rel: number, l4: number, byte: number): number {
+  if (l4 >= 0 && l4 < 4) {
+    const port = l4 < 2 ? meta.srcPort : meta.dstPort;
+    return (l4 & 1) === 0 ? port >>> 8 : port & 0xff;
+  }
+  const srcAt = ipVersion === 4 ? 12 : 8;
+  const dstAt = ipVersion === 4 ? 16 : 24;
+  const words = ipVersion === 4 ? 4 : 16;
+  if (rel >= srcAt && rel < srcAt + words) return wordByte(meta.src, rel - srcAt);
+  if (rel >= dstAt && rel < dstAt + words) return wordByte(meta.dst, rel - dstAt);
+  return byte;
+}
+
+function wordByte(words: Uint32Array, index: number): number {
+  return ((words[index >> 2] as number) >>> (24 - (index & 3) * 8)) & 0xff;
+}
 const WINDOW_S = 0.005;
 
 export class DedupeFilter {
@@ -16,18 +41,34 @@ export class DedupeFilter {
   private readonly hashB = new Uint32Array(WINDOW);
   private readonly length = new Uint32Array(WINDOW);
   private readonly time = new Float64Array(WINDOW).fill(-Infinity);
+  /** Copies matched so far: plain ones (the first included) and tunnelled ones. */
+  private readonly plainCopies = new Uint8Array(WINDOW);
+  private readonly tunnelCopies = new Uint8Array(WINDOW);
   private next = 0;
 
-  /** True when this packet is a copy of one seen just before. `l3` is the IP header offset. */
-  isDuplicate(buf: Uint8Array, l3: number, end: number, ipVersion: number, nowSec: number): boolean {
+  /**
+   * True when this packet is a copy of one seen just before. `l3` is the IP header offset;
+   * `tunnelled` says the packet was decapsulated from an overlay.
+   */
+  isDuplicate(buf: Uint8Array, l3: number, end: number, ipVersion: number, nowSec: number, tunnelled = false, translated: PacketMeta | null = null): boolean {
     let a = 0x811c9dc5;
     let b = 0x9747b28c;
-    const headerEnd = Math.min(end, l3 + (ipVersion === 4 ? ((buf[l3] as number) & 0x0f) * 4 : 40) + 16);
+    const ipHeader = ipVersion === 4 ? ((buf[l3] as number) & 0x0f) * 4 : 40;
+    const headerEnd = Math.min(end, l3 + ipHeader + 16);
     for (let i = l3; i < headerEnd; i++) {
       const rel = i - l3;
       // Skip what forwarding rewrites: IPv4 TTL (8) and checksum (10, 11); IPv6 hop limit (7).
       if (ipVersion === 4 ? rel === 8 || rel === 10 || rel === 11 : rel === 7) continue;
-      const byte = buf[i] as number;
+      let byte = buf[i] as number;
+      // A Service packet is fingerprinted in its translated form (addresses and ports from
+      // `translated`), so the pre- and post-DNAT copies of a node capture match; NAT also rewrites
+      // the UDP checksum, so it is left out for both (for a post-DNAT copy, `translated` is the
+      // packet itself).
+      if (translated !== null) {
+        const l4 = rel - ipHeader;
+        if (translated.protocol === 17 && (l4 === 6 || l4 === 7)) continue;
+        byte = translatedByte(translated, ipVersion, rel, l4, byte);
+      }
       a = Math.imul(a ^ byte, 0x01000193);
       b = Math.imul(b ^ byte, 0x5bd1e995) ^ (b >>> 15);
     }
@@ -36,8 +77,10 @@ export class DedupeFilter {
     const len = end - l3;
     for (let k = 0; k < WINDOW; k++) {
       if (this.hashA[k] === a && this.hashB[k] === b && this.length[k] === len && nowSec - (this.time[k] as number) <= WINDOW_S && nowSec >= (this.time[k] as number) - WINDOW_S) {
-        // Forget it: a third identical copy within the window would be a real resend.
-        this.time[k] = -Infinity;
+        // Copies beyond two plain and one tunnelled within the window are real resends.
+        if (tunnelled ? this.tunnelCopies[k] !== 0 : this.plainCopies[k] === 2) continue;
+        if (tunnelled) this.tunnelCopies[k] = 1;
+        else this.plainCopies[k] = (this.plainCopies[k] as number) + 1;
         return true;
       }
     }
@@ -46,6 +89,8 @@ export class DedupeFilter {
     this.hashB[slot] = b;
     this.length[slot] = len;
     this.time[slot] = nowSec;
+    this.plainCopies[slot] = tunnelled ? 0 : 1;
+    this.tunnelCopies[slot] = tunnelled ? 1 : 0;
     this.next = (slot + 1) % WINDOW;
     return false;
   }

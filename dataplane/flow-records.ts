@@ -11,6 +11,8 @@
  * packet. A slot's `seq` (the flow's start number, 0, 1, 2…) tells apart two flows that used the
  * same slot one after the other.
  */
+import type { ServiceNat } from './service-nat.js';
+
 const INITIAL = 1024;
 
 function isIcmp(protocol: number): boolean {
@@ -24,6 +26,8 @@ function grow<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Fl
 }
 
 export class FlowRecords {
+  /** The Service table whose frontend and endpoint ids the `service`/`endpoint` columns hold (reports read names there). */
+  services: ServiceNat | null = null;
   /** Slots ever used (the high-water mark): valid record ids are below it and `live[f] === 1`. */
   count = 0;
   /** Records live now. */
@@ -72,6 +76,13 @@ export class FlowRecords {
   changedReason = new Uint8Array(INITIAL);
   /** Re-evaluation cut the connection in both directions (reevaluateEstablished=both). */
   blocked = new Uint8Array(INITIAL);
+  /** Overlay the first packet came in (decode-tunnel.ts TunnelKind; 0 none). Set by the dataplane. */
+  tunnel = new Uint8Array(INITIAL);
+  /** Service frontend and endpoint (service-nat.ts ids; -1 none) the first packet was translated to. */
+  service = new Int32Array(INITIAL);
+  endpoint = new Int32Array(INITIAL);
+  /** Service flows: bit i set when the frontend's endpoint i would be allowed (first 32 endpoints). */
+  endpointAllowed = new Uint32Array(INITIAL);
 
   private ensure(): void {
     if (this.count < this.capacity) return;
@@ -103,6 +114,10 @@ export class FlowRecords {
     this.changedAt = grow(this.changedAt, c);
     this.changedReason = grow(this.changedReason, c);
     this.blocked = grow(this.blocked, c);
+    this.tunnel = grow(this.tunnel, c);
+    this.service = grow(this.service, c);
+    this.endpoint = grow(this.endpoint, c);
+    this.endpointAllowed = grow(this.endpointAllowed, c);
     this.capacity = c;
   }
 
@@ -144,6 +159,10 @@ export class FlowRecords {
     this.changedAt[f] = NaN;
     this.changedReason[f] = 0;
     this.blocked[f] = 0;
+    this.tunnel[f] = 0;
+    this.service[f] = -1;
+    this.endpoint[f] = -1;
+    this.endpointAllowed[f] = 0;
     return f;
   }
 

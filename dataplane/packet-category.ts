@@ -31,9 +31,18 @@ export const PacketCategory = {
   UNSUPPORTED_LINK: 12,
   /** The second copy of a packet a `tcpdump -i any` capture recorded twice. */
   DUPLICATE: 13,
+  /** WireGuard or IPsec ESP between nodes: cannot be opened, so neither policed nor allowed. */
+  ENCRYPTED: 14,
+  /** Sent to a Service address with no usable endpoint: kube-proxy rejects or drops it (service-nat.ts). */
+  DROPPED_NO_ENDPOINT: 15,
 } as const;
 export type PacketCategory = (typeof PacketCategory)[keyof typeof PacketCategory];
-export const PACKET_CATEGORY_COUNT = 14;
+export const PACKET_CATEGORY_COUNT = 16;
+/**
+ * Categories from this number on were added after the first release: summaries list them only
+ * when non-zero, so the output for a capture without them stays what it was.
+ */
+export const PACKET_CATEGORY_FIRST_OPTIONAL = 14;
 
 export const PACKET_CATEGORY_NAME: readonly string[] = [
   'allowedNew',
@@ -50,6 +59,8 @@ export const PACKET_CATEGORY_NAME: readonly string[] = [
   'undecodable',
   'unsupportedLink',
   'duplicate',
+  'encrypted',
+  'droppedNoEndpoint',
 ];
 
 /** Forwarded (would reach its destination): the allowed categories and unpoliced non-IP frames. */
@@ -58,5 +69,5 @@ export function isForwarded(category: number): boolean {
 }
 
 export function isDropped(category: number): boolean {
-  return category >= PacketCategory.DROPPED_EGRESS && category <= PacketCategory.DROPPED_FRAGMENT;
+  return (category >= PacketCategory.DROPPED_EGRESS && category <= PacketCategory.DROPPED_FRAGMENT) || category === PacketCategory.DROPPED_NO_ENDPOINT;
 }

@@ -96,6 +96,16 @@ export class PacketMeta {
   capturedLength = 0;
   wireLength = 0;
 
+  /**
+   * Byte offset of the upper-layer header whatever the protocol (IP-in-IP's inner header, ESP...),
+   * and where the IP packet ends; -1 when the IP layer stopped before it (non-first fragment).
+   */
+  upperOffset = -1;
+  packetEnd = -1;
+  /** Overlay the packet arrived in (decode-tunnel.ts TunnelKind; 0 none) and its VNI (-1 none). */
+  tunnel = 0;
+  tunnelId = -1;
+
   reset(): void {
     this.linkType = 0;
     this.pktType = -1;
@@ -136,5 +146,9 @@ export class PacketMeta {
     this.innerIcmpId = 0;
     this.capturedLength = 0;
     this.wireLength = 0;
+    this.upperOffset = -1;
+    this.packetEnd = -1;
+    this.tunnel = 0;
+    this.tunnelId = -1;
   }
 }

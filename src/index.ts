@@ -38,3 +38,6 @@ export { resolveProfile, CNI_PROFILES, CNI_SWITCHES, CNI_PROFILE_NAMES, type Res
 export { policySemantics, UPSTREAM_SEMANTICS, type PolicySemantics } from '../compiler/policy-semantics.js';
 export { parseTimeline, loadTimeline, type TimelineEvent } from './timeline/load-timeline.js';
 export { IncrementalCompiler } from '../compiler/incremental-compile.js';
+export { buildServiceNat, serviceEndpoints, type ServiceNatOptions, type ServiceEndpoint } from './replay/build-service-nat.js';
+export { ServiceNat, NatResult } from '../dataplane/service-nat.js';
+export { TunnelDecoder, TunnelKind, TUNNEL_KIND_NAME } from '../dataplane/decode/index.js';

@@ -49,6 +49,8 @@ describe('readLiveCluster - namespace-limited reads (-n)', () => {
       '/api/v1/namespaces?fieldSelector=metadata.name%3Dweb&limit=500',
       '/api/v1/namespaces/web/pods?limit=500',
       '/apis/networking.k8s.io/v1/namespaces/web/networkpolicies?limit=500',
+      '/api/v1/namespaces/web/services?limit=500',
+      '/apis/discovery.k8s.io/v1/namespaces/web/endpointslices?limit=500',
     ]);
     expect(kinds(read.objects)).toEqual([
       'Namespace web',

@@ -254,16 +254,15 @@ describe('load warnings', () => {
 
   it('load warnings - unknown kinds are skipped and counted, not errors', () => {
     const { cluster, diagnostics, stats } = loadCluster({ paths: [`${LOAD}/skipped-kinds.yaml`] });
-    expect(stats.skipped).toEqual({ 'apps/v1/Deployment': 1, 'v1/Service': 1, 'crd.projectcalico.org/v1/NetworkPolicy': 1 });
-    expect(stats.used).toEqual({ Namespace: 1, NetworkPolicy: 1 });
+    expect(stats.skipped).toEqual({ 'apps/v1/Deployment': 1, 'crd.projectcalico.org/v1/NetworkPolicy': 1 });
+    expect(stats.used).toEqual({ Namespace: 1, NetworkPolicy: 1, Service: 1 });
     expect(cluster.policies.map((p) => p.name)).toEqual(['deny-all']);
     expect(diagnostics.map((d) => [d.severity, d.code])).toEqual([
       ['info', 'skipped-kind'],
       ['info', 'skipped-kind'],
-      ['info', 'skipped-kind'],
     ]);
-    expect(formatDiagnostic(diagnostics[2] as Diagnostic)).toBe(
-      `${LOAD}/skipped-kinds.yaml: document 4: skipped NetworkPolicy calico-deny (crd.projectcalico.org/v1): netpol-emu reads only v1 Namespace, v1 Pod and networking.k8s.io/v1 NetworkPolicy`,
+    expect(formatDiagnostic(diagnostics[1] as Diagnostic)).toBe(
+      `${LOAD}/skipped-kinds.yaml: document 4: skipped NetworkPolicy calico-deny (crd.projectcalico.org/v1): netpol-emu reads only v1 Namespace, Pod, Service and Node, discovery.k8s.io/v1 EndpointSlice, networking.k8s.io/v1 NetworkPolicy, policy.networking.k8s.io/v1alpha1 AdminNetworkPolicy and BaselineAdminNetworkPolicy, and policy.networking.k8s.io/v1alpha2 ClusterNetworkPolicy`,
     );
   });
 

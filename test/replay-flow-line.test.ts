@@ -29,6 +29,9 @@ const CASES: readonly Case[] = [
   { name: 'two link types, ICMP', capture: 'test/fixtures/captures/mixed-eth-sll.pcapng', cluster: 'examples/three-tier' },
   { name: 'a full conntrack table', capture: 'examples/three-tier/capture.pcap', cluster: 'examples/three-tier', conntrackMax: 2 },
   { name: 'admin tiers: Deny rules, Pass', capture: 'examples/admin-tiers/flows.jsonl', cluster: 'examples/admin-tiers', jsonl: true },
+  { name: 'a Service: endpoint, endpoint verdicts', capture: 'examples/service/capture-client.pcap', cluster: 'examples/service/cluster.yaml' },
+  { name: 'a Service seen on the node (-i any)', capture: 'test/fixtures/services/service-node-any.pcap', cluster: 'test/fixtures/services/cluster.yaml' },
+  { name: 'VXLAN on the underlay', capture: 'test/fixtures/overlay/overlay-underlay.pcap', cluster: 'test/fixtures/overlay/cluster.yaml' },
   { name: 'pcapng, two sections', capture: 'test/fixtures/captures/two-sections.pcapng', cluster: 'examples/three-tier' },
 ];
 
@@ -51,6 +54,8 @@ describe('replay - flow lines', () => {
       expect(pairs.length).toBeGreaterThan(0);
       for (const [line, reference] of pairs) expect(line).toBe(reference);
       if (c.jsonl) expect(pairs.some(([line]) => line.includes('"passedBy"'))).toBe(true);
+      if (c.name.startsWith('a Service')) expect(pairs.some(([line]) => line.includes('"service"'))).toBe(true);
+      if (c.name.startsWith('VXLAN')) expect(pairs.some(([line]) => line.includes('"tunnel"'))).toBe(true);
     });
   }
 });

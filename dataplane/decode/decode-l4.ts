@@ -58,6 +58,8 @@ export function decodeSctp(buf: Uint8Array, at: number, packetEnd: number, captu
  * ICMPv6 only inside IPv6, as in the kernel; the other pairing is an unknown protocol.
  */
 export function decodeTransport(buf: Uint8Array, at: number, packetEnd: number, capturedEnd: number, meta: PacketMeta): DecodeStatus {
+  meta.upperOffset = at;
+  meta.packetEnd = packetEnd;
   switch (meta.protocol) {
     case IpProto.TCP:
       return decodeTcp(buf, at, packetEnd, capturedEnd, meta);

@@ -37,8 +37,12 @@ export const EtherType = {
 export const IpProto = {
   IPV6_HOP_BY_HOP: 0,
   ICMP: 1,
+  /** IPv4 inside IP (Calico's IP-in-IP overlay). */
+  IPIP: 4,
   TCP: 6,
   UDP: 17,
+  /** IPv6 inside IP (6in4 / ip6ip6 tunnels). */
+  IPV6_IN_IP: 41,
   IPV6_ROUTING: 43,
   IPV6_FRAGMENT: 44,
   ESP: 50,

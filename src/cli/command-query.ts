@@ -3,10 +3,13 @@ import { verdictJson, verdictText } from '../report/format-verdict.js';
 import type { CliIo } from './io.js';
 import { loadClusterInput } from './load-cluster-input.js';
 import { CLUSTER_OPTIONS, CLUSTER_OPTIONS_HELP, choiceOption, flagOption, parseCommandArgs, stringOption } from './parse-options.js';
-import { hasPorts, parseEndpoint, parsePort, parseProtocol, pickAddresses } from './resolve-endpoint.js';
+import { hasPorts, parseEndpoint, parsePort, parseProtocol, pickAddresses, protocolName } from './resolve-endpoint.js';
 import { ENGINES, ENGINE_OPTION_HELP, selectEngine } from './select-engine.js';
 import { CNI_OPTIONS, CNI_OPTIONS_HELP, readCniProfile } from './read-cni-profile.js';
-import { policySemantics } from '../../compiler/policy-semantics.js';
+import { policySemantics, type PolicySemantics } from '../../compiler/policy-semantics.js';
+import { POLICY_PROTOCOL_NUMBER, type Cluster } from '../../compiler/model.js';
+import type { Flow, FlowVerdict } from '../naive/naive-evaluator.js';
+import { serviceEndpoints } from '../replay/build-service-nat.js';
 
 export const QUERY_HELP = `Usage: netpol-emu query [-f PATH]... [--kubeconfig PATH] [--context NAME] [-n NS|-A]
                          --from SRC --to DST [--port N] [--protocol P] [-o text|json]
@@ -16,7 +19,9 @@ egress and the destination's ingress, which policies isolate the pod and which r
 flow (policy, rule, peer and port index), or that none did.
 
   --from SRC              namespace/pod or an IP address (an IP that is no pod is external)
-  --to DST                namespace/pod or an IP address
+  --to DST                namespace/pod, an IP address, or svc/NAMESPACE/NAME: a Service,
+                          with --port its port; every endpoint kube-proxy could pick is
+                          queried (the translated connection), exit 0 only if all are allowed
   --port N                destination port (required for TCP, UDP, SCTP)
   --protocol P            TCP (default), UDP, SCTP, ICMP, ICMPv6 or a protocol number
   -o, --output FORMAT     text (default) or json
@@ -59,6 +64,7 @@ export async function runQuery(args: readonly string[], io: CliIo): Promise<numb
   }
 
   const { cluster } = await loadClusterInput('query', parsed, io);
+  if (toText.startsWith('svc/')) return queryService(io, cluster, fromText, toText, protocol, dstPort, engineName, semantics, output);
   const src = parseEndpoint('query', '--from', fromText, cluster);
   const dst = parseEndpoint('query', '--to', toText, cluster);
   const addresses = pickAddresses(src, dst);
@@ -68,4 +74,46 @@ export async function runQuery(args: readonly string[], io: CliIo): Promise<numb
   const verdict = engine.evaluate(flow);
   io.stdout.write(output === 'json' ? `${JSON.stringify(verdictJson(flow, verdict), null, 2)}\n` : verdictText(flow, verdict));
   return verdict.allowed ? ExitCode.OK : ExitCode.DENIED;
+}
+
+/** `--to svc/NS/NAME`: the connection as kube-proxy translates it, once per possible endpoint. */
+function queryService(
+  io: CliIo,
+  cluster: Cluster,
+  fromText: string,
+  toText: string,
+  protocol: number,
+  port: number,
+  engineName: (typeof ENGINES)[number],
+  semantics: PolicySemantics,
+  output: 'text' | 'json',
+): number {
+  const [, namespace, name, extra] = toText.split('/');
+  if (!namespace || !name || extra !== undefined) throw new UserError(`query: --to ${JSON.stringify(toText)}: a Service is svc/NAMESPACE/NAME`, ExitCode.USAGE);
+  const service = (cluster.services ?? []).find((s) => s.namespace === namespace && s.name === name);
+  if (!service) throw new UserError(`query: --to: no Service ${namespace}/${name} in the cluster`, ExitCode.USAGE);
+  const servicePort = service.ports.find((p) => p.port === port && POLICY_PROTOCOL_NUMBER[p.protocol] === protocol);
+  if (!servicePort) {
+    const ports = service.ports.map((p) => `${p.port}/${p.protocol}`).join(', ') || 'none';
+    throw new UserError(`query: --to: Service ${namespace}/${name} has no port ${port}/${protocolName(protocol)} (ports: ${ports})`, ExitCode.USAGE);
+  }
+  const label = `${namespace}/${name}:${servicePort.name ?? servicePort.port}`;
+  const src = parseEndpoint('query', '--from', fromText, cluster);
+  const engine = selectEngine(engineName, cluster, semantics);
+  const results: { endpoint: string; flow: Flow; verdict: FlowVerdict }[] = [];
+  for (const e of serviceEndpoints(cluster, service, servicePort)) {
+    const addresses = pickAddresses(src, { kind: 'ip', ip: e.ip });
+    if (!addresses) continue;
+    const flow = { src: addresses.src, dst: addresses.dst, protocol, dstPort: e.port };
+    results.push({ endpoint: `${e.pod ?? e.ip.text} ${e.ip.family === 6 ? `[${e.ip.text}]` : e.ip.text}:${e.port}`, flow, verdict: engine.evaluate(flow) });
+  }
+  const allowed = results.length > 0 && results.every((r) => r.verdict.allowed);
+  const differ = results.some((r) => r.verdict.allowed) && !allowed;
+  if (output === 'json') {
+    io.stdout.write(`${JSON.stringify({ service: label, allowed, endpointsDiffer: differ, endpoints: results.map((r) => ({ endpoint: r.endpoint, ...verdictJson(r.flow, r.verdict) })) }, null, 2)}\n`);
+  } else {
+    const head = results.length === 0 ? `DENIED  Service ${label} has no ready endpoint: kube-proxy rejects the connection` : `${allowed ? 'ALLOWED' : 'DENIED'}  Service ${label}: ${results.length} endpoint${results.length === 1 ? '' : 's'}${differ ? ', and they get different verdicts' : ''}`;
+    io.stdout.write(`${head}\n${results.map((r) => `\nendpoint ${r.endpoint}\n${verdictText(r.flow, r.verdict)}`).join('')}`);
+  }
+  return allowed ? ExitCode.OK : ExitCode.DENIED;
 }

@@ -20,6 +20,7 @@ import { policySemantics } from '../../compiler/policy-semantics.js';
 import { loadClusterInput } from './load-cluster-input.js';
 import { CLUSTER_OPTIONS, CLUSTER_OPTIONS_HELP, choiceOption, flagOption, parseCommandArgs, stringOption } from './parse-options.js';
 import { ENGINES } from './select-engine.js';
+import type { ServiceNatOptions } from '../replay/build-service-nat.js';
 
 const TIMEOUT_PROFILES = Object.keys(CT_TIMEOUT_PROFILES) as CtTimeoutProfileName[];
 
@@ -49,6 +50,15 @@ traffic. Every record lands in exactly one category; the categories add up to th
   --engine compiled|naive evaluator for new flows (default compiled)
   --dedupe auto|on|off    drop the second copy of packets a 'tcpdump -i any' capture records
                           twice (auto: for Linux cooked captures, link types 113 and 276)
+  --decap auto|on|off     open overlay tunnels and replay the inner packet: VXLAN (UDP 4789,
+                          8472), Geneve (UDP 6081, options skipped), IP-in-IP (protocol 4),
+                          IPv6-in-IP (41); WireGuard (UDP 51820, 51821, 51871) and IPsec ESP
+                          (50) are counted as encrypted. auto (default): UDP tunnels only with a
+                          valid VXLAN/Geneve header; on: every datagram to a tunnel port; off: none
+  --service-endpoint NS/NAME=IP
+                          send every connection to Service NS/NAME to its endpoint IP (repeatable;
+                          default: a seeded hash of the connection picks one ready endpoint)
+  --service-seed N        seed of that endpoint choice (default 0)
   --timeouts NAME         conntrack timeouts: ${TIMEOUT_PROFILES.join(', ')}
                           (default: the profile's conntrackTimeouts)
   --conntrack-max N       conntrack entries before early drop / table full (default 196608)
@@ -78,8 +88,15 @@ function nextPowerOfTwo(n: number): number {
 }
 
 /** The dataplane a CNI profile describes (conntrack timeouts, INVALID handling, deny action, ICMP). */
-export function profileDataplaneOptions(profile: ResolvedProfile, conntrackMax = 196_608, timeouts: CtTimeoutProfileName = profile.values.conntrackTimeouts, dedupe: 'auto' | 'on' | 'off' = 'auto'): DataplaneOptions {
+export function profileDataplaneOptions(
+  profile: ResolvedProfile,
+  conntrackMax = 196_608,
+  timeouts: CtTimeoutProfileName = profile.values.conntrackTimeouts,
+  dedupe: 'auto' | 'on' | 'off' = 'auto',
+  decap: 'auto' | 'on' | 'off' = 'auto',
+): DataplaneOptions {
   return {
+    decap,
     conntrackCapacity: nextPowerOfTwo(Math.ceil((conntrackMax * 4) / 3) + 1),
     conntrackMax,
     timeouts: CT_TIMEOUT_PROFILES[timeouts],
@@ -102,6 +119,9 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
       top: { type: 'string' },
       engine: { type: 'string' },
       dedupe: { type: 'string' },
+      decap: { type: 'string' },
+      'service-endpoint': { type: 'string', multiple: true },
+      'service-seed': { type: 'string' },
       timeouts: { type: 'string' },
       'conntrack-max': { type: 'string' },
       'denied-flows-max': { type: 'string' },
@@ -129,6 +149,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
   const output = choiceOption('replay', parsed, 'output', ['text', 'json'] as const, 'text');
   const engine = choiceOption('replay', parsed, 'engine', ENGINES, 'compiled');
   const dedupe = choiceOption('replay', parsed, 'dedupe', ['auto', 'on', 'off'] as const, 'auto');
+  const decap = choiceOption('replay', parsed, 'decap', ['auto', 'on', 'off'] as const, 'auto');
   const profile = readCniProfile('replay', parsed);
   const timeouts = choiceOption('replay', parsed, 'timeouts', TIMEOUT_PROFILES, profile.values.conntrackTimeouts);
   const top = positiveInteger('replay', '--top', stringOption(parsed, 'top'), 10);
@@ -162,7 +183,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
   const options: ReplayOptions = {
     engine,
     semantics: policySemantics(profile.values),
-    dataplane: { ...profileDataplaneOptions(profile, conntrackMax, timeouts, dedupe), deniedFlowsMax },
+    dataplane: { ...profileDataplaneOptions(profile, conntrackMax, timeouts, dedupe, decap), deniedFlowsMax },
     topN: top,
     ...(flowWriter ? { onFlow: (flows, f, provenances) => flowWriter.add(flowLine(flows, provenances, f)), betweenChunks: flowWriter.betweenChunks } : {}),
     ...(progress ? { onProgress: (records: number, bytes: number) => io.stderr.write(`\r${records} packets, ${(bytes / 1e6).toFixed(1)} MB`) } : {}),
@@ -170,6 +191,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
     ...(events ? { timeline: { events, objects: loaded.objects } } : {}),
     ...(readerName === 'pcap-parser' ? { reader: async (source, callback) => (await openCaptureWithPcapParser(source)).forEach(callback) } : {}),
     ...(flowsIn !== undefined ? { reader: readFlowsJsonl } : {}),
+    services: serviceOptions(parsed),
   };
   const stdin = io.stdin as Readable | undefined;
   let result: ReplayResult;
@@ -194,4 +216,18 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
     return ExitCode.CAPTURE_ERROR;
   }
   return ExitCode.OK;
+}
+
+/** `--service-endpoint NS/NAME=IP` (repeatable) and `--service-seed N`. */
+function serviceOptions(parsed: ReturnType<typeof parseCommandArgs>): ServiceNatOptions {
+  const overrides = new Map<string, string>();
+  const raw = parsed.values['service-endpoint'];
+  for (const text of Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]) {
+    const match = /^([^/=\s]+)\/([^/=\s]+)=(\S+)$/.exec(String(text));
+    if (!match) throw new UserError(`replay: --service-endpoint must be NS/NAME=IP, got ${JSON.stringify(text)}`, ExitCode.USAGE);
+    overrides.set(`${match[1]}/${match[2]}`, match[3] as string);
+  }
+  const seedText = stringOption(parsed, 'service-seed');
+  if (seedText !== undefined && !/^\d+$/.test(seedText)) throw new UserError(`replay: --service-seed must be a non-negative integer, got ${JSON.stringify(seedText)}`, ExitCode.USAGE);
+  return { seed: seedText === undefined ? 0 : Number(seedText) >>> 0, endpointOverrides: overrides };
 }

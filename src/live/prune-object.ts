@@ -8,7 +8,7 @@
 import { isJsonObject, type Json, type JsonObject } from '../load/object-reader.js';
 
 /** Kinds read from a live cluster, in snapshot order (namespaces first, as `kubectl apply` needs). */
-export const LIVE_KINDS = ['Namespace', 'Pod', 'NetworkPolicy', 'Node', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy'] as const;
+export const LIVE_KINDS = ['Namespace', 'Pod', 'NetworkPolicy', 'Node', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy', 'Service', 'EndpointSlice'] as const;
 export type LiveKind = (typeof LIVE_KINDS)[number];
 
 export const LIVE_API_VERSIONS: Readonly<Record<LiveKind, string>> = {
@@ -19,6 +19,8 @@ export const LIVE_API_VERSIONS: Readonly<Record<LiveKind, string>> = {
   AdminNetworkPolicy: 'policy.networking.k8s.io/v1alpha1',
   BaselineAdminNetworkPolicy: 'policy.networking.k8s.io/v1alpha1',
   ClusterNetworkPolicy: 'policy.networking.k8s.io/v1alpha2',
+  Service: 'v1',
+  EndpointSlice: 'discovery.k8s.io/v1',
 };
 
 /** Kinds without a namespace. */
@@ -104,6 +106,24 @@ export function pruneObject(object: JsonObject): JsonObject {
       const addresses = pruneList(status['addresses'], (entry) => pick(entry, ['type', 'address']));
       if (addresses !== undefined) out['status'] = { addresses };
     } else if (status !== undefined) out['status'] = status;
+  } else if (kind === 'Service') {
+    const spec = object['spec'];
+    if (spec !== undefined) {
+      out['spec'] = isJsonObject(spec)
+        ? pick(spec, ['type', 'clusterIP', 'clusterIPs', 'externalIPs', 'selector', 'ports', 'externalTrafficPolicy', 'internalTrafficPolicy', 'sessionAffinity'])
+        : spec;
+    }
+    const status = object['status'];
+    if (isJsonObject(status) && status['loadBalancer'] !== undefined) out['status'] = { loadBalancer: status['loadBalancer'] as Json };
+  } else if (kind === 'EndpointSlice') {
+    const kept = pick(object, ['addressType', 'ports']);
+    Object.assign(out, kept);
+    const endpoints = pruneList(object['endpoints'], (e) => {
+      const p = pick(e, ['addresses', 'conditions', 'nodeName']);
+      if (isJsonObject(e['targetRef'])) p['targetRef'] = pick(e['targetRef'], ['kind', 'namespace', 'name']);
+      return p;
+    });
+    if (endpoints !== undefined) out['endpoints'] = endpoints;
   } else if (kind !== 'Namespace') {
     // The whole spec: every field of it changes what the policy selects or allows.
     if (object['spec'] !== undefined) out['spec'] = object['spec'];

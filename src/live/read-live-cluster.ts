@@ -12,6 +12,7 @@
 import {
   CoreV1Api,
   CustomObjectsApi,
+  DiscoveryV1Api,
   NetworkingV1Api,
   Observable,
   ResponseContext,
@@ -278,13 +279,43 @@ export async function readLiveCluster(options: LiveReadOptions): Promise<LiveRea
   } catch (error) {
     toUserError(error);
   }
+  // Services and EndpointSlices are read for the Service translation; a user who may not list
+  // them still gets the policy verdicts, with a warning that Service traffic is not translated.
+  const discovery = kubeConfig.makeApiClient(DiscoveryV1Api);
+  const serviceLists: ListSpec[] = [
+    namespace === null
+      ? { kind: 'Service', path: '/api/v1/services', action: 'list services in all namespaces', call: (p, o) => core.listServiceForAllNamespaces(p, o) }
+      : { kind: 'Service', path: `/api/v1/namespaces/${namespace}/services`, action: `list services in namespace ${ns}`, call: (p, o) => core.listNamespacedService({ namespace, ...p }, o) },
+    namespace === null
+      ? {
+          kind: 'EndpointSlice',
+          path: '/apis/discovery.k8s.io/v1/endpointslices',
+          action: 'list endpointslices.discovery.k8s.io in all namespaces',
+          call: (p, o) => discovery.listEndpointSliceForAllNamespaces(p, o),
+        }
+      : {
+          kind: 'EndpointSlice',
+          path: `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`,
+          action: `list endpointslices.discovery.k8s.io in namespace ${ns}`,
+          call: (p, o) => discovery.listNamespacedEndpointSlice({ namespace, ...p }, o),
+        },
+  ];
+  const serviceObjects: RawObject[] = [];
+  for (const spec of serviceLists) {
+    try {
+      serviceObjects.push(...(await reader.list(spec)));
+    } catch (error) {
+      if (!(error instanceof ListFailure) || error.status !== 403) toUserError(error);
+      warn(`context ${JSON.stringify(context)} may not ${spec.action} (403 Forbidden): traffic to Service addresses is not translated to endpoints; grant "list" on services and endpointslices.discovery.k8s.io`);
+    }
+  }
   if (namespace !== null) {
     warn(
       `only namespace ${ns} was read: pods and policies of other namespaces are unknown, so cross-namespace peers cannot be resolved and traffic from or to other namespaces' pods is treated as traffic from or to outside the cluster`,
     );
   }
   const clusterScoped = namespace === null ? await readClusterScoped(reader, kubeConfig.makeApiClient(CoreV1Api), kubeConfig.makeApiClient(CustomObjectsApi), context, warn) : [];
-  return { objects: [...namespaceObjects, ...podObjects, ...policyObjects, ...clusterScoped], context, server, readAt, namespace, diagnostics };
+  return { objects: [...namespaceObjects, ...podObjects, ...policyObjects, ...serviceObjects, ...clusterScoped], context, server, readAt, namespace, diagnostics };
 }
 
 /** The custom resources of sig-network's network-policy-api, as `[kind, version, plural]`. */

@@ -1,6 +1,6 @@
 /**
  * A live read → a YAML `List` that `-f` replays offline to the same Cluster: each object cut to
- * the fields the emulator reads (prune-object.ts), in a fixed order (namespaces, pods, policies;
+ * the fields the emulator reads (prune-object.ts), in a fixed order (namespaces, pods, policies, services, endpoint slices;
  * then by namespace and name), with where and when it was read in the List's annotations.
  */
 import { yamlModule } from '../load/lazy-yaml.js';

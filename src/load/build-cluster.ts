@@ -3,13 +3,14 @@
  * labels and implicit namespaces, and rejects what the API server could not hold at once:
  * two objects with the same kind and name, two live pods with the same IP.
  */
-import type { AdminPolicy, AdminPolicyKind, Cluster, Namespace, NetworkPolicy, Node, Origin, Pod } from '../../compiler/model.js';
+import type { AdminPolicy, AdminPolicyKind, Cluster, EndpointSlice, Namespace, NetworkPolicy, Node, Origin, Pod, Service } from '../../compiler/model.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { ADMIN_POLICY_VERSIONS, decodeAdminPolicy, decodeNode } from './decode-admin-policy.js';
 import { orderAdminPolicies } from './order-admin-policies.js';
 import { decodeMetadata } from './decode-metadata.js';
 import { decodeNetworkPolicy } from './decode-network-policy.js';
 import { decodePod } from './decode-pod.js';
+import { decodeEndpointSlice, decodeService } from './decode-service.js';
 import { ObjectReader } from './object-reader.js';
 import type { RawObject } from './read-manifests.js';
 
@@ -29,6 +30,8 @@ const SUPPORTED: Readonly<Record<string, string>> = {
   NetworkPolicy: 'networking.k8s.io/v1',
   Node: 'v1',
   ...ADMIN_POLICY_VERSIONS,
+  Service: 'v1',
+  EndpointSlice: 'discovery.k8s.io/v1',
 };
 
 function describeOrigin(origin: Origin | null): string {
@@ -54,6 +57,8 @@ export function buildCluster(objects: readonly RawObject[], diagnostics: Diagnos
   const policies = new Map<string, NetworkPolicy>();
   const adminPolicies = new Map<string, AdminPolicy>();
   const nodes = new Map<string, Node>();
+  const services = new Map<string, Service>();
+  const slices = new Map<string, EndpointSlice>();
 
   for (const { origin, object } of objects) {
     const reader = new ObjectReader(origin, diagnostics);
@@ -68,7 +73,7 @@ export function buildCluster(objects: readonly RawObject[], diagnostics: Diagnos
       const key = `${typeof apiVersion === 'string' ? apiVersion : '?'}/${kind}`;
       skipped[key] = (skipped[key] ?? 0) + 1;
       const name = (object['metadata'] as { name?: unknown } | undefined)?.name;
-      reader.report('info', 'skipped-kind', null, `skipped ${kind}${typeof name === 'string' ? ` ${name}` : ''} (${typeof apiVersion === 'string' ? apiVersion : 'no apiVersion'}): netpol-emu reads only v1 Namespace, v1 Pod and networking.k8s.io/v1 NetworkPolicy`);
+      reader.report('info', 'skipped-kind', null, `skipped ${kind}${typeof name === 'string' ? ` ${name}` : ''} (${typeof apiVersion === 'string' ? apiVersion : 'no apiVersion'}): netpol-emu reads only v1 Namespace, Pod, Service and Node, discovery.k8s.io/v1 EndpointSlice, networking.k8s.io/v1 NetworkPolicy, policy.networking.k8s.io/v1alpha1 AdminNetworkPolicy and BaselineAdminNetworkPolicy, and policy.networking.k8s.io/v1alpha2 ClusterNetworkPolicy`);
       continue;
     }
     if (kind === 'Namespace') {
@@ -90,6 +95,17 @@ export function buildCluster(objects: readonly RawObject[], diagnostics: Diagnos
         continue;
       }
       pods.set(key, pod);
+    } else if (kind === 'Service' || kind === 'EndpointSlice') {
+      const decoded = kind === 'Service' ? decodeService(reader, object) : decodeEndpointSlice(reader, object);
+      if (!decoded) continue;
+      const key = `${decoded.namespace}/${decoded.name}`;
+      const into: Map<string, Service | EndpointSlice> = kind === 'Service' ? services : slices;
+      const previous = into.get(key);
+      if (previous) {
+        reader.error('duplicate-object', 'metadata.name', `${kind} ${key} is already defined in ${describeOrigin(previous.origin)}`);
+        continue;
+      }
+      into.set(key, decoded);
     } else if (kind === 'Node') {
       const node = decodeNode(reader, object);
       if (!node) continue;
@@ -165,11 +181,21 @@ export function buildCluster(objects: readonly RawObject[], diagnostics: Diagnos
   for (const pod of sortedPods) reference(pod.namespace, `Pod ${pod.namespace}/${pod.name}`, pod.origin);
   for (const policy of sortedPolicies) reference(policy.namespace, `NetworkPolicy ${policy.namespace}/${policy.name}`, policy.origin);
 
+  const sortedServices = [...services.values()].sort(compareByName);
+  const sortedSlices = [...slices.values()].sort(compareByName);
+  for (const service of sortedServices) reference(service.namespace, `Service ${service.namespace}/${service.name}`, service.origin);
+
   const sortedNamespaces = [...namespaces.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const cluster: Cluster = { namespaces: sortedNamespaces, pods: sortedPods, policies: sortedPolicies };
+  const base: Cluster = {
+    namespaces: sortedNamespaces,
+    pods: sortedPods,
+    policies: sortedPolicies,
+    ...(sortedServices.length ? { services: sortedServices } : {}),
+    ...(sortedSlices.length ? { endpointSlices: sortedSlices } : {}),
+  };
   // Clusters without cluster-scoped policies or nodes keep exactly the shape they always had.
-  if (adminPolicies.size === 0 && nodes.size === 0) return { cluster, stats: { used, skipped } };
+  if (adminPolicies.size === 0 && nodes.size === 0) return { cluster: base, stats: { used, skipped } };
   const sortedNodes = [...nodes.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const ordered = orderAdminPolicies([...adminPolicies.values()], cluster, diagnostics);
-  return { cluster: { ...cluster, adminPolicies: ordered, nodes: sortedNodes }, stats: { used, skipped } };
+  const ordered = orderAdminPolicies([...adminPolicies.values()], base, diagnostics);
+  return { cluster: { ...base, adminPolicies: ordered, nodes: sortedNodes }, stats: { used, skipped } };
 }

@@ -35,7 +35,11 @@ export class ObjectReader {
     private readonly sink: Diagnostic[],
   ) {}
 
+  /** Errors this reader has reported. */
+  errorCount = 0;
+
   report(severity: Severity, code: DiagnosticCode, path: string | null, message: string): void {
+    if (severity === 'error') this.errorCount++;
     this.sink.push({ severity, code, origin: this.origin, object: this.object, path, message });
   }
 

@@ -10,6 +10,7 @@ import type { FlowRecords } from '../../dataplane/flow-records.js';
 import type { Pod } from '../../compiler/model.js';
 import { formatIpv4Word, formatIpv6Words } from '../load/parse-ip.js';
 import { TCP_CT_STATE_NAME } from '../../dataplane/conntrack/index.js';
+import { TUNNEL_KIND_NAME } from '../../dataplane/decode/index.js';
 import type { FlowProvenance } from '../engines/flow-provenance.js';
 import { protocolName } from '../cli/resolve-endpoint.js';
 
@@ -41,12 +42,41 @@ export interface FlowReport {
   readonly passedBy?: { readonly egress?: string; readonly ingress?: string };
   /** Set when a policy change (--timeline) turned an established connection's verdict over. */
   readonly verdictChange?: { readonly at: string; readonly reason: string };
+  /** The overlay the connection's first packet was decapsulated from (vxlan, geneve, ipip, ipv6-in-ip). */
+  readonly tunnel?: string;
+  /** The Service (`ns/name:port`) the connection was addressed to, and the endpoint it was translated to. */
+  readonly service?: string;
+  readonly endpoint?: string | null;
+  /** Present when the Service's endpoints would not all get this verdict: each endpoint's verdict. */
+  readonly endpointVerdicts?: readonly { readonly endpoint: string; readonly verdict: 'allowed' | 'denied' }[];
 }
 
 const FLOW_REASON_NAME: Readonly<Record<number, string>> = {
   [FlowReason.CT_INVALID]: 'drop-conntrack-invalid',
   [FlowReason.CT_TABLE_FULL]: 'drop-conntrack-table-full',
+  [FlowReason.NO_ENDPOINT]: 'drop-service-no-endpoint',
 };
+
+/** `service`, `endpoint` and (when they differ) `endpointVerdicts` of a Service flow. */
+function serviceFields(r: FlowRecords, f: number): Pick<FlowReport, 'service' | 'endpoint' | 'endpointVerdicts'> {
+  const services = r.services;
+  const frontend = r.service[f] as number;
+  if (services === null || frontend < 0) return {};
+  const backend = r.endpoint[f] as number;
+  const fields: { service?: string; endpoint?: string | null; endpointVerdicts?: { endpoint: string; verdict: 'allowed' | 'denied' }[] } = {
+    service: services.frontendLabel(frontend) ?? String(frontend),
+    endpoint: backend >= 0 ? services.backendLabel(backend) : null,
+  };
+  const count = Math.min(services.backendCount(frontend), 32);
+  const mask = r.endpointAllowed[f] as number;
+  const all = count === 32 ? 0xffffffff : (1 << count) - 1;
+  if (backend >= 0 && count > 1 && mask !== 0 && mask >>> 0 !== all >>> 0) {
+    const first = services.firstBackend(frontend);
+    fields.endpointVerdicts = [];
+    for (let i = 0; i < count; i++) fields.endpointVerdicts.push({ endpoint: services.backendLabel(first + i) ?? String(first + i), verdict: (mask >>> i) & 1 ? 'allowed' : 'denied' });
+  }
+  return fields;
+}
 
 function addressOf(family: number, words: Uint32Array, f: number): string {
   const o = f * 4;
@@ -155,6 +185,8 @@ export function flowReport(r: FlowRecords, provenances: FlowProvenance | readonl
     ...(Number.isNaN(r.changedAt[f] as number)
       ? {}
       : { verdictChange: { at: isoTime(r.changedAt[f] as number), reason: REASON_NAME[r.changedReason[f] as Reason] ?? String(r.changedReason[f]) } }),
+    ...(r.tunnel[f] ? { tunnel: TUNNEL_KIND_NAME[r.tunnel[f] as number] ?? String(r.tunnel[f]) } : {}),
+    ...serviceFields(r, f),
   };
 }
 
@@ -251,6 +283,14 @@ export function flowLine(r: FlowRecords, provenances: FlowProvenance | readonly 
     `"verdict":"${allowed ? 'allowed' : 'denied'}","reason":${JSON.stringify(reasonName)},"policy":${policy},"rule":${allowed ? quotedRule(deciding) : quotedRule(denyRef)},` +
     `"egressRule":${quotedRule(egressRef)},"ingressRule":${quotedRule(ingressRef)},"isolatedBy":${isolation.list},"state":${stateName === null ? 'null' : JSON.stringify(stateName)},` +
     `"packets":{"forward":${r.packets[f * 2]},"reply":${r.packets[f * 2 + 1]},"dropped":${r.dropped[f]}},"bytes":{"forward":${r.bytes[f * 2]},"reply":${r.bytes[f * 2 + 1]}}${passedBy},` +
-    `"firstSeen":"${isoTime(r.firstSeen[f] as number)}","lastSeen":"${isoTime(r.lastSeen[f] as number)}"${change}}`
+    `"firstSeen":"${isoTime(r.firstSeen[f] as number)}","lastSeen":"${isoTime(r.lastSeen[f] as number)}"${change}${overlayAndService(r, f)}}`
   );
+}
+
+/** The optional trailing fields of tunnelled and Service flows, as JSON members (',' first), or ''. */
+function overlayAndService(r: FlowRecords, f: number): string {
+  const tunnel = r.tunnel[f] as number;
+  if (tunnel === 0 && (r.service[f] as number) < 0) return '';
+  const extra = JSON.stringify({ ...(tunnel ? { tunnel: TUNNEL_KIND_NAME[tunnel] ?? String(tunnel) } : {}), ...serviceFields(r, f) });
+  return extra === '{}' ? '' : `,${extra.slice(1, -1)}`;
 }

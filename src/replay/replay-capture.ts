@@ -22,6 +22,7 @@ import { TimelineRunner, type AppliedEvent } from '../timeline/run-timeline.js';
 import type { CaptureInfo } from './summarize.js';
 import { FlowSummary } from './flow-summary.js';
 import type { FlowRecords } from '../../dataplane/flow-records.js';
+import { buildServiceNat, type ServiceNatOptions } from './build-service-nat.js';
 
 export interface ReplayOptions {
   readonly engine: 'compiled' | 'naive';
@@ -46,6 +47,8 @@ export interface ReplayOptions {
   readonly betweenChunks?: () => Promise<void> | undefined;
   /** Denied flows kept in the summary's ranking (default 10). */
   readonly topN?: number;
+  /** Service translation (seed, `--service-endpoint`); the cluster's Services are translated whenever it has any. */
+  readonly services?: ServiceNatOptions;
 }
 
 export interface ReplayResult {
@@ -82,7 +85,8 @@ export async function replayCapture(cluster: Cluster, source: string | Readable,
   // With a timeline, each change recompiles only what it touched (compiler/incremental-compile.ts).
   const compiler = options.timeline && options.engine === 'compiled' ? new IncrementalCompiler(semantics) : undefined;
   const { policy, provenance } = createEngine(cluster, options.engine, semantics, compiler);
-  const dataplane = new Dataplane(policy, options.dataplane);
+  const services = buildServiceNat(cluster, options.services);
+  const dataplane = new Dataplane(policy, services ? { ...options.dataplane, services } : options.dataplane);
   const provenances: FlowProvenance[] = [provenance];
   const flowSummary = new FlowSummary(provenances, options.topN ?? 10);
   const records = dataplane.flows;

@@ -2,7 +2,8 @@
  * The replay summary: packets and bytes per category (which sum to the records read), flows
  * allowed and denied, the top denied flows, and which rules allowed traffic.
  */
-import { PACKET_CATEGORY_COUNT, PACKET_CATEGORY_NAME, PacketCategory } from '../../dataplane/packet-category.js';
+import { PACKET_CATEGORY_COUNT, PACKET_CATEGORY_FIRST_OPTIONAL, PACKET_CATEGORY_NAME, PacketCategory } from '../../dataplane/packet-category.js';
+import { TUNNEL_KIND_NAME } from '../../dataplane/decode/index.js';
 import type { Dataplane } from '../../dataplane/dataplane.js';
 import { CT_COUNTER_NAME } from '../../dataplane/conntrack/index.js';
 import { isoTime, type FlowReport } from './flow-report.js';
@@ -47,6 +48,8 @@ export interface ReplaySummary {
    * a later packet of such an attempt starts a second record for the same connection.
    */
   readonly deniedFlowsEvicted?: number;
+  /** Frames decapsulated, per overlay (present only when a tunnel was opened); each is counted once above. */
+  readonly decapsulated?: Record<string, number>;
 }
 
 /** The summary of a finished replay: the dataplane's counters and the flows' incremental summary. */
@@ -62,11 +65,16 @@ export function summarize(
   const bytes: Record<string, number> & { total: number } = { total: 0 };
   for (let c = 0; c < PACKET_CATEGORY_COUNT; c++) {
     const name = PACKET_CATEGORY_NAME[c] as string;
+    if (c >= PACKET_CATEGORY_FIRST_OPTIONAL && dataplane.counters[c * 2] === 0) continue;
     packets[name] = dataplane.counters[c * 2] as number;
     bytes[name] = dataplane.counters[c * 2 + 1] as number;
     packets.total += packets[name];
     bytes.total += bytes[name];
   }
+  const decapsulated: Record<string, number> = {};
+  dataplane.decapsulated.forEach((value, kind) => {
+    if (value !== 0) decapsulated[TUNNEL_KIND_NAME[kind] ?? String(kind)] = value;
+  });
   const conntrack: Record<string, number> = {};
   dataplane.conntrack.counters.forEach((value, i) => {
     if (value !== 0) conntrack[CT_COUNTER_NAME[i] ?? String(i)] = value;
@@ -90,13 +98,14 @@ export function summarize(
         }
       : {}),
     ...(evicted > 0 ? { deniedFlowsEvicted: evicted } : {}),
+    ...(Object.keys(decapsulated).length ? { decapsulated } : {}),
   };
 }
 
 const GROUPS: readonly { readonly label: string; readonly categories: readonly number[] }[] = [
   { label: 'allowed', categories: [PacketCategory.ALLOWED_NEW, PacketCategory.ALLOWED_ESTABLISHED, PacketCategory.ALLOWED_RELATED, PacketCategory.ALLOWED_UNTRACKED, PacketCategory.ALLOWED_FRAGMENT] },
-  { label: 'dropped', categories: [PacketCategory.DROPPED_EGRESS, PacketCategory.DROPPED_INGRESS, PacketCategory.DROPPED_CT_INVALID, PacketCategory.DROPPED_CT_FULL, PacketCategory.DROPPED_FRAGMENT] },
-  { label: 'not policed', categories: [PacketCategory.NOT_IP, PacketCategory.UNDECODABLE, PacketCategory.UNSUPPORTED_LINK, PacketCategory.DUPLICATE] },
+  { label: 'dropped', categories: [PacketCategory.DROPPED_EGRESS, PacketCategory.DROPPED_INGRESS, PacketCategory.DROPPED_CT_INVALID, PacketCategory.DROPPED_CT_FULL, PacketCategory.DROPPED_FRAGMENT, PacketCategory.DROPPED_NO_ENDPOINT] },
+  { label: 'not policed', categories: [PacketCategory.NOT_IP, PacketCategory.UNDECODABLE, PacketCategory.UNSUPPORTED_LINK, PacketCategory.DUPLICATE, PacketCategory.ENCRYPTED] },
 ];
 
 const CATEGORY_TEXT: Readonly<Record<number, string>> = {
@@ -114,6 +123,8 @@ const CATEGORY_TEXT: Readonly<Record<number, string>> = {
   [PacketCategory.UNDECODABLE]: 'undecodable (truncated/malformed)',
   [PacketCategory.UNSUPPORTED_LINK]: 'unsupported link type',
   [PacketCategory.DUPLICATE]: 'duplicates (-i any copies)',
+  [PacketCategory.ENCRYPTED]: 'encrypted (WireGuard, IPsec ESP)',
+  [PacketCategory.DROPPED_NO_ENDPOINT]: 'Service without endpoints',
 };
 
 function endpoint(pod: string | null, address: string, port: number | null): string {
@@ -140,6 +151,7 @@ export function formatSummary(s: ReplaySummary): string {
     });
   }
   out.push(`${'total (= records read)'.padEnd(40)}${String(s.packets.total).padStart(10)}${String(s.bytes.total).padStart(14)}`);
+  if (s.decapsulated) out.push(`decapsulated (counted once, as their inner packet): ${Object.entries(s.decapsulated).map(([kind, n]) => `${kind} ${n}`).join(', ')}`);
   out.push('');
   out.push(`flows: ${s.flows.allowed} allowed, ${s.flows.denied} denied`);
   if (s.deniedFlowsEvicted) out.push(`denied attempts reported early, the denied-flow table being full: ${s.deniedFlowsEvicted} (raise --denied-flows-max)`);

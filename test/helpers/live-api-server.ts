@@ -63,6 +63,8 @@ export interface FakeClusterObjects {
   readonly namespaces: JsonObject[];
   readonly pods: JsonObject[];
   readonly policies: JsonObject[];
+  readonly services?: JsonObject[];
+  readonly endpointSlices?: JsonObject[];
 }
 
 /** The fixture's objects, by kind, as the API server stores them. */
@@ -72,6 +74,8 @@ export function readFixtureObjects(path = FIXTURE): FakeClusterObjects {
     namespaces: objects.filter((o) => o['kind'] === 'Namespace'),
     pods: objects.filter((o) => o['kind'] === 'Pod'),
     policies: objects.filter((o) => o['kind'] === 'NetworkPolicy'),
+    services: objects.filter((o) => o['kind'] === 'Service'),
+    endpointSlices: objects.filter((o) => o['kind'] === 'EndpointSlice'),
   };
 }
 
@@ -99,7 +103,7 @@ export interface FakeApiServer {
 const RESOURCE_VERSION = '48213';
 
 interface Route {
-  readonly resource: 'namespaces' | 'pods' | 'networkpolicies';
+  readonly resource: 'namespaces' | 'pods' | 'networkpolicies' | 'services' | 'endpointslices';
   readonly namespace: string | null;
   readonly group: string;
   readonly listKind: string;
@@ -113,6 +117,13 @@ function route(pathname: string): Route | null {
   if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(pathname))) {
     return { resource: 'pods', namespace: m[1] ?? null, group: '', listKind: 'PodList', apiVersion: 'v1' };
   }
+  if (pathname === '/api/v1/services') return { resource: 'services', namespace: null, group: '', listKind: 'ServiceList', apiVersion: 'v1' };
+  if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/services$/.exec(pathname))) {
+    return { resource: 'services', namespace: m[1] ?? null, group: '', listKind: 'ServiceList', apiVersion: 'v1' };
+  }
+  const es = { resource: 'endpointslices', group: 'discovery.k8s.io', listKind: 'EndpointSliceList', apiVersion: 'discovery.k8s.io/v1' } as const;
+  if (pathname === '/apis/discovery.k8s.io/v1/endpointslices') return { ...es, namespace: null };
+  if ((m = /^\/apis\/discovery\.k8s\.io\/v1\/namespaces\/([^/]+)\/endpointslices$/.exec(pathname))) return { ...es, namespace: m[1] ?? null };
   const np = { resource: 'networkpolicies', group: 'networking.k8s.io', listKind: 'NetworkPolicyList', apiVersion: 'networking.k8s.io/v1' } as const;
   if (pathname === '/apis/networking.k8s.io/v1/networkpolicies') return { ...np, namespace: null };
   if ((m = /^\/apis\/networking\.k8s\.io\/v1\/namespaces\/([^/]+)\/networkpolicies$/.exec(pathname))) return { ...np, namespace: m[1] ?? null };
@@ -157,7 +168,14 @@ export async function startFakeApiServer(options: FakeApiServerOptions): Promise
     }
     if (options.hang?.includes(key)) return; // never answered
 
-    const all = r.resource === 'namespaces' ? options.objects.namespaces : r.resource === 'pods' ? options.objects.pods : options.objects.policies;
+    const byResource = {
+      namespaces: options.objects.namespaces,
+      pods: options.objects.pods,
+      networkpolicies: options.objects.policies,
+      services: options.objects.services ?? [],
+      endpointslices: options.objects.endpointSlices ?? [],
+    };
+    const all = byResource[r.resource];
     const fieldSelector = url.searchParams.get('fieldSelector');
     const items = all
       .filter((o) => r.namespace === null || meta(o).namespace === r.namespace)

@@ -241,3 +241,42 @@ export const semanticsArb: fc.Arbitrary<PolicySemantics> = fc.oneof(
     weight: 2,
   },
 );
+
+/** A random ClusterIP Service: selector, port 80 → a target port by number or container-port name. */
+export interface ServiceShape {
+  readonly namespace: string;
+  readonly selector: Record<string, string>;
+  readonly protocol: 'TCP' | 'UDP';
+  readonly targetPort: number | string;
+  readonly affinity: boolean;
+}
+
+export const serviceArb: fc.Arbitrary<ServiceShape> = fc.record({
+  namespace: fc.constantFrom(...NAMESPACES, 'delta'),
+  // One label mostly (so Services often have endpoints), sometimes none (no endpoints at all).
+  selector: fc.oneof(
+    { arbitrary: fc.constantFrom(...Object.entries(POD_LABELS).flatMap(([k, vs]) => vs.map((v) => ({ [k]: v })))), weight: 5 },
+    { arbitrary: labelsArb(POD_LABELS), weight: 1 },
+  ),
+  protocol: fc.constantFrom('TCP' as const, 'TCP' as const, 'UDP' as const),
+  targetPort: fc.constantFrom<number | string>(80, 8080, 53, 'http', 'http', 'dns', 'metrics', 'nope'),
+  affinity: fc.boolean(),
+});
+
+/** Service `svc-<i>` with ClusterIP 10.96.0.<i+1>, port 80. */
+export function serviceObject(s: ServiceShape, i: number, document: number): RawObject {
+  return raw(
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: `svc-${i}`, namespace: s.namespace },
+      spec: {
+        clusterIP: `10.96.0.${i + 1}`,
+        selector: s.selector,
+        sessionAffinity: s.affinity ? 'ClientIP' : 'None',
+        ports: [{ name: 'p', protocol: s.protocol, port: 80, targetPort: s.targetPort }],
+      },
+    },
+    document,
+  );
+}
