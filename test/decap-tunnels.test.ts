@@ -87,13 +87,27 @@ describe('decap - overlay tunnels', () => {
   });
 
   it('decap - WireGuard and ESP are encrypted: neither policed nor allowed', async () => {
-    const wg = underlay(17, udp(51820, 51820, bytes(64)));
-    const cilium = underlay(17, udp(40000, 51871, bytes(64)));
+    // WireGuard messages: a handshake initiation (type 1, 148 bytes) and transport data (type 4).
+    const wgMessage = (type: number, length: number): Bytes => concat([type, 0, 0, 0], bytes(length - 4));
+    const wg = underlay(17, udp(51820, 51820, wgMessage(1, 148)));
+    const cilium = underlay(17, udp(40000, 51871, wgMessage(4, 64)));
     const esp = underlay(50, bytes(64));
     const { flows, summary, text } = await replay([wg, cilium, esp]);
     expect(flows).toEqual([]);
     expect(summary.packets).toMatchObject({ total: 3, encrypted: 3, allowedNew: 0 });
     expect(text).toMatch(/encrypted \(WireGuard, IPsec ESP\)\s+3/);
+  });
+
+  it('decap - a DNS query from ephemeral port 51820 is not WireGuard: it is policed like any datagram', async () => {
+    // A DNS header: id, flags 0x0100 (recursion desired), one question.
+    const dns = concat([0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0], bytes(17));
+    const { flows, summary } = await replay([underlay(17, udp(51820, 53, dns))]);
+    expect(summary.packets['encrypted']).toBeUndefined();
+    expect(flows).toHaveLength(1);
+    expect(flows[0]).toMatchObject({ sport: 51820, dport: 53, protocol: 'UDP' });
+    // With --decap on, a WireGuard port is taken at its word.
+    const on = await replay([underlay(17, udp(51820, 53, dns))], ['--decap', 'on']);
+    expect(on.summary.packets).toMatchObject({ encrypted: 1 });
   });
 
   it('decap - auto opens only a plausible header; on opens every datagram to a tunnel port', async () => {

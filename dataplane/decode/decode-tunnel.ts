@@ -61,6 +61,28 @@ const PORT_VXLAN = 1;
 const PORT_GENEVE = 2;
 const PORT_WIREGUARD = 3;
 
+/**
+ * A WireGuard message (the protocol's section 5.4): type 1–4 in the first byte, three reserved
+ * zero bytes, and the length each type has (initiation 148, response 92, cookie reply 64,
+ * transport data 32 + a multiple of 16).
+ */
+function isWireGuardMessage(buf: Uint8Array, at: number, end: number): boolean {
+  const length = end - at;
+  if (length < 32 || buf[at + 1] !== 0 || buf[at + 2] !== 0 || buf[at + 3] !== 0) return false;
+  switch (buf[at]) {
+    case 1:
+      return length === 148;
+    case 2:
+      return length === 92;
+    case 3:
+      return length === 64;
+    case 4:
+      return (length - 32) % 16 === 0;
+    default:
+      return false;
+  }
+}
+
 export class TunnelDecoder {
   private readonly ports = new Uint8Array(65536);
   private readonly strict: boolean;
@@ -88,7 +110,13 @@ export class TunnelDecoder {
       case IpProto.UDP: {
         if (meta.l4Offset < 0) return TunnelResult.NONE;
         const kind = this.ports[meta.dstPort] as number;
-        if (kind === PORT_WIREGUARD || this.ports[meta.srcPort] === PORT_WIREGUARD) return TunnelResult.ENCRYPTED;
+        if (kind === PORT_WIREGUARD || this.ports[meta.srcPort] === PORT_WIREGUARD) {
+          // WireGuard's ports are also ephemeral ports a pod may use (51820 is in Linux's
+          // 32768–60999): in auto mode the payload must look like a WireGuard message too, or a
+          // DNS query from port 51820 would go unpoliced.
+          if (!this.strict || isWireGuardMessage(buf, at + UDP_HEADER_BYTES, Math.min(end, capturedEnd))) return TunnelResult.ENCRYPTED;
+          if (kind === PORT_WIREGUARD) return TunnelResult.NONE;
+        }
         if (kind === PORT_VXLAN) return this.vxlan(buf, at + UDP_HEADER_BYTES, end, capturedEnd, meta);
         if (kind === PORT_GENEVE) return this.geneve(buf, at + UDP_HEADER_BYTES, end, capturedEnd, meta);
         return TunnelResult.NONE;
