@@ -57,22 +57,36 @@ class FileCaptureReader implements CaptureReader {
     const parser = new CaptureParser(callback);
     const handle = this.handle;
     if (!handle) return parser.abort('read-failed', `cannot open capture ${this.source}: ${this.openError ?? 'unknown error'}`);
-    const chunk = Buffer.allocUnsafe(this.chunkSize);
+    // Two buffers: the next chunk is read (in libuv's thread pool) while this one is parsed, so
+    // the main thread does not sit idle waiting for the disk between chunks.
+    const size = this.chunkSize;
+    const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+    let current = 0;
+    let pending: Promise<{ bytesRead: number }> | null = handle.read(buffers[0] as Buffer, 0, size, null);
     try {
       for (;;) {
         let bytesRead: number;
         try {
-          ({ bytesRead } = await handle.read(chunk, 0, this.chunkSize, null));
+          ({ bytesRead } = await (pending as Promise<{ bytesRead: number }>));
         } catch (error) {
+          pending = null;
           return parser.abort('read-failed', `cannot read capture ${this.source} after ${parser.records} record(s): ${errorText(error)}`);
         }
-        if (bytesRead === 0) break;
+        if (bytesRead === 0) {
+          pending = null;
+          break;
+        }
+        const chunk = buffers[current] as Buffer;
+        current ^= 1;
+        pending = handle.read(buffers[current] as Buffer, 0, size, null);
         if (!parser.push(chunk, bytesRead)) break;
         const wait = this.betweenChunks?.();
         if (wait) await wait;
       }
       return parser.end();
     } finally {
+      // A read still in flight (the parser stopped early) must finish before the file closes.
+      if (pending) await pending.catch(() => undefined);
       await handle.close().catch(() => undefined);
     }
   }
