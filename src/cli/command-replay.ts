@@ -5,7 +5,6 @@ import type { CaptureRecord } from '../capture/capture-record.js';
 import { PcapWriter } from '../capture/pcap-writer.js';
 import { openCaptureWithPcapParser } from '../capture/read-with-pcap-parser.js';
 import { ExitCode, UserError } from '../diagnostics.js';
-import { flowLine } from '../replay/flow-report.js';
 import { readFlowsJsonl } from '../replay/read-flows-jsonl.js';
 import { replayCapture, type ReplayOptions, type ReplayResult } from '../replay/replay-capture.js';
 import { FlowLineWriter } from '../replay/write-flow-lines.js';
@@ -185,7 +184,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
     semantics: policySemantics(profile.values),
     dataplane: { ...profileDataplaneOptions(profile, conntrackMax, timeouts, dedupe, decap), deniedFlowsMax },
     topN: top,
-    ...(flowWriter ? { onFlow: (flows, f, provenances) => flowWriter.add(flowLine(flows, provenances, f)), betweenChunks: flowWriter.betweenChunks } : {}),
+    ...(flowWriter ? { onFlow: (flows, f, provenances) => flowWriter.addFlow(flows, provenances, f), betweenChunks: flowWriter.betweenChunks } : {}),
     ...(progress ? { onProgress: (records: number, bytes: number) => io.stderr.write(`\r${records} packets, ${(bytes / 1e6).toFixed(1)} MB`) } : {}),
     ...(onPacket ? { onPacket } : {}),
     ...(events ? { timeline: { events, objects: loaded.objects } } : {}),

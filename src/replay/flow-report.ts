@@ -190,101 +190,388 @@ export function flowReport(r: FlowRecords, provenances: FlowProvenance | readonl
   };
 }
 
-/** JSON text of a string, cached per object it belongs to (pods, rules, isolating policy lists). */
-const QUOTED_RULES = new WeakMap<RuleRef, string>();
-const QUOTED_POLICIES = new WeakMap<RuleRef, string>();
-const QUOTED_ISOLATION = new WeakMap<readonly string[], { readonly list: string; readonly joined: string }>();
-const QUOTED_PODS = new WeakMap<Pod, string>();
+/**
+ * `--flows` lines as bytes. One line per flow, so this is on the path of every flow: the line is
+ * written straight into a reused buffer — constant parts and the quoted names of pods, rules and
+ * policy lists as bytes made once, numbers and addresses as digits — instead of building an
+ * object, serialising it and encoding the string (which cost several microseconds a flow).
+ * `flowLine` returns the same bytes as a string; test/replay-flow-line.test.ts holds both to
+ * byte equality with `JSON.stringify(flowReport(…))`.
+ */
+export class FlowLineBuffer {
+  buffer: Buffer = Buffer.allocUnsafe(1 << 17);
+  length = 0;
 
-function quotedRule(ref: RuleRef | null): string {
-  if (!ref) return 'null';
-  let text = QUOTED_RULES.get(ref);
-  if (text === undefined) {
-    text = JSON.stringify(ruleText(ref));
-    QUOTED_RULES.set(ref, text);
+  /** Room for `n` more bytes (the buffer doubles when a line does not fit). */
+  reserve(n: number): void {
+    if (this.length + n <= this.buffer.length) return;
+    let size = this.buffer.length * 2;
+    while (size < this.length + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buffer.copy(next, 0, 0, this.length);
+    this.buffer = next;
   }
-  return text;
+
+  bytes(b: Uint8Array): void {
+    const n = b.length;
+    this.reserve(n);
+    const buf = this.buffer;
+    let at = this.length;
+    // A loop: TypedArray.set costs more than it moves for the few bytes of a key or a name.
+    if (n < 16) for (let i = 0; i < n; i++) buf[at++] = b[i] as number;
+    else {
+      buf.set(b, at);
+      at += n;
+    }
+    this.length = at;
+  }
+
+  /** Text that is known to be ASCII (constant keys, digits, addresses, times). */
+  ascii(text: string): void {
+    const n = text.length;
+    this.reserve(n);
+    const buf = this.buffer;
+    let at = this.length;
+    for (let i = 0; i < n; i++) buf[at++] = text.charCodeAt(i);
+    this.length = at;
+  }
+
+  /** Any text, UTF-8. */
+  utf8(text: string): void {
+    this.reserve(text.length * 3);
+    this.length += this.buffer.write(text, this.length, 'utf8');
+  }
+
+  byte(c: number): void {
+    this.reserve(1);
+    this.buffer[this.length++] = c;
+  }
+
+  /** A number as JSON writes it (digits for the non-negative integers counters and ports are). */
+  number(n: number): void {
+    if (!(n >= 0 && n <= 0xffffffff && Math.floor(n) === n)) {
+      this.ascii(JSON.stringify(n));
+      return;
+    }
+    this.reserve(10);
+    const buf = this.buffer;
+    if (n === 0) {
+      buf[this.length++] = 0x30;
+      return;
+    }
+    if (n < 0x80000000) {
+      // Integer arithmetic for the common case (ports, counts below 2^31).
+      let digits = 1;
+      for (let v = (n / 10) | 0; v > 0; v = (v / 10) | 0) digits++;
+      let at = this.length + digits;
+      this.length = at;
+      for (let v = n | 0; v > 0; v = (v / 10) | 0) buf[--at] = 0x30 + (v % 10);
+      return;
+    }
+    let digits = 0;
+    for (let v = n; v >= 1; v = Math.floor(v / 10)) digits++;
+    let at = this.length + digits;
+    this.length = at;
+    for (let v = n; v >= 1; v = Math.floor(v / 10)) buf[--at] = 0x30 + (v % 10);
+  }
+
+  /** An IPv4 or IPv6 address from a record's 4-word column. */
+  address(family: number, words: Uint32Array, f: number): void {
+    const o = f * 4;
+    if (family !== 4) {
+      this.ascii(formatIpv6Words(words[o] as number, words[o + 1] as number, words[o + 2] as number, words[o + 3] as number));
+      return;
+    }
+    const w = words[o] as number;
+    this.number(w >>> 24);
+    this.byte(0x2e);
+    this.number((w >>> 16) & 0xff);
+    this.byte(0x2e);
+    this.number((w >>> 8) & 0xff);
+    this.byte(0x2e);
+    this.number(w & 0xff);
+  }
+
+  /** `isoTime(seconds)` without making the string: the second's prefix is kept as bytes. */
+  time(seconds: number): void {
+    const ms = Math.floor(seconds * 1000);
+    const micros = Math.round((seconds * 1e6) % 1000);
+    const second = Math.floor(ms / 1000);
+    if (second !== this.timeSecond) {
+      const text = new Date(second * 1000).toISOString();
+      if (text.length !== 24) {
+        this.ascii(isoTime(seconds));
+        return;
+      }
+      this.timeSecond = second;
+      this.timePrefix = Buffer.from(text.slice(0, 20), 'latin1');
+    }
+    this.bytes(this.timePrefix);
+    const frac = ms - second * 1000;
+    this.reserve(8);
+    const buf = this.buffer;
+    buf[this.length++] = 0x30 + Math.floor(frac / 100);
+    buf[this.length++] = 0x30 + (Math.floor(frac / 10) % 10);
+    buf[this.length++] = 0x30 + (frac % 10);
+    if (micros >= 0 && micros < 1000) {
+      buf[this.length++] = 0x30 + Math.floor(micros / 100);
+      buf[this.length++] = 0x30 + (Math.floor(micros / 10) % 10);
+      buf[this.length++] = 0x30 + (micros % 10);
+    } else this.ascii(String(micros).padStart(3, '0'));
+    buf[this.length++] = 0x5a; // Z
+  }
+
+  private timeSecond = Number.NaN;
+  private timePrefix: Buffer = Buffer.alloc(0);
+
+  toString(): string {
+    return this.buffer.toString('utf8', 0, this.length);
+  }
 }
 
-function quotedPolicy(ref: RuleRef): string {
-  let text = QUOTED_POLICIES.get(ref);
-  if (text === undefined) {
-    text = JSON.stringify(rulePolicyName(ref));
-    QUOTED_POLICIES.set(ref, text);
+/** Bytes of JSON texts made once: keys and the quoted names of pods, rules and policy lists. */
+const ascii = (text: string): Buffer => Buffer.from(text, 'utf8');
+const NULL_BYTES = ascii('null');
+const quoted = (text: string): Buffer => ascii(JSON.stringify(text));
+
+/** Quoted texts by small number (reason, protocol, TCP state): made once each. */
+class QuotedByNumber {
+  private readonly texts: (Buffer | undefined)[] = [];
+  constructor(private readonly name: (n: number) => string) {}
+  get(n: number): Buffer {
+    let bytes = this.texts[n];
+    if (bytes === undefined) {
+      bytes = quoted(this.name(n));
+      this.texts[n] = bytes;
+    }
+    return bytes;
   }
-  return text;
 }
 
-function quotedIsolation(list: readonly string[]): { readonly list: string; readonly joined: string } {
-  let text = QUOTED_ISOLATION.get(list);
-  if (text === undefined) {
-    text = { list: JSON.stringify(list), joined: list.length ? JSON.stringify(list.join(', ')) : 'null' };
-    QUOTED_ISOLATION.set(list, text);
-  }
-  return text;
-}
-
-function quotedPod(provenance: FlowProvenance, endpoint: number): string {
-  const pod = provenance.pod(endpoint);
-  if (!pod) return 'null';
-  let text = QUOTED_PODS.get(pod);
-  if (text === undefined) {
-    text = JSON.stringify(`${pod.namespace}/${pod.name}`);
-    QUOTED_PODS.set(pod, text);
-  }
-  return text;
-}
-
-const NO_ISOLATION: readonly string[] = [];
+const REASON_TEXTS = new QuotedByNumber((reason) => FLOW_REASON_NAME[reason] ?? REASON_NAME[reason as Reason] ?? String(reason));
+const PROTOCOL_TEXTS = new QuotedByNumber((protocol) => PROTOCOL_NAMES[protocol] ?? String(protocol));
+const STATE_TEXTS = new QuotedByNumber((state) => TCP_CT_STATE_NAME[state] ?? 'null');
 
 /**
- * `JSON.stringify(flowReport(r, provenances, f))`, written directly: `--flows` makes one line per
- * flow, and building the object and serialising it cost several microseconds a flow. The texts
- * of pods, rules and policy lists are quoted once and reused. test/replay-flow-line.test.ts
- * holds this to byte equality with the object's serialisation.
+ * One provenance's texts as bytes, by endpoint and rule id (arrays, not maps: a line looks up a
+ * dozen of them). A timeline has one provenance per policy version, each with its own.
  */
-export function flowLine(r: FlowRecords, provenances: FlowProvenance | readonly FlowProvenance[], f: number): string {
+class ProvenanceTexts {
+  private readonly pods: (Buffer | undefined)[] = [];
+  private readonly rules: (Buffer | undefined)[] = [];
+  private readonly policies: (Buffer | undefined)[] = [];
+  private readonly isolation: ({ readonly list: Buffer; readonly joined: Buffer } | undefined)[][] = [[], []];
+
+  constructor(private readonly provenance: FlowProvenance) {}
+
+  pod(endpoint: number): Buffer {
+    if (endpoint < 0) return NULL_BYTES;
+    let bytes = this.pods[endpoint];
+    if (bytes === undefined) {
+      const pod = this.provenance.pod(endpoint);
+      bytes = pod ? quoted(`${pod.namespace}/${pod.name}`) : NULL_BYTES;
+      this.pods[endpoint] = bytes;
+    }
+    return bytes;
+  }
+
+  /** A rule's text, quoted; `null` for no rule (-1) or an unknown id. */
+  rule(id: number): Buffer {
+    if (id < 0) return NULL_BYTES;
+    let bytes = this.rules[id];
+    if (bytes === undefined) {
+      const ref = this.provenance.rule(id);
+      bytes = ref ? quoted(ruleText(ref)) : NULL_BYTES;
+      this.rules[id] = bytes;
+    }
+    return bytes;
+  }
+
+  /** The rule's policy name, quoted. */
+  policy(id: number): Buffer {
+    if (id < 0) return NULL_BYTES;
+    let bytes = this.policies[id];
+    if (bytes === undefined) {
+      const ref = this.provenance.rule(id);
+      bytes = ref ? quoted(rulePolicyName(ref)) : NULL_BYTES;
+      this.policies[id] = bytes;
+    }
+    return bytes;
+  }
+
+  /** The policies isolating `endpoint` in `direction` (0 egress, 1 ingress): as a list and joined. */
+  isolatedBy(endpoint: number, direction: 0 | 1): { readonly list: Buffer; readonly joined: Buffer } {
+    const table = this.isolation[direction] as ({ readonly list: Buffer; readonly joined: Buffer } | undefined)[];
+    const key = endpoint + 1;
+    let bytes = table[key];
+    if (bytes === undefined) {
+      const list = this.provenance.isolatedBy(endpoint, direction === 0 ? 'egress' : 'ingress');
+      bytes = { list: ascii(JSON.stringify(list)), joined: list.length ? quoted(list.join(', ')) : NULL_BYTES };
+      table[key] = bytes;
+    }
+    return bytes;
+  }
+}
+
+const PROVENANCE_TEXTS = new WeakMap<FlowProvenance, ProvenanceTexts>();
+let lastProvenance: FlowProvenance | null = null;
+let lastTexts: ProvenanceTexts | null = null;
+
+function textsOf(provenance: FlowProvenance): ProvenanceTexts {
+  if (provenance === lastProvenance && lastTexts) return lastTexts;
+  let texts = PROVENANCE_TEXTS.get(provenance);
+  if (texts === undefined) {
+    texts = new ProvenanceTexts(provenance);
+    PROVENANCE_TEXTS.set(provenance, texts);
+  }
+  lastProvenance = provenance;
+  lastTexts = texts;
+  return texts;
+}
+
+const NO_ISOLATION_BYTES = { list: ascii('[]'), joined: NULL_BYTES } as const;
+
+const K = {
+  src: ascii('{"src":"'),
+  sportNull: ascii('","sport":null,"dst":"'),
+  sport: ascii('","sport":'),
+  dst: ascii(',"dst":"'),
+  dportNull: ascii('","dport":null,"protocol":'),
+  dport: ascii('","dport":'),
+  protocol: ascii(',"protocol":'),
+  icmpId: ascii(',"icmpId":'),
+  icmpType: ascii(',"icmpType":'),
+  srcPod: ascii(',"srcPod":'),
+  dstPod: ascii(',"dstPod":'),
+  allowed: ascii(',"verdict":"allowed","reason":'),
+  denied: ascii(',"verdict":"denied","reason":'),
+  policy: ascii(',"policy":'),
+  rule: ascii(',"rule":'),
+  egressRule: ascii(',"egressRule":'),
+  ingressRule: ascii(',"ingressRule":'),
+  isolatedBy: ascii(',"isolatedBy":'),
+  state: ascii(',"state":'),
+  forward: ascii(',"packets":{"forward":'),
+  reply: ascii(',"reply":'),
+  dropped: ascii(',"dropped":'),
+  bytesForward: ascii('},"bytes":{"forward":'),
+  passedBy: ascii(',"passedBy":{'),
+  passEgress: ascii('"egress":'),
+  passIngress: ascii('"ingress":'),
+  firstSeen: ascii('},"firstSeen":"'),
+  lastSeen: ascii('","lastSeen":"'),
+  change: ascii('","verdictChange":{"at":"'),
+  changeReason: ascii('","reason":'),
+} as const;
+
+/** Append flow `f`'s line (without the newline) to `out`: the bytes of `JSON.stringify(flowReport(…))`. */
+export function encodeFlowLine(out: FlowLineBuffer, r: FlowRecords, provenances: FlowProvenance | readonly FlowProvenance[], f: number): void {
   const provenance = Array.isArray(provenances)
     ? ((provenances as readonly FlowProvenance[])[r.createdVersion[f] as number] ?? (provenances as readonly FlowProvenance[])[0] as FlowProvenance)
     : (provenances as FlowProvenance);
+  const texts = textsOf(provenance);
   const family = r.family[f] as number;
   const protocol = r.protocol[f] as number;
   const icmp = protocol === 1 || protocol === 58;
   const reason = r.reason[f] as number;
   const allowed = reason < 128 && isAllowReason(reason);
-  const egressRef = provenance.rule(r.egressRule[f] as number);
-  const ingressRef = provenance.rule(r.ingressRule[f] as number);
-  const deciding = ingressRef ?? egressRef;
+  const egressRule = r.egressRule[f] as number;
+  const ingressRule = r.ingressRule[f] as number;
+  // The deciding rule: the ingress rule when there is one (as provenance.rule would resolve it).
+  const deciding = ingressRule >= 0 && texts.rule(ingressRule) !== NULL_BYTES ? ingressRule : egressRule;
   const srcEndpoint = r.srcEndpoint[f] as number;
   const dstEndpoint = r.dstEndpoint[f] as number;
-  let isolatedBy = NO_ISOLATION;
-  if (reason === 64) isolatedBy = provenance.isolatedBy(srcEndpoint, 'egress');
-  else if (reason === 65) isolatedBy = provenance.isolatedBy(dstEndpoint, 'ingress');
-  const isolation = quotedIsolation(isolatedBy);
-  const denyRef = !allowed && isTierDrop(reason) ? (isEgressDrop(reason) ? egressRef : ingressRef) : null;
-  const egressPass = provenance.rule(r.egressPassRule[f] as number);
-  const ingressPass = provenance.rule(r.ingressPassRule[f] as number);
-  const passedBy =
-    egressPass || ingressPass
-      ? `,"passedBy":{${egressPass ? `"egress":${quotedRule(egressPass)}` : ''}${egressPass && ingressPass ? ',' : ''}${ingressPass ? `"ingress":${quotedRule(ingressPass)}` : ''}}`
-      : '';
-  const stateName = protocol === 6 && allowed ? (TCP_CT_STATE_NAME[r.state[f] as number] ?? null) : null;
-  const reasonName = FLOW_REASON_NAME[reason] ?? REASON_NAME[reason as Reason] ?? String(reason);
-  const policy = allowed ? (deciding ? quotedPolicy(deciding) : 'null') : denyRef ? quotedPolicy(denyRef) : isolation.joined;
-  const ports = icmp
-    ? `"sport":null,"dst":"${addressOf(family, r.dst, f)}","dport":null,"protocol":${JSON.stringify(PROTOCOL_NAMES[protocol])},"icmpId":${r.srcPort[f]},"icmpType":${r.dstPort[f]}`
-    : `"sport":${r.srcPort[f]},"dst":"${addressOf(family, r.dst, f)}","dport":${r.dstPort[f]},"protocol":${JSON.stringify(PROTOCOL_NAMES[protocol] ?? String(protocol))}`;
+  const isolation = reason === 64 ? texts.isolatedBy(srcEndpoint, 0) : reason === 65 ? texts.isolatedBy(dstEndpoint, 1) : NO_ISOLATION_BYTES;
+  const denyRule = !allowed && isTierDrop(reason) ? (isEgressDrop(reason) ? egressRule : ingressRule) : -1;
+  const protocolText = PROTOCOL_TEXTS.get(protocol);
+
+  out.bytes(K.src);
+  out.address(family, r.src, f);
+  if (icmp) {
+    out.bytes(K.sportNull);
+    out.address(family, r.dst, f);
+    out.bytes(K.dportNull);
+    out.bytes(protocolText);
+    out.bytes(K.icmpId);
+    out.number(r.srcPort[f] as number);
+    out.bytes(K.icmpType);
+    out.number(r.dstPort[f] as number);
+  } else {
+    out.bytes(K.sport);
+    out.number(r.srcPort[f] as number);
+    out.bytes(K.dst);
+    out.address(family, r.dst, f);
+    out.bytes(K.dport);
+    out.number(r.dstPort[f] as number);
+    out.bytes(K.protocol);
+    out.bytes(protocolText);
+  }
+  out.bytes(K.srcPod);
+  out.bytes(texts.pod(srcEndpoint));
+  out.bytes(K.dstPod);
+  out.bytes(texts.pod(dstEndpoint));
+  out.bytes(allowed ? K.allowed : K.denied);
+  out.bytes(REASON_TEXTS.get(reason));
+  out.bytes(K.policy);
+  out.bytes(allowed ? texts.policy(deciding) : denyRule >= 0 && texts.rule(denyRule) !== NULL_BYTES ? texts.policy(denyRule) : isolation.joined);
+  out.bytes(K.rule);
+  out.bytes(allowed ? texts.rule(deciding) : texts.rule(denyRule));
+  out.bytes(K.egressRule);
+  out.bytes(texts.rule(egressRule));
+  out.bytes(K.ingressRule);
+  out.bytes(texts.rule(ingressRule));
+  out.bytes(K.isolatedBy);
+  out.bytes(isolation.list);
+  out.bytes(K.state);
+  out.bytes(protocol === 6 && allowed && TCP_CT_STATE_NAME[r.state[f] as number] !== undefined ? STATE_TEXTS.get(r.state[f] as number) : NULL_BYTES);
+  out.bytes(K.forward);
+  out.number(r.packets[f * 2] as number);
+  out.bytes(K.reply);
+  out.number(r.packets[f * 2 + 1] as number);
+  out.bytes(K.dropped);
+  out.number(r.dropped[f] as number);
+  out.bytes(K.bytesForward);
+  out.number(r.bytes[f * 2] as number);
+  out.bytes(K.reply);
+  out.number(r.bytes[f * 2 + 1] as number);
+  const egressPass = texts.rule(r.egressPassRule[f] as number);
+  const ingressPass = texts.rule(r.ingressPassRule[f] as number);
+  if (egressPass !== NULL_BYTES || ingressPass !== NULL_BYTES) {
+    out.byte(0x7d); // }
+    out.bytes(K.passedBy);
+    if (egressPass !== NULL_BYTES) {
+      out.bytes(K.passEgress);
+      out.bytes(egressPass);
+    }
+    if (egressPass !== NULL_BYTES && ingressPass !== NULL_BYTES) out.byte(0x2c);
+    if (ingressPass !== NULL_BYTES) {
+      out.bytes(K.passIngress);
+      out.bytes(ingressPass);
+    }
+  }
+  out.bytes(K.firstSeen);
+  out.time(r.firstSeen[f] as number);
+  out.bytes(K.lastSeen);
+  out.time(r.lastSeen[f] as number);
   const changedAt = r.changedAt[f] as number;
-  const change = Number.isNaN(changedAt)
-    ? ''
-    : `,"verdictChange":{"at":"${isoTime(changedAt)}","reason":${JSON.stringify(REASON_NAME[r.changedReason[f] as Reason] ?? String(r.changedReason[f]))}}`;
-  return (
-    `{"src":"${addressOf(family, r.src, f)}",${ports},"srcPod":${quotedPod(provenance, srcEndpoint)},"dstPod":${quotedPod(provenance, dstEndpoint)},` +
-    `"verdict":"${allowed ? 'allowed' : 'denied'}","reason":${JSON.stringify(reasonName)},"policy":${policy},"rule":${allowed ? quotedRule(deciding) : quotedRule(denyRef)},` +
-    `"egressRule":${quotedRule(egressRef)},"ingressRule":${quotedRule(ingressRef)},"isolatedBy":${isolation.list},"state":${stateName === null ? 'null' : JSON.stringify(stateName)},` +
-    `"packets":{"forward":${r.packets[f * 2]},"reply":${r.packets[f * 2 + 1]},"dropped":${r.dropped[f]}},"bytes":{"forward":${r.bytes[f * 2]},"reply":${r.bytes[f * 2 + 1]}}${passedBy},` +
-    `"firstSeen":"${isoTime(r.firstSeen[f] as number)}","lastSeen":"${isoTime(r.lastSeen[f] as number)}"${change}${overlayAndService(r, f)}}`
-  );
+  if (!Number.isNaN(changedAt)) {
+    out.bytes(K.change);
+    out.time(changedAt);
+    out.bytes(K.changeReason);
+    out.bytes(quoted(REASON_NAME[r.changedReason[f] as Reason] ?? String(r.changedReason[f])));
+    out.byte(0x7d);
+  } else out.byte(0x22); // closing quote of lastSeen
+  if ((r.tunnel[f] as number) !== 0 || (r.service[f] as number) >= 0) out.utf8(overlayAndService(r, f));
+  out.byte(0x7d);
+}
+
+const SCRATCH = new FlowLineBuffer();
+
+/** The `--flows` line of flow `f` (without the newline), as a string: see FlowLineBuffer. */
+export function flowLine(r: FlowRecords, provenances: FlowProvenance | readonly FlowProvenance[], f: number): string {
+  SCRATCH.length = 0;
+  encodeFlowLine(SCRATCH, r, provenances, f);
+  return SCRATCH.toString();
 }
 
 /** The optional trailing fields of tunnelled and Service flows, as JSON members (',' first), or ''. */

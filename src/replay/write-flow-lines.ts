@@ -14,9 +14,12 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { ExitCode, UserError } from '../diagnostics.js';
 import type { OutputStream } from '../cli/io.js';
+import type { FlowRecords } from '../../dataplane/flow-records.js';
+import type { FlowProvenance } from '../engines/flow-provenance.js';
+import { encodeFlowLine, FlowLineBuffer } from './flow-report.js';
 
-/** Characters gathered before one write: large enough that writes are few, small enough to stay cheap. */
-const BATCH_CHARS = 1 << 16;
+/** Bytes gathered before one write: large enough that writes are few, small enough to stay cheap. */
+const BATCH_BYTES = 1 << 16;
 
 type EventSource = Pick<Writable, 'once' | 'on' | 'removeListener'>;
 
@@ -37,8 +40,8 @@ export class FlowLineWriter {
   lines = 0;
   /** The reader closed the pipe before the end: later lines were dropped. */
   closedEarly = false;
-  private batch: string[] = [];
-  private batchChars = 0;
+  /** The batch being filled: lines encoded straight into one reused buffer. */
+  private readonly batch = new FlowLineBuffer();
   private waiting: Promise<void> | undefined;
   private release: (() => void) | null = null;
   private failure: Error | null = null;
@@ -79,34 +82,43 @@ export class FlowLineWriter {
     return new FlowLineWriter(out, name);
   }
 
-  /** Queue one line (a flow's JSON, without the newline). */
+  /** Queue flow `f`'s line (see encodeFlowLine); the record need not outlive the call. */
+  addFlow(records: FlowRecords, provenances: readonly FlowProvenance[], f: number): void {
+    if (this.closedEarly || this.failure) return;
+    encodeFlowLine(this.batch, records, provenances, f);
+    this.batch.byte(0x0a);
+    this.lines++;
+    if (this.batch.length >= BATCH_BYTES) this.flush();
+  }
+
+  /** Queue one line of text (without the newline). */
   add(line: string): void {
     if (this.closedEarly || this.failure) return;
-    this.batch.push(line);
-    this.batchChars += line.length + 1;
+    this.batch.utf8(line);
+    this.batch.byte(0x0a);
     this.lines++;
-    if (this.batchChars >= BATCH_CHARS) this.flush();
+    if (this.batch.length >= BATCH_BYTES) this.flush();
   }
 
   /** For the capture reader: a promise while the output is full, else undefined. */
   readonly betweenChunks = (): Promise<void> | undefined => this.waiting;
 
   private flush(): void {
-    if (this.batch.length === 0) return;
-    const text = `${this.batch.join('\n')}\n`;
-    this.batch = [];
-    this.batchChars = 0;
+    const length = this.batch.length;
+    if (length === 0) return;
+    this.batch.length = 0;
     if (this.closedEarly || this.failure) return;
+    const bytes = this.batch.buffer;
     if (this.fd !== null) {
       try {
-        const bytes = Buffer.from(text);
-        for (let at = 0; at < bytes.length; ) at += writeSync(this.fd, bytes, at);
+        for (let at = 0; at < length; ) at += writeSync(this.fd, bytes, at, length - at);
       } catch (error) {
         this.failure = error as Error;
       }
       return;
     }
-    const accepted = this.out.write(text);
+    // A stream keeps what it is given until written: hand it a copy, the batch buffer is reused.
+    const accepted = this.out.write(bytes.toString('utf8', 0, length));
     if (accepted === false && hasEvents(this.out) && !this.waiting) {
       const out = this.out;
       this.waiting = new Promise<void>((resolve) => {
