@@ -23,32 +23,11 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT_DIR=${1:-"$REPO/test/fixtures/services"}
 PREFIX=npsv
 
-if [[ $(id -u) -ne 0 ]]; then
-  echo "record-service: must run as root (network namespaces, nftables, tcpdump)" >&2
-  exit 1
-fi
-for tool in tcpdump tshark ip nft python3; do
-  command -v "$tool" >/dev/null || { echo "record-service: $tool is required (apt-get install -y tcpdump tshark nftables iproute2)" >&2; exit 1; }
-done
-
-WORK=""
-PIDS=()
-list_our_namespaces() { ip netns list 2>/dev/null | awk '{print $1}' | grep "^$PREFIX-" || true; }
-cleanup() {
-  local pid ns
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  PIDS=()
-  for ns in $(list_our_namespaces); do
-    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
-  done
-  for ns in $(list_our_namespaces); do ip netns del "$ns" 2>/dev/null || true; done
-  if [[ -n $WORK && -d $WORK ]]; then rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-cleanup
-WORK=$(mktemp -d /tmp/npsv.XXXXXX)
+NAME=record-service
+# shellcheck source=lib/netns-session.sh
+source "$REPO/scripts/lib/netns-session.sh"
+require_root_and_tools "network namespaces, nftables, tcpdump" "apt-get install -y tcpdump tshark nftables iproute2" tcpdump tshark ip nft python3
+start_session
 
 cat >"$WORK/npsv.py" <<'PY'
 import socket, sys

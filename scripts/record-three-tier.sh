@@ -46,30 +46,10 @@ ENDPOINTS=(
   "blocked 198.51.100.7 blk"
 )
 
-WORK=""
-PIDS=()
-
-list_our_namespaces() {
-  ip netns list 2>/dev/null | awk '{print $1}' | grep "^$PREFIX-" || true
-}
-
-cleanup() {
-  local pid ns
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  PIDS=()
-  # Processes still inside our namespaces (e.g. from an interrupted earlier run) are ours too.
-  for ns in $(list_our_namespaces); do
-    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
-  done
-  for ns in $(list_our_namespaces); do ip netns del "$ns" 2>/dev/null || true; done
-  if [[ -n $WORK && -d $WORK ]]; then rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-cleanup
-WORK=$(mktemp -d /tmp/np3t.XXXXXX)
+NAME=record-three-tier
+# shellcheck source=lib/netns-session.sh
+source "$REPO/scripts/lib/netns-session.sh"
+start_session
 
 # --------------------------------------------------------------------------- helper program
 # One small python3 program for servers and clients, so every flow uses a fixed source port

@@ -7,9 +7,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CompiledEngine, DirectionReason, IncrementalCompiler, NaiveEvaluator, buildCluster, compile, formatDiagnostic, parseIp, type Diagnostic, type FlowVerdict } from '../src/index.js';
+import { CompiledEngine, DirectionReason, IncrementalCompiler, NaiveEvaluator, buildCluster, compile, type FlowVerdict } from '../src/index.js';
 import { adminClusterArb } from './helpers/random-admin-cluster.js';
-import { flowAddresses, flowArb, semanticsArb } from './helpers/random-cluster.js';
+import { engineFlow, flowArb, loadRandomCluster, semanticsArb } from './helpers/random-cluster.js';
 
 function summary(verdict: FlowVerdict): object {
   const side = (d: FlowVerdict['egress']) => ({
@@ -30,21 +30,13 @@ describe('compiler - matches the naive evaluator with admin tiers', () => {
     let passed = 0;
     fc.assert(
       fc.property(adminClusterArb, semanticsArb, fc.array(flowArb, { minLength: 20, maxLength: 60 }), (random, semantics, flows) => {
-        const diagnostics: Diagnostic[] = [];
-        const { cluster } = buildCluster(random.objects, diagnostics);
-        const errors = diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
-        expect(errors).toEqual([]);
+        const cluster = loadRandomCluster(random);
         const naive = new NaiveEvaluator(cluster, semantics);
         const compiled = new CompiledEngine(cluster, semantics);
         for (const f of flows) {
-          const addresses = flowAddresses(random, f);
-          const src = parseIp(addresses.src);
-          const dst = parseIp(addresses.dst);
-          if (!src.ok || !dst.ok) throw new Error('generator produced a bad address');
-          const hasPorts = f.protocol === 6 || f.protocol === 17 || f.protocol === 132;
-          const flow = { src: src.value, dst: dst.value, protocol: f.protocol, dstPort: hasPorts ? f.port : 0 };
+          const flow = engineFlow(random, f);
           const expected = naive.evaluate(flow);
-          expect(summary(compiled.evaluate(flow)), `${src.value.text} -> ${dst.value.text} proto ${f.protocol} port ${flow.dstPort}`).toEqual(summary(expected));
+          expect(summary(compiled.evaluate(flow)), `${flow.src.text} -> ${flow.dst.text} proto ${f.protocol} port ${flow.dstPort}`).toEqual(summary(expected));
           flowsChecked++;
           for (const side of [expected.egress, expected.ingress]) {
             reasons.set(side.reason, (reasons.get(side.reason) ?? 0) + 1);

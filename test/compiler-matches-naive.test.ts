@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CompiledEngine, NaiveEvaluator, buildCluster, formatDiagnostic, parseIp, type Diagnostic, type FlowVerdict } from '../src/index.js';
-import { clusterArb, flowAddresses, flowArb, semanticsArb } from './helpers/random-cluster.js';
+import { CompiledEngine, NaiveEvaluator, type FlowVerdict } from '../src/index.js';
+import { clusterArb, engineFlow, flowArb, loadRandomCluster, semanticsArb } from './helpers/random-cluster.js';
 
 function summary(verdict: FlowVerdict): object {
   const side = (d: FlowVerdict['egress']) => ({ reason: d.reason, allowed: d.allowed, rule: d.rule, isolatedBy: d.isolatedBy, pod: d.pod ? `${d.pod.namespace}/${d.pod.name}` : null });
@@ -21,21 +21,13 @@ describe('compiler - matches the naive evaluator', () => {
     const histogram = new Map<string, number>();
     fc.assert(
       fc.property(clusterArb, semanticsArb, fc.array(flowArb, { minLength: 20, maxLength: 60 }), (random, semantics, flows) => {
-        const diagnostics: Diagnostic[] = [];
-        const { cluster } = buildCluster(random.objects, diagnostics);
-        const errors = diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
-        expect(errors).toEqual([]);
+        const cluster = loadRandomCluster(random);
         const naive = new NaiveEvaluator(cluster, semantics);
         const compiled = new CompiledEngine(cluster, semantics);
         for (const f of flows) {
-          const addresses = flowAddresses(random, f);
-          const src = parseIp(addresses.src);
-          const dst = parseIp(addresses.dst);
-          if (!src.ok || !dst.ok) throw new Error('generator produced a bad address');
-          const hasPorts = f.protocol === 6 || f.protocol === 17 || f.protocol === 132;
-          const flow = { src: src.value, dst: dst.value, protocol: f.protocol, dstPort: hasPorts ? f.port : 0 };
+          const flow = engineFlow(random, f);
           const expected = naive.evaluate(flow);
-          expect(summary(compiled.evaluate(flow)), `${src.value.text} -> ${dst.value.text} proto ${f.protocol} port ${flow.dstPort}`).toEqual(summary(expected));
+          expect(summary(compiled.evaluate(flow)), `${flow.src.text} -> ${flow.dst.text} proto ${f.protocol} port ${flow.dstPort}`).toEqual(summary(expected));
           flowsChecked++;
           const key = `${expected.egress.reason}/${expected.ingress.reason}`;
           histogram.set(key, (histogram.get(key) ?? 0) + 1);

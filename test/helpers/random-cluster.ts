@@ -7,6 +7,11 @@ import fc from 'fast-check';
 import type { JsonObject } from '../../src/load/object-reader.js';
 import type { RawObject } from '../../src/load/read-manifests.js';
 import { UPSTREAM_SEMANTICS, type PolicySemantics } from '../../compiler/policy-semantics.js';
+import type { Cluster } from '../../compiler/model.js';
+import { buildCluster } from '../../src/load/build-cluster.js';
+import { formatDiagnostic, type Diagnostic } from '../../src/diagnostics.js';
+import { parseIp } from '../../src/load/parse-ip.js';
+import type { Flow } from '../../src/naive/naive-evaluator.js';
 
 export const NAMESPACES = ['alpha', 'beta', 'gamma'];
 export const NS_LABELS: Record<string, string[]> = { team: ['x', 'y'], env: ['prod', 'dev'] };
@@ -243,6 +248,25 @@ export const semanticsArb: fc.Arbitrary<PolicySemantics> = fc.oneof(
 );
 
 /** A random ClusterIP Service: selector, port 80 → a target port by number or container-port name. */
+/** The random cluster's objects loaded; throws with every error if the generator made any. */
+export function loadRandomCluster(random: RandomCluster): Cluster {
+  const diagnostics: Diagnostic[] = [];
+  const { cluster } = buildCluster(random.objects, diagnostics);
+  const errors = diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
+  if (errors.length) throw new Error(`the generator made an invalid cluster:\n${errors.join('\n')}`);
+  return cluster;
+}
+
+/** A random flow as the engines take it (port 0 for protocols without ports). */
+export function engineFlow(random: RandomCluster, f: RandomFlow): Flow {
+  const addresses = flowAddresses(random, f);
+  const src = parseIp(addresses.src);
+  const dst = parseIp(addresses.dst);
+  if (!src.ok || !dst.ok) throw new Error('generator produced a bad address');
+  const hasPorts = f.protocol === 6 || f.protocol === 17 || f.protocol === 132;
+  return { src: src.value, dst: dst.value, protocol: f.protocol, dstPort: hasPorts ? f.port : 0 };
+}
+
 export interface ServiceShape {
   readonly namespace: string;
   readonly selector: Record<string, string>;
