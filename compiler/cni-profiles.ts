@@ -104,6 +104,11 @@ export const CNI_SWITCHES = {
     section: '§2.3, §3.2, §3.3, §8.2, §4 #17',
     description: 'Conntrack timeout table, by name in dataplane/conntrack/ct-timeouts.ts CT_TIMEOUT_PROFILES.',
   },
+  externalSource: {
+    values: ['node', 'client'],
+    section: '§1.3 ipBlock (ingress source "may be the original client IP or … the Pod\'s node")',
+    description: 'Traffic from outside the cluster to a NodePort, LoadBalancer or external IP of a Service with externalTrafficPolicy: Cluster reaches the pod, and its ingress policy, from the node that received it (node: kube-proxy masquerades it) or from the external client (client: the address is kept).',
+  },
 } as const;
 
 export type CniSwitchName = keyof typeof CNI_SWITCHES;
@@ -167,6 +172,7 @@ const CILIUM_LXC = 'cilium/cilium:bpf/bpf_lxc.c (CT lookup first; policy on CT_N
 const CILIUM_LANGUAGE = 'cilium/cilium:Documentation/security/policy/language.rst ("CIDR rules do not apply to traffic where both sides … managed by Cilium or use an IP belonging to a node")';
 const KUBE_ROUTER = 'cloudnativelabs/kube-router@7c2c2779:pkg/controllers/netpol';
 const KNP = 'kubernetes-sigs/kube-network-policies@5f81cc37';
+const KUBE_PROXY_SOURCE_IP = 'https://kubernetes.io/docs/tutorials/services/source-ip/ ("packets sent to Services with Type=NodePort are source NAT\'d by default"; externalTrafficPolicy Local keeps the client)';
 const OKD_DOCS = 'https://docs.okd.io/latest/networking/network_security/network_policy/about-network-policy.html';
 const OVN_ACL_COMMIT = 'OVN "Apply ACL changes to existing connections" (https://github.com/russellb/ovs/commit/56ccd8bc5eeadc0a2309f35da6f72f465677d2d2): request-direction packets of established connections go through the ACLs; a drop sets ct_label.blocked, which then drops the replies too';
 const FLANNEL_NO_POLICY = 'flannel-io/flannel:README.md ("Flannel is focused on networking. For network policy, other projects such as Calico can be used.")';
@@ -186,6 +192,7 @@ const UPSTREAM: CniProfileSwitches = {
   namedPortConflict: confirmed('per-destination', `${K8S_TYPES} NetworkPolicyPort: a named port is the destination pod's container port; reference: ${KNP}:pkg/networkpolicy/networkpolicy.go evaluatePorts`),
   icmpPolicy: chosen('policed', `spec: "For other protocols, such as ARP or ICMP, the behaviour is undefined" (${K8S_CONCEPT} "Network traffic filtering"); netpol-emu lets ICMP match only rules without ports`),
   conntrackTimeouts: chosen('kubeproxy', `spec is silent; a Kubernetes node runs kube-proxy, which writes these sysctls (${KUBE_PROXY_CT})`),
+  externalSource: confirmed('node', `kube-proxy: ${KUBE_PROXY_SOURCE_IP}`),
 };
 
 const CALICO: CniProfileSwitches = {
@@ -203,6 +210,7 @@ const CALICO: CniProfileSwitches = {
   namedPortConflict: confirmed('per-destination', 'projectcalico/calico felix named-port ipsets (hash:ip,port, cali40n:*) pair each pod IP with its own port number (SEMANTICS.md §3.1)'),
   icmpPolicy: confirmed('policed', `${CALICO_CONVERSION}: a rule without ports gets protocol=nil and matches every IP protocol; ICMP errors pass as RELATED (${CALICO_ENDPOINTS})`),
   conntrackTimeouts: confirmed('kubeproxy', `Felix iptables mode uses kernel nf_conntrack on a kube-proxy node: ${KUBE_PROXY_CT}`),
+  externalSource: confirmed('node', `Felix iptables mode leaves Services to kube-proxy: ${KUBE_PROXY_SOURCE_IP}`),
 };
 
 const CALICO_EBPF: CniProfileSwitches = {
@@ -220,6 +228,7 @@ const CALICO_EBPF: CniProfileSwitches = {
   namedPortConflict: inferred('per-destination', `named-port IP sets become BPF maps of (IP, port); ${CALICO_BPF_SAME_GRAPH}`),
   icmpPolicy: inferred('policed', `${CALICO_CONVERSION}: rules without ports match every protocol; ${CALICO_BPF_SAME_GRAPH}`),
   conntrackTimeouts: confirmed('calicoBpf', 'projectcalico/calico:felix/bpf/conntrack DefaultTimeouts() (SEMANTICS.md §3.2)'),
+  externalSource: confirmed('client', 'https://docs.tigera.io/calico/latest/operations/ebpf/enabling-ebpf (native Service handling "preserves external client source IP addresses all the way to the pod")'),
 };
 
 const CILIUM: CniProfileSwitches = {
@@ -237,6 +246,7 @@ const CILIUM: CniProfileSwitches = {
   namedPortConflict: confirmed('skip-rule', 'Cilium logs "duplicate named ports" and skips the rule: report in https://github.com/tuist/tuist/pull/12662 (SEMANTICS.md §1.3)'),
   icmpPolicy: confirmed('allow-frag-needed', 'cilium/cilium allow-icmp-frag-needed (default true) accepts FRAG_NEEDED regardless of policy; L3-only rules allow ICMP (SEMANTICS.md §3.3, §4 #14)'),
   conntrackTimeouts: confirmed('ciliumBpf', 'cilium/cilium:daemon/cmd/daemon_main.go bpf-ct-timeout-* flag defaults (SEMANTICS.md §3.3)'),
+  externalSource: inferred('node', 'kube-proxy replacement: bpf-lb-mode defaults to snat, only dsr/hybrid keep the client (cilium/cilium Documentation/network/kubernetes/kubeproxy-free.rst; GKE Dataplane V2 lb-network-mode: "SNAT is the default forwarding mode … the client IP address isn\'t preserved")'),
 };
 
 const ANTREA: CniProfileSwitches = {
@@ -254,6 +264,7 @@ const ANTREA: CniProfileSwitches = {
   namedPortConflict: confirmed('per-destination', 'named ports resolve on the destination pod (historic all-ports bug fixed: https://github.com/antrea-io/antrea/issues/241)'),
   icmpPolicy: inferred('policed', 'ICMP is matched by OVS flows like any other IP protocol (SEMANTICS.md §4 #14; no Antrea-specific source)'),
   conntrackTimeouts: inferred('kubeproxy', 'OVS conntrack is the kernel nf_conntrack (zones), whose sysctls kube-proxy sets (SEMANTICS.md §4 #17 "(inf)"; ' + KUBE_PROXY_CT + ')'),
+  externalSource: inferred('node', `AntreaProxy (or kube-proxy) masquerades NodePort traffic for externalTrafficPolicy Cluster like kube-proxy does: ${KUBE_PROXY_SOURCE_IP}`),
 };
 
 const KUBE_ROUTER_PROFILE: CniProfileSwitches = {
@@ -271,6 +282,7 @@ const KUBE_ROUTER_PROFILE: CniProfileSwitches = {
   namedPortConflict: confirmed('per-destination', `${KUBE_ROUTER}/policy.go: one named-port ipset per resolved (pods, number) pair; egress without peers fixed in https://github.com/cloudnativelabs/kube-router/pull/1037`),
   icmpPolicy: confirmed('allow-echo-errors', 'cloudnativelabs/kube-router@7c2c2779:pkg/utils/iptables.go CommonICMPRules (echo-request, destination-unreachable, time-exceeded; ICMPv6 also NS, NA, echo-reply), accepted in the common chain before policy'),
   conntrackTimeouts: unverified('kubeproxy', 'SEMANTICS.md §4 #17 says Linux nf_conntrack; whether kube-router as service proxy (replacing kube-proxy) writes the conntrack sysctls was not checked; the upstream value is assumed'),
+  externalSource: inferred('node', `kube-router's IPVS service proxy masquerades NodePort traffic (as kube-proxy: ${KUBE_PROXY_SOURCE_IP})`),
 };
 
 const OVN_KUBERNETES: CniProfileSwitches = {
@@ -288,6 +300,7 @@ const OVN_KUBERNETES: CniProfileSwitches = {
   namedPortConflict: confirmed('per-destination', 'named ports resolve on the destination pod (historic bug fixed: https://github.com/ovn-kubernetes/ovn-kubernetes/issues/2117)'),
   icmpPolicy: confirmed('policed', `${OKD_DOCS}: network policy applies to TCP, UDP, ICMP and SCTP`),
   conntrackTimeouts: unverified('kubeproxy', 'OVS conntrack is the kernel nf_conntrack (SEMANTICS.md §4 #17), but OVN-K replaces kube-proxy and whether anything writes the kube-proxy sysctls was not checked (could be the kernel defaults, linux); the upstream value is assumed'),
+  externalSource: unverified('node', 'OVN-Kubernetes SNATs Cluster-policy NodePort traffic to a node-side masquerade address, not the client; which address a policy then sees was not checked; the upstream value is assumed'),
 };
 
 const KUBE_NETWORK_POLICIES: CniProfileSwitches = {
@@ -305,6 +318,7 @@ const KUBE_NETWORK_POLICIES: CniProfileSwitches = {
   namedPortConflict: confirmed('per-destination', `${KNP}:pkg/networkpolicy/networkpolicy.go evaluatePorts resolves the name on the destination pod`),
   icmpPolicy: confirmed('allow-ndp', `${KNP}:pkg/dataplane/controller.go accepts ICMPv6 types 133-137 first; other ICMP is evaluated and matches only rules without ports`),
   conntrackTimeouts: inferred('kubeproxy', `kernel nf_conntrack; kind clusters run kube-proxy (${KUBE_PROXY_CT})`),
+  externalSource: inferred('node', `kind clusters run kube-proxy: ${KUBE_PROXY_SOURCE_IP}`),
 };
 
 /** Flannel filters nothing, so every policy switch is moot; the upstream values are kept. */
@@ -327,6 +341,7 @@ const FLANNEL: CniProfileSwitches = {
   namedPortConflict: flannelMoot('per-destination'),
   icmpPolicy: flannelMoot('policed'),
   conntrackTimeouts: inferred('kubeproxy', `kernel nf_conntrack (SEMANTICS.md §4 #17); flannel clusters run kube-proxy (${KUBE_PROXY_CT})`),
+  externalSource: inferred('node', `flannel clusters run kube-proxy: ${KUBE_PROXY_SOURCE_IP}`),
 };
 
 export const CNI_PROFILES: { readonly [N in CniProfileName]: CniProfile } = {

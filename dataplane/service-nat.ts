@@ -51,6 +51,8 @@ export interface ServiceFrontendSpec {
   readonly label: string;
   readonly backends: readonly ServiceBackendSpec[];
   readonly externalLocal: boolean;
+  /** External clients keep their address even with externalTrafficPolicy Cluster (e.g. Calico eBPF). */
+  readonly keepClientSource?: boolean;
   readonly internalLocal: boolean;
   readonly clientIpAffinity: boolean;
 }
@@ -182,7 +184,7 @@ export class ServiceNat {
       this.frontends.set(f.family, f.address, f.protocol, f.port, i);
       this.fKind[i] = f.kind;
       this.fNode[i] = f.node;
-      this.fFlags[i] = (f.externalLocal ? 1 : 0) | (f.internalLocal ? 2 : 0) | (f.clientIpAffinity ? 4 : 0);
+      this.fFlags[i] = (f.externalLocal ? 1 : 0) | (f.internalLocal ? 2 : 0) | (f.clientIpAffinity ? 4 : 0) | (f.keepClientSource ? 8 : 0);
       for (let w = 0; w < 4; w++) this.fAddress[i * 4 + w] = f.address[w] as number;
       this.fFirst[i] = b;
       this.fCount[i] = f.backends.length;
@@ -348,7 +350,7 @@ export class ServiceNat {
   /** 0 no SNAT; 1 to the frontend's node address (NodePort); 2 to the endpoint's node address. */
   private snatAddress(f: number, b: number, family: number, client: Uint32Array): number {
     const kind = this.fKind[f] as number;
-    if (kind === FrontendKind.CLUSTER_IP || ((this.fFlags[f] as number) & 1) !== 0) return 0;
+    if (kind === FrontendKind.CLUSTER_IP || ((this.fFlags[f] as number) & (1 | 8)) !== 0) return 0;
     if (this.pods.get(family, client, 0, 0) >= 0) return 0;
     if (kind === FrontendKind.NODE_PORT) return 1;
     return this.bHasNodeAddress[b] ? 2 : 0;

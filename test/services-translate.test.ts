@@ -127,6 +127,18 @@ describe('services - translation before policy', () => {
     expect(local.flows[0]).toMatchObject({ src: '203.0.113.5', dst: '10.244.2.20', dport: 8081, dstPod: 'shop/backend-v2', service: 'shop/backend-local:http' });
   });
 
+  it('services - NodePort from outside under a profile that keeps the client (calico-ebpf): the policy sees the client', async () => {
+    const frame = ethernet(0x0800, packet('203.0.113.5', 42000, '172.18.0.3', 30080));
+    const pin = ['--service-endpoint', 'shop/backend=10.244.1.20'];
+    const ebpf = await replay([frame], [...pin, '--cni', 'calico-ebpf']);
+    expect(ebpf.flows[0]).toMatchObject({ src: '203.0.113.5', dst: '10.244.1.20', dport: 8080, service: 'shop/backend:http' });
+    // The same switch on any profile, and back: upstream (kube-proxy) masquerades to the node.
+    const override = await replay([frame], [...pin, '--cni-opt', 'externalSource=client']);
+    expect(override.flows[0]?.src).toBe('203.0.113.5');
+    const cilium = await replay([frame], [...pin, '--cni', 'cilium']);
+    expect(cilium.flows[0]?.src).toBe('172.18.0.3');
+  });
+
   it('services - no endpoint: dropped in its own category, retransmissions on the same flow', async () => {
     const syn = ethernet(0x0800, packet('10.244.1.10', 41000, '10.96.0.12', 80));
     const { flows, summary } = await replay([syn, syn]);

@@ -156,6 +156,7 @@ export async function runDiff(args: readonly string[], io: CliIo): Promise<numbe
       engine,
       semantics: policySemantics(s.profile.values),
       dataplane: profileDataplaneOptions(s.profile),
+      services: { externalSource: s.profile.values.externalSource },
       onFlow: (records, f, provenances) => flows.push(flowReport(records, provenances, f)),
     });
     if (result.end.kind !== 'complete') {

@@ -190,7 +190,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
     ...(events ? { timeline: { events, objects: loaded.objects } } : {}),
     ...(readerName === 'pcap-parser' ? { reader: async (source, callback) => (await openCaptureWithPcapParser(source)).forEach(callback) } : {}),
     ...(flowsIn !== undefined ? { reader: readFlowsJsonl } : {}),
-    services: serviceOptions(parsed),
+    services: { ...serviceOptions(parsed), externalSource: profile.values.externalSource },
   };
   const stdin = io.stdin as Readable | undefined;
   let result: ReplayResult;

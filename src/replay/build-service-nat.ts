@@ -27,6 +27,11 @@ export interface ServiceNatOptions {
   readonly seed?: number;
   /** `ns/name` → endpoint IP: every connection to that Service goes to that endpoint. */
   readonly endpointOverrides?: ReadonlyMap<string, string>;
+  /**
+   * What source external traffic to a Cluster-policy NodePort/LoadBalancer/external IP shows the
+   * pod (the CNI profile's externalSource): the node (kube-proxy's masquerade, default) or the client.
+   */
+  readonly externalSource?: 'node' | 'client';
 }
 
 function words(ip: IpAddress): number[] {
@@ -141,6 +146,7 @@ export function buildServiceNat(cluster: Cluster, options: ServiceNatOptions = {
           label,
           backends: backendsFor(ip.family),
           externalLocal: service.externalTrafficPolicy === 'Local',
+          keepClientSource: options.externalSource === 'client',
           internalLocal: service.internalTrafficPolicy === 'Local',
           clientIpAffinity: service.sessionAffinity === 'ClientIP',
         });
