@@ -131,7 +131,7 @@ const SCRIPT = `
   var ROW_H = 22;
   var COLS = data.flowColumns;
   var C = {}; COLS.forEach(function (name, i) { C[name] = i; });
-  var WIDTHS = { src: 130, sport: 60, dst: 130, dport: 60, protocol: 70, srcPod: 220, dstPod: 220, verdict: 70, reason: 190, policy: 200, rule: 330, state: 100, forward: 70, reply: 60, dropped: 70, bytes: 80, firstSeen: 230, lastSeen: 230, service: 160 };
+  var WIDTHS = { src: 130, sport: 70, dst: 130, dport: 60, protocol: 80, srcPod: 220, dstPod: 220, verdict: 80, reason: 190, policy: 200, rule: 330, state: 100, forward: 70, reply: 60, dropped: 70, bytes: 80, firstSeen: 230, lastSeen: 230, service: 160 };
   var NUMERIC = { sport: 1, dport: 1, forward: 1, reply: 1, dropped: 1, bytes: 1 };
 
   function el(tag, attrs, text) {
@@ -187,9 +187,9 @@ const SCRIPT = `
     var rows = [], cols = [];
     cells.forEach(function (c) { if (rows.indexOf(c[0]) < 0) rows.push(c[0]); if (cols.indexOf(c[1]) < 0) cols.push(c[1]); });
     rows.sort(); cols.sort();
-    var size = 46, left = 12 + 7 * Math.max.apply(null, rows.map(function (r) { return r.length; })), top = 12 + 6 * Math.max.apply(null, cols.map(function (r) { return r.length; }));
+    var size = 46, left = 12 + 7 * Math.max.apply(null, rows.map(function (r) { return r.length; })), top = 16 + 5 * Math.max.apply(null, cols.map(function (r) { return r.length; }));
     var max = Math.max.apply(null, cells.map(function (c) { return c[2] + c[3]; }));
-    var svg = svgEl('svg', { width: left + cols.length * size + 10, height: top + rows.length * size + 10, role: 'img', 'aria-label': title });
+    var svg = svgEl('svg', { width: left + cols.length * size + top + 10, height: top + rows.length * size + 10, role: 'img', 'aria-label': title });
     rows.forEach(function (r, i) { svg.appendChild(svgEl('text', { x: left - 6, y: top + i * size + size / 2 + 4, 'text-anchor': 'end' }, r)); });
     cols.forEach(function (c, j) { var x = left + j * size + size / 2; svg.appendChild(svgEl('text', { x: x, y: top - 6, transform: 'rotate(-45 ' + x + ' ' + (top - 6) + ')' }, c)); });
     cells.forEach(function (c) {
