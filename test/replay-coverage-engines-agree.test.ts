@@ -54,3 +54,17 @@ describe('replay --coverage - engines agree', () => {
     expect(c.rules.some((r) => r.flows > r.firstFlows)).toBe(true);
   }, 60_000);
 });
+
+describe('replay --coverage - with a timeline', () => {
+  it('coverage - across policy versions: engines agree and first counts equal the rules that allowed traffic', async () => {
+    const args = ['examples/three-tier/capture.pcap', '-f', 'examples/three-tier', '--timeline', 'test/fixtures/timelines/delete-frontend-policy.yaml'];
+    const c = await expectEnginesAgree(args);
+    const run = await runCli(['replay', ...args, '--coverage', '-o', 'json']);
+    const summary = JSON.parse(run.stdout) as { allowedBy: { rule: string; flows: number; packets: number }[]; coverage: { rules: { rule: string; firstFlows: number; firstPackets: number }[] } };
+    const first = summary.coverage.rules.filter((r) => r.firstFlows > 0).map((r) => ({ rule: r.rule, flows: r.firstFlows, packets: r.firstPackets }));
+    const byRule = (a: { rule: string }, b: { rule: string }): number => (a.rule < b.rule ? -1 : 1);
+    expect(first.sort(byRule)).toEqual([...summary.allowedBy].sort(byRule));
+    // The deleted policy's rules are still listed: they were in force before the change.
+    expect(c.rules.some((r) => r.rule.startsWith('app1-ns/frontend-policy '))).toBe(true);
+  });
+});
