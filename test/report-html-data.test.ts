@@ -21,6 +21,8 @@ interface Embedded {
   podMatrix: [string, string, number, number, number, number][];
   timeline: { allowed: number[]; dropped: number[] };
   flowColumns: string[];
+  internedColumns: string[];
+  strings: string[];
   flows: (string | number | null)[][];
   coverage: unknown;
 }
@@ -47,7 +49,8 @@ describe('replay --report - data', () => {
     expect(sum(data.podMatrix, 2)).toBe(summary.flows.allowed);
     expect(data.flows.length).toBe(summary.flows.allowed + summary.flows.denied);
     const verdict = data.flowColumns.indexOf('verdict');
-    expect(data.flows.filter((r) => r[verdict] === 'denied').length).toBe(summary.flows.denied);
+    expect(data.internedColumns).toContain('verdict');
+    expect(data.flows.filter((r) => data.strings[r[verdict] as number] === 'denied').length).toBe(summary.flows.denied);
     const policed = data.timeline.allowed.reduce((s, n) => s + n, 0);
     const dropped = data.timeline.dropped.reduce((s, n) => s + n, 0);
     const p = summary.packets;

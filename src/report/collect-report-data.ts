@@ -88,6 +88,12 @@ export const FLOW_COLUMNS = [
   'service',
 ] as const;
 
+/**
+ * Columns whose values repeat from row to row (pods, reasons, rules...): rows hold an index into
+ * `strings` (-1 for null) instead of the text, which halves a large report; the page decodes them.
+ */
+export const INTERNED_COLUMNS: readonly (typeof FLOW_COLUMNS)[number][] = ['protocol', 'srcPod', 'dstPod', 'verdict', 'reason', 'policy', 'rule', 'state', 'service'];
+
 export type FlowRow = (string | number | null)[];
 
 export class ReportCollector {
@@ -95,7 +101,21 @@ export class ReportCollector {
   readonly namespaces = new Map<string, MatrixCell>();
   readonly pods = new Map<string, MatrixCell>();
   readonly rows: FlowRow[] = [];
+  /** The texts of the interned columns (INTERNED_COLUMNS). */
+  readonly strings: string[] = [];
+  private readonly stringIndex = new Map<string, number>();
   flowsNotListed = 0;
+
+  private intern(text: string | null | undefined): number {
+    if (text === null || text === undefined) return -1;
+    let id = this.stringIndex.get(text);
+    if (id === undefined) {
+      id = this.strings.length;
+      this.strings.push(text);
+      this.stringIndex.set(text, id);
+    }
+    return id;
+  }
 
   /** Account for one ended flow (its report, as `--flows` writes it). */
   addFlow(f: FlowReport): void {
@@ -114,21 +134,21 @@ export class ReportCollector {
       f.sport ?? f.icmpId ?? null,
       f.dst,
       f.dport ?? f.icmpType ?? null,
-      f.protocol,
-      f.srcPod,
-      f.dstPod,
-      f.verdict,
-      f.reason,
-      f.policy,
-      f.rule,
-      f.state,
+      this.intern(f.protocol),
+      this.intern(f.srcPod),
+      this.intern(f.dstPod),
+      this.intern(f.verdict),
+      this.intern(f.reason),
+      this.intern(f.policy),
+      this.intern(f.rule),
+      this.intern(f.state),
       f.packets.forward,
       f.packets.reply,
       f.packets.dropped,
       f.bytes.forward + f.bytes.reply,
       f.firstSeen,
       f.lastSeen,
-      f.service ?? null,
+      this.intern(f.service),
     ]);
   }
 }

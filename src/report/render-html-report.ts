@@ -11,7 +11,7 @@
  */
 import type { CoverageReport } from '../replay/rule-coverage.js';
 import type { ReplaySummary } from '../replay/summarize.js';
-import { FLOW_COLUMNS, type FlowRow, type MatrixCell, type ReportCollector } from './collect-report-data.js';
+import { FLOW_COLUMNS, INTERNED_COLUMNS, type FlowRow, type MatrixCell, type ReportCollector } from './collect-report-data.js';
 
 export interface ReportData {
   readonly title: string;
@@ -22,6 +22,9 @@ export interface ReportData {
   readonly podMatrix: readonly (readonly [string, string, ...MatrixCell])[];
   readonly timeline: ReturnType<ReportCollector['timeline']['toJSON']>;
   readonly flowColumns: readonly string[];
+  /** Columns of `flows` holding an index into `strings` (-1: null). */
+  readonly internedColumns: readonly string[];
+  readonly strings: readonly string[];
   readonly flows: readonly FlowRow[];
   readonly flowsNotListed: number;
   readonly coverage: CoverageReport | null;
@@ -45,6 +48,8 @@ export function reportData(title: string, summary: ReplaySummary, cluster: Repor
     podMatrix: matrix(collector.pods),
     timeline: collector.timeline.toJSON(),
     flowColumns: FLOW_COLUMNS,
+    internedColumns: INTERNED_COLUMNS,
+    strings: collector.strings,
     flows: collector.rows,
     flowsNotListed: collector.flowsNotListed,
     coverage,
@@ -131,6 +136,11 @@ const SCRIPT = `
   var ROW_H = 22;
   var COLS = data.flowColumns;
   var C = {}; COLS.forEach(function (name, i) { C[name] = i; });
+  // Decode the interned columns once (collect-report-data.ts INTERNED_COLUMNS).
+  (function () {
+    var cols = data.internedColumns.map(function (name) { return C[name]; }), strings = data.strings;
+    data.flows.forEach(function (r) { cols.forEach(function (j) { r[j] = r[j] < 0 ? null : strings[r[j]]; }); });
+  })();
   var WIDTHS = { src: 130, sport: 70, dst: 130, dport: 60, protocol: 80, srcPod: 220, dstPod: 220, verdict: 80, reason: 190, policy: 200, rule: 330, state: 100, forward: 70, reply: 60, dropped: 70, bytes: 80, firstSeen: 230, lastSeen: 230, service: 160 };
   var NUMERIC = { sport: 1, dport: 1, forward: 1, reply: 1, dropped: 1, bytes: 1 };
 
