@@ -2,7 +2,8 @@
  * `advise` on synthetic traffic: for seeded random clusters and captures (`synth`, with a share
  * of flows the current policies deny, which the capture shows unanswered), replaying the
  * capture against the pods with only the advised policies allows every answered connection,
- * and the never-answered attempts it still allows are exactly those the proof lists.
+ * the never-answered attempts it still allows are listed by the proof, and `diff` of the current
+ * vs the advised policies drops nothing the current ones allowed.
  */
 import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -60,6 +61,19 @@ describe('advise - synthetic traffic', () => {
         // The proof (cluster plus advice) never allows less than the advice alone.
         expect(advise.stdout).toContain(`answered connections allowed: ${answered.size} of ${answered.size}`);
         for (const k of stillAllowed) expect(advise.stdout).toContain(k);
+        // Current vs advised policies on this capture (recorded as if under the current ones): the
+        // advice drops nothing the current policies allowed; what it opens is only the listed attempts.
+        const diff = await runCli(['diff', pcap, '-o', 'json', ...podsOnly, '--left', '-f', join(dir, 'policies.yaml'), '--right', '-f', advice]);
+        expect([0, 1], diff.stderr).toContain(diff.code);
+        const loose = (p: string, src: string, sport: number | null, dst: string, dport: number | null): string => `${p} ${src}:${sport ?? '-'} -> ${dst}:${dport ?? '-'}`;
+        const opened = new Set(advised.filter((f) => stillAllowed.includes(key(f))).map((f) => loose(f.protocol, f.src, f.sport, f.dst, f.dport)));
+        const differences = (JSON.parse(diff.stdout) as { differences: { src: string; sport: number | null; dst: string; dport: number | null; protocol: string; left: { verdict: string } | null; right: { verdict: string } | null }[] }).differences;
+        for (const d of differences) {
+          const k = loose(d.protocol, d.src, d.sport, d.dst, d.dport);
+          expect(d.left?.verdict, k).toBe('denied');
+          expect(d.right?.verdict, k).toBe('allowed');
+          expect(opened.has(k), k).toBe(true);
+        }
         runs++;
         answeredTotal += answered.size;
         unansweredDeniedTotal += unanswered.size - stillAllowed.length;
