@@ -141,7 +141,7 @@ const SCRIPT = `
     var cols = data.internedColumns.map(function (name) { return C[name]; }), strings = data.strings;
     data.flows.forEach(function (r) { cols.forEach(function (j) { r[j] = r[j] < 0 ? null : strings[r[j]]; }); });
   })();
-  var WIDTHS = { src: 130, sport: 70, dst: 130, dport: 60, protocol: 80, srcPod: 220, dstPod: 220, verdict: 80, reason: 190, policy: 200, rule: 330, state: 100, forward: 70, reply: 60, dropped: 70, bytes: 80, firstSeen: 230, lastSeen: 230, service: 160 };
+  var WIDTHS = { src: 130, sport: 70, dst: 130, dport: 60, protocol: 90, srcPod: 220, dstPod: 220, verdict: 80, reason: 190, policy: 200, rule: 330, state: 100, forward: 70, reply: 60, dropped: 70, bytes: 80, firstSeen: 230, lastSeen: 230, service: 160 };
   var NUMERIC = { sport: 1, dport: 1, forward: 1, reply: 1, dropped: 1, bytes: 1 };
 
   function el(tag, attrs, text) {
