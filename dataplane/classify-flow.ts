@@ -28,6 +28,12 @@ export class FlowClassifier {
   /** Endpoint indexes of source and destination, or -1 when not a pod endpoint. */
   srcEndpoint = -1;
   dstEndpoint = -1;
+  /** Rule ids listed by the last `listAllowRules`: [0, allowRuleCount). Valid until the next call. */
+  allowRules = new Int32Array(16);
+  allowRuleCount = 0;
+  /** Per rule id: the `listStamp` of the last list it joined (no duplicates in a list). */
+  private ruleStamps = new Uint32Array(0);
+  private listStamp = 0;
 
   constructor(readonly tables: CompiledTables) {}
 
@@ -210,6 +216,86 @@ export class FlowClassifier {
       }
     }
     return DirectionReason.NOT_ISOLATED;
+  }
+
+  /**
+   * Every allow rule that would let the flow through, for rule coverage (`replay --coverage`):
+   * classifies the flow as `classify` does (the fields are left as it leaves them), then lists
+   * in `allowRules[0..count)`, for a direction a NetworkPolicy rule decided, every entry of the
+   * pod's table whose peer and port match (not only the first); for a direction an admin or
+   * baseline Allow decided, that rule (a tier is first-match: nothing after it is consulted).
+   * Directions decided otherwise add nothing. Called once per flow and only when coverage is
+   * asked; allocation-free once the buffers have grown to the rule count.
+   */
+  listAllowRules(family: number, src: Uint32Array, srcOffset: number, dst: Uint32Array, dstOffset: number, protocol: number, dstPort: number): number {
+    this.classify(family, src, srcOffset, dst, dstOffset, protocol, dstPort);
+    this.allowRuleCount = 0;
+    if (++this.listStamp === 0xffffffff) {
+      this.ruleStamps.fill(0);
+      this.listStamp = 1;
+    }
+    const t = this.tables;
+    const se = this.srcEndpoint;
+    const de = this.dstEndpoint;
+    if (this.egressReason === DirectionReason.RULE) {
+      const identity = de >= 0 ? (t.endpointIdentity[de] as number) : WORLD_IDENTITY;
+      this.listTableMatches(t.endpointEgressTable[se] as number, identity, this.slotOf(t, family, dst, dstOffset), family, dst, dstOffset, protocol, dstPort, de);
+    } else if (this.egressReason === DirectionReason.ADMIN_ALLOW || this.egressReason === DirectionReason.BASELINE_ALLOW) {
+      this.pushAllowRule(this.egressRule);
+    }
+    if (this.ingressReason === DirectionReason.RULE) {
+      const identity = se >= 0 ? (t.endpointIdentity[se] as number) : WORLD_IDENTITY;
+      this.listTableMatches(t.endpointIngressTable[de] as number, identity, this.slotOf(t, family, src, srcOffset), family, src, srcOffset, protocol, dstPort, de);
+    } else if (this.ingressReason === DirectionReason.ADMIN_ALLOW || this.ingressReason === DirectionReason.BASELINE_ALLOW) {
+      this.pushAllowRule(this.ingressRule);
+    }
+    return this.allowRuleCount;
+  }
+
+  private pushAllowRule(rule: number): void {
+    if (rule < 0) return;
+    if (rule >= this.ruleStamps.length) {
+      const next = new Uint32Array(Math.max(rule + 1, this.ruleStamps.length * 2, 64));
+      next.set(this.ruleStamps);
+      this.ruleStamps = next;
+    }
+    if (this.ruleStamps[rule] === this.listStamp) return;
+    this.ruleStamps[rule] = this.listStamp;
+    if (this.allowRuleCount === this.allowRules.length) {
+      const next = new Int32Array(this.allowRules.length * 2);
+      next.set(this.allowRules);
+      this.allowRules = next;
+    }
+    this.allowRules[this.allowRuleCount++] = rule;
+  }
+
+  /** `matchTable` without stopping at the first: every matching entry's rule goes to `allowRules`. */
+  private listTableMatches(table: number, identity: number, remoteSlot: number, family: number, words: Uint32Array, offset: number, protocol: number, dstPort: number, dstEndpoint: number): void {
+    if (table < 0) return;
+    const t = this.tables;
+    const cidrClass = remoteSlot >= 0 ? (t.addressRecords[remoteSlot * ADDRESS_RECORD_WORDS + ADDRESS_RECORD.CIDR_CLASS] as number) : this.cidrClassIn(t, family, words, offset);
+    const slot = protocolSlot(protocol);
+    const map = table * 4 + slot;
+    let lo = t.portMapStart[map] as number;
+    let hi = (t.portMapStart[map + 1] as number) - 1;
+    if (slot !== PROTO_SLOT.OTHER) {
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >>> 1;
+        if ((t.portClassLow[mid] as number) <= dstPort) lo = mid;
+        else hi = mid - 1;
+      }
+    }
+    const end = t.classEntryStart[lo + 1] as number;
+    for (let e = t.classEntryStart[lo] as number; e < end; e++) {
+      if (this.peerMatches(t, e, identity, cidrClass)) this.pushAllowRule(t.entryRule[e] as number);
+    }
+    if (dstEndpoint < 0) return;
+    const namedEnd = t.namedEntryStart[table + 1] as number;
+    for (let e = t.namedEntryStart[table] as number; e < namedEnd; e++) {
+      if (t.entryPortProtocol[e] !== protocol) continue;
+      if (!this.hasNamedPort(t, dstEndpoint, t.entryPortName[e] as number, protocol, dstPort)) continue;
+      if (this.peerMatches(t, e, identity, cidrClass)) this.pushAllowRule(t.entryRule[e] as number);
+    }
   }
 
   /** Is the address (4 words at `offset`) the endpoint's node (its hostIP)? */

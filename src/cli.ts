@@ -4,6 +4,7 @@
  * is a bug and keeps its stack trace.
  */
 import { ExitCode, InvalidInputError, UserError, formatDiagnostic } from './diagnostics.js';
+import { runAdvise } from './cli/command-advise.js';
 import { runCompile } from './cli/command-compile.js';
 import { runDiff } from './cli/command-diff.js';
 import { runMatrix } from './cli/command-matrix.js';
@@ -27,6 +28,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   profiles: { run: runProfiles, summary: 'per-CNI behaviour switches (SEMANTICS.md §4) with the source of every value' },
   snapshot: { run: runSnapshot, summary: 'capture a live cluster as a YAML List for offline replay with -f' },
   synth: { run: runSynth, summary: 'write a seeded synthetic cluster as manifests, and traffic as pcap and JSONL' },
+  advise: { run: runAdvise, summary: 'least-privilege NetworkPolicies from a capture, with the replay that proves them' },
 };
 
 function usage(): string {

@@ -5,11 +5,16 @@ import type { CaptureRecord } from '../capture/capture-record.js';
 import { PcapWriter } from '../capture/pcap-writer.js';
 import { openCaptureWithPcapParser } from '../capture/read-with-pcap-parser.js';
 import { ExitCode, UserError } from '../diagnostics.js';
+import { writeFileSync } from 'node:fs';
+import { flowReport } from '../replay/flow-report.js';
+import { ReportCollector } from '../report/collect-report-data.js';
+import { renderHtmlReport, reportData } from '../report/render-html-report.js';
 import { readFlowsJsonl } from '../replay/read-flows-jsonl.js';
 import { replayCapture, type ReplayOptions, type ReplayResult } from '../replay/replay-capture.js';
 import { FlowLineWriter } from '../replay/write-flow-lines.js';
 import { DEFAULT_DENIED_FLOWS_MAX } from '../../dataplane/dataplane.js';
 import { formatSummary, summarize } from '../replay/summarize.js';
+import { formatCoverage } from '../replay/rule-coverage.js';
 import { loadTimeline } from '../timeline/load-timeline.js';
 import type { CliIo } from './io.js';
 import type { Dataplane, DataplaneOptions } from '../../dataplane/dataplane.js';
@@ -43,6 +48,13 @@ traffic. Every record lands in exactly one category; the categories add up to th
   --reader NAME           default (built-in streaming reader: pcap and pcapng) or pcap-parser
                           (the npm package, classic microsecond pcap only: a cross-check)
   --top N                 denied flows listed in the summary (default 10)
+  --coverage              rule coverage: every allow rule of every policy with the allowed flows
+                          and packets it matched and those it decided (was the first matching
+                          allow for); policies whose rules matched nothing; pods no allowed flow
+                          reached (json: under "coverage")
+  --report FILE.html      also write a self-contained HTML report: run facts and counters,
+                          namespace/pod heatmaps, verdicts over time, the flow table
+                          (sortable, filterable), rule coverage (implies --coverage)
   --timeline FILE         cluster changes at given times (YAML, see the README): apply, replace
                           or delete objects, relabel pods and namespaces; established
                           connections then behave as the profile's reevaluateEstablished says
@@ -130,6 +142,8 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
       reader: { type: 'string' },
       timeline: { type: 'string' },
       'flows-in': { type: 'string' },
+      coverage: { type: 'boolean' },
+      report: { type: 'string' },
     },
     true,
   );
@@ -167,7 +181,9 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
   const flowWriter = flowsPath === undefined ? null : flowsPath === '-' ? FlowLineWriter.toStream(io.stdout, 'standard output') : FlowLineWriter.toFile(flowsPath);
   const allowedWriter = allowedPath !== undefined ? new PcapWriter(allowedPath) : null;
   const droppedWriter = droppedPath !== undefined ? new PcapWriter(droppedPath) : null;
-  const onPacket =
+  const reportPath = stringOption(parsed, 'report');
+  const collector = reportPath !== undefined ? new ReportCollector() : null;
+  const writePackets =
     allowedWriter || droppedWriter
       ? (record: CaptureRecord, category: number, dataplane: Dataplane): void => {
           if (allowedWriter && isForwarded(category)) allowedWriter.append(record);
@@ -179,18 +195,22 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
           }
         }
       : undefined;
+  const onPacket = collector ? withTimeline(collector, writePackets) : writePackets;
+  const onFlow = flowWriter || collector ? flowOutputs(flowWriter, collector) : undefined;
   const options: ReplayOptions = {
     engine,
     semantics: policySemantics(profile.values),
     dataplane: { ...profileDataplaneOptions(profile, conntrackMax, timeouts, dedupe, decap), deniedFlowsMax },
     topN: top,
-    ...(flowWriter ? { onFlow: (flows, f, provenances) => flowWriter.addFlow(flows, provenances, f), betweenChunks: flowWriter.betweenChunks } : {}),
+    ...(onFlow ? { onFlow } : {}),
+    ...(flowWriter ? { betweenChunks: flowWriter.betweenChunks } : {}),
     ...(progress ? { onProgress: (records: number, bytes: number) => io.stderr.write(`\r${records} packets, ${(bytes / 1e6).toFixed(1)} MB`) } : {}),
     ...(onPacket ? { onPacket } : {}),
     ...(events ? { timeline: { events, objects: loaded.objects } } : {}),
     ...(readerName === 'pcap-parser' ? { reader: async (source, callback) => (await openCaptureWithPcapParser(source)).forEach(callback) } : {}),
     ...(flowsIn !== undefined ? { reader: readFlowsJsonl } : {}),
     services: { ...serviceOptions(parsed), externalSource: profile.values.externalSource },
+    ...(flagOption(parsed, 'coverage') || collector ? { coverage: true } : {}),
   };
   const stdin = io.stdin as Readable | undefined;
   let result: ReplayResult;
@@ -209,12 +229,43 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
   const summary = summarize(result.dataplane, result.flows, result.capture, engine, profileLabel, result.timeline);
   // With --flows -, stdout carries the flows; the summary goes to stderr so both stay parseable.
   const summaryOut = flowsPath === '-' ? io.stderr : io.stdout;
-  summaryOut.write(output === 'json' ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
+  const coverage = result.coverage?.report();
+  if (output === 'json') summaryOut.write(`${JSON.stringify(coverage ? { ...summary, coverage } : summary, null, 2)}\n`);
+  else summaryOut.write(coverage && flagOption(parsed, 'coverage') ? formatSummary(summary) + formatCoverage(coverage) : formatSummary(summary));
+  if (collector && reportPath !== undefined) {
+    const counts = { namespaces: cluster.namespaces.length, pods: cluster.pods.length, policies: cluster.policies.length, adminPolicies: cluster.adminPolicies?.length ?? 0, services: cluster.services?.length ?? 0 };
+    writeReport(reportPath, renderHtmlReport(reportData(`netpol-emu replay: ${captureArg}`, summary, counts, collector, coverage ?? null)));
+  }
   if (result.end.kind !== 'complete') {
     io.stderr.write(`netpol-emu: replay: ${result.end.message ?? result.end.kind}\n`);
     return ExitCode.CAPTURE_ERROR;
   }
   return ExitCode.OK;
+}
+
+/** The per-packet hook with the report's timeline in front (allocation-free). */
+function withTimeline(collector: ReportCollector, next: ReplayOptions['onPacket']): NonNullable<ReplayOptions['onPacket']> {
+  const timeline = collector.timeline;
+  return (record, category, dataplane) => {
+    timeline.add(record.tsSec + record.tsNsec * 1e-9, category);
+    if (next) next(record, category, dataplane);
+  };
+}
+
+/** The per-flow hook: `--flows` lines and the report's rows, as asked. */
+function flowOutputs(writer: FlowLineWriter | null, collector: ReportCollector | null): NonNullable<ReplayOptions['onFlow']> {
+  return (flows, f, provenances) => {
+    if (writer) writer.addFlow(flows, provenances, f);
+    if (collector) collector.addFlow(flowReport(flows, provenances, f));
+  };
+}
+
+function writeReport(path: string, html: string): void {
+  try {
+    writeFileSync(path, html);
+  } catch (error) {
+    throw new UserError(`replay: cannot write the report ${JSON.stringify(path)}: ${(error as Error).message}`, ExitCode.USAGE);
+  }
 }
 
 /** `--service-endpoint NS/NAME=IP` (repeatable) and `--service-seed N`. */

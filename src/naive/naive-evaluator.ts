@@ -137,6 +137,51 @@ export class NaiveEvaluator implements FlowEngine {
     return { allowed: isAllowReason(reason), reason, srcPod, dstPod, egress, ingress };
   }
 
+  /**
+   * Every allow rule that would let `flow` through, for rule coverage: in a direction a
+   * NetworkPolicy rule decided, every (rule, peer, port) of the isolating policies that matches,
+   * not only the first; in a direction an admin or baseline Allow decided, that rule (in a tier
+   * the first match decides and nothing after it is consulted). Directions decided otherwise
+   * list nothing. Egress rules come first.
+   */
+  allowRules(flow: Flow): { readonly verdict: FlowVerdict; readonly rules: readonly RuleRef[] } {
+    const verdict = this.evaluate(flow);
+    const rules: RuleRef[] = [];
+    for (const side of [verdict.egress, verdict.ingress]) {
+      if (side.reason === DirectionReason.ADMIN_ALLOW || side.reason === DirectionReason.BASELINE_ALLOW) {
+        if (side.rule !== null) rules.push(side.rule);
+      } else if (side.reason === DirectionReason.RULE && side.pod !== null) {
+        rules.push(...this.matchingRules(side.direction, side.pod, flow, verdict.dstPod));
+      }
+    }
+    return { verdict, rules };
+  }
+
+  /** Every (rule, peer, port) of the policies isolating `pod` in `direction` that matches the flow. */
+  private matchingRules(direction: 'egress' | 'ingress', pod: Pod, flow: Flow, dstPod: Pod | null): RuleRef[] {
+    const policyType = direction === 'ingress' ? 'Ingress' : 'Egress';
+    const remote = direction === 'ingress' ? flow.src : flow.dst;
+    const found: RuleRef[] = [];
+    for (const policy of this.cluster.policies) {
+      if (policy.namespace !== pod.namespace || !policy.policyTypes.includes(policyType) || !labelsMatch(policy.podSelector, pod.labels)) continue;
+      const rules = direction === 'ingress' ? policy.ingress : policy.egress;
+      for (let ruleIndex = 0; ruleIndex < rules.length; ruleIndex++) {
+        const rule = rules[ruleIndex] as PolicyRule;
+        if (direction === 'egress' && this.hasConflictingNamedPort(rule)) continue;
+        const peers: (number | null)[] = rule.peers.length === 0 ? [null] : rule.peers.map((_, i) => i);
+        const ports: (number | null)[] = rule.ports.length === 0 ? [null] : rule.ports.map((_, i) => i);
+        for (const peerIndex of peers) {
+          if (peerIndex !== null && !this.peerMatches(rule.peers[peerIndex] as PolicyPeer, remote, policy)) continue;
+          for (const portIndex of ports) {
+            if (portIndex !== null && !this.portMatches(rule.ports[portIndex] as PolicyPort, flow, dstPod)) continue;
+            found.push({ policyNamespace: policy.namespace, policyName: policy.name, direction, ruleIndex, peerIndex, portIndex });
+          }
+        }
+      }
+    }
+    return found;
+  }
+
   private evaluateDirection(direction: 'egress' | 'ingress', pod: Pod | null, flow: Flow, dstPod: Pod | null): DirectionVerdict {
     if (pod === null) return { direction, pod, isolatedBy: [], reason: DirectionReason.NOT_A_POD, allowed: true, rule: null };
     const policyType = direction === 'ingress' ? 'Ingress' : 'Egress';
@@ -304,23 +349,23 @@ export class NaiveEvaluator implements FlowEngine {
   private firstMatchingPort(ports: readonly PolicyPort[], flow: Flow, dstPod: Pod | null, direction: 'ingress' | 'egress'): number | null | undefined {
     if (ports.length === 0) return null;
     for (let i = 0; i < ports.length; i++) {
-      const port = ports[i] as PolicyPort;
-      // A CNI without SCTP support fails closed: its SCTP entries match nothing (SEMANTICS.md §1.3).
-      if (port.protocol === 'SCTP' && !this.semantics.sctpSupported) continue;
-      if (POLICY_PROTOCOL_NUMBER[port.protocol] !== flow.protocol) continue;
-      if (port.port === null) return i;
-      if (typeof port.port === 'number') {
-        // Without endPort support "the policy will be applied only for the single port field".
-        const end = this.semantics.endPortSupported ? (port.endPort ?? port.port) : port.port;
-        if (flow.dstPort >= port.port && flow.dstPort <= end) return i;
-        continue;
-      }
-      const name = port.port;
-      if (dstPod !== null && dstPod.containerPorts.some((c) => c.name === name && c.protocol === port.protocol && c.containerPort === flow.dstPort)) {
-        return i;
-      }
+      if (this.portMatches(ports[i] as PolicyPort, flow, dstPod)) return i;
     }
     return undefined;
+  }
+
+  private portMatches(port: PolicyPort, flow: Flow, dstPod: Pod | null): boolean {
+    // A CNI without SCTP support fails closed: its SCTP entries match nothing (SEMANTICS.md §1.3).
+    if (port.protocol === 'SCTP' && !this.semantics.sctpSupported) return false;
+    if (POLICY_PROTOCOL_NUMBER[port.protocol] !== flow.protocol) return false;
+    if (port.port === null) return true;
+    if (typeof port.port === 'number') {
+      // Without endPort support "the policy will be applied only for the single port field".
+      const end = this.semantics.endPortSupported ? (port.endPort ?? port.port) : port.port;
+      return flow.dstPort >= port.port && flow.dstPort <= end;
+    }
+    const name = port.port;
+    return dstPod !== null && dstPod.containerPorts.some((c) => c.name === name && c.protocol === port.protocol && c.containerPort === flow.dstPort);
   }
 
   /**

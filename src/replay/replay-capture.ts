@@ -23,6 +23,7 @@ import type { CaptureInfo } from './summarize.js';
 import { FlowSummary } from './flow-summary.js';
 import type { FlowRecords } from '../../dataplane/flow-records.js';
 import { buildServiceNat, type ServiceNatOptions } from './build-service-nat.js';
+import { asAllowRuleLister, RuleCoverage } from './rule-coverage.js';
 
 export interface ReplayOptions {
   readonly engine: 'compiled' | 'naive';
@@ -49,6 +50,8 @@ export interface ReplayOptions {
   readonly topN?: number;
   /** Service translation (seed, `--service-endpoint`); the cluster's Services are translated whenever it has any. */
   readonly services?: ServiceNatOptions;
+  /** Count, per allow rule, the flows it matched and those it decided (`--coverage`; rule-coverage.ts). Off: no cost. */
+  readonly coverage?: boolean;
 }
 
 export interface ReplayResult {
@@ -60,6 +63,8 @@ export interface ReplayResult {
   readonly end: CaptureEnd;
   /** Flows allowed/denied, rules used and the top denied flows, accumulated as flows ended. */
   readonly flows: FlowSummary;
+  /** Rule coverage, when `coverage` was asked. */
+  readonly coverage?: RuleCoverage | null;
 }
 
 /**
@@ -90,13 +95,21 @@ export async function replayCapture(cluster: Cluster, source: string | Readable,
   const provenances: FlowProvenance[] = [provenance];
   const flowSummary = new FlowSummary(provenances, options.topN ?? 10);
   const records = dataplane.flows;
+  const coverage = options.coverage ? new RuleCoverage(provenances) : null;
+  coverage?.addVersion(asAllowRuleLister(policy), cluster);
+  const account = coverage
+    ? (f: number): void => {
+        flowSummary.add(records, f);
+        coverage.add(records, f);
+      }
+    : (f: number): void => flowSummary.add(records, f);
   const onFlow = options.onFlow;
   dataplane.onFlowEnd = onFlow
     ? (f) => {
-        flowSummary.add(records, f);
+        account(f);
         onFlow(records, f, provenances);
       }
-    : (f) => flowSummary.add(records, f);
+    : account;
   const timeline = options.timeline
     ? new TimelineRunner(options.timeline.events, options.timeline.objects, cluster, semantics, (c, s) => createEngine(c, options.engine, s, compiler), () => performance.now())
     : null;
@@ -120,6 +133,7 @@ export async function replayCapture(cluster: Cluster, source: string | Readable,
         if (next && timeline.provenance) {
           dataplane.setPolicy(next);
           provenances.push(timeline.provenance);
+          coverage?.addVersion(asAllowRuleLister(next), timeline.cluster);
         }
       }
     }
@@ -158,5 +172,5 @@ export async function replayCapture(cluster: Cluster, source: string | Readable,
     firstPacket: Number.isFinite(first) ? isoTime(first) : null,
     lastPacket: Number.isFinite(last) ? isoTime(last) : null,
   };
-  return { dataplane, provenance: provenances, timeline: timeline?.applied ?? [], capture, end, flows: flowSummary };
+  return { dataplane, provenance: provenances, timeline: timeline?.applied ?? [], capture, end, flows: flowSummary, coverage };
 }
