@@ -98,8 +98,16 @@ describe('merge - summaries of a capture split by connection', () => {
     const single = await json(['replay', join(dir, 'flows.pcap'), ...cluster, '-o', 'json']);
     const files = await replayParts(join(dir, 'flows.pcap'), cluster, 4);
     const merged = await json(['merge', ...files, '-o', 'json']);
-    expect(withoutProvenance(merged)).toEqual(withoutProvenance(single));
+    // conntrack `expired` is housekeeping (entries the GC found expired before the end), which
+    // depends on how many packets walk each part's table (README, Merging results).
+    const { conntrack: mergedCt, ...mergedRest } = withoutProvenance(merged) as { conntrack: Record<string, number> };
+    const { conntrack: singleCt, ...singleRest } = withoutProvenance(single) as { conntrack: Record<string, number> };
+    expect(mergedRest).toEqual(singleRest);
+    const { expired: _m, ...mergedCounters } = mergedCt;
+    const { expired: _s, ...singleCounters } = singleCt;
+    expect(mergedCounters).toEqual(singleCounters);
     expect(merged.mergeable.rules).toEqual(single.mergeable.rules);
+    expect((single['flows'] as { denied: number }).denied).toBeGreaterThan(50);
   });
 });
 
