@@ -1,7 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ExitCode, UserError } from '../diagnostics.js';
-import { DEFAULT_JOIN_WINDOW_US, type FlowLogPart, formatFlowLogSummary, joinFlowLogs, readFlowLog, summarizeFlowLogs } from '../replay/merge-flow-logs.js';
+import { DEFAULT_JOIN_WINDOW_US, type FlowLogPart, type JoinedFlow, formatFlowLogSummary, joinFlowLogs, readFlowLog, summarizeFlowLogs } from '../replay/merge-flow-logs.js';
 import { mergeSummaries, readSummaryPart } from '../replay/merge-summaries.js';
 import { formatSummary } from '../replay/summarize.js';
 import type { CliIo } from './io.js';
@@ -50,6 +50,27 @@ function positiveInteger(flag: string, text: string | undefined): number | undef
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text) || Number(text) < 1) throw new UserError(`merge: ${flag} must be a positive integer, got ${JSON.stringify(text)}`, ExitCode.USAGE);
   return Number(text);
+}
+
+/** One line per joined flow, in batches: one string of every line would pass V8's ~512 MB string limit near a million flows. */
+function writeFlowLines(flows: readonly JoinedFlow[], path: string, io: CliIo): void {
+  let fd = -1;
+  if (path !== '-') {
+    try {
+      fd = openSync(path, 'w');
+    } catch (error) {
+      throw new UserError(`merge: cannot write ${path}: ${(error as Error).message}`, ExitCode.USAGE);
+    }
+  }
+  try {
+    for (let i = 0; i < flows.length; i += 1024) {
+      const batch = flows.slice(i, i + 1024).map((f) => `${JSON.stringify(f)}\n`).join('');
+      if (fd < 0) io.stdout.write(batch);
+      else writeSync(fd, batch);
+    }
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
 }
 
 export async function runMerge(args: readonly string[], io: CliIo): Promise<number> {
@@ -107,15 +128,7 @@ export async function runMerge(args: readonly string[], io: CliIo): Promise<numb
   const joined = joinFlowLogs(logs, windowUs);
   const summary = summarizeFlowLogs(logs, joined, top ?? 10);
   const flowsOut = stringOption(parsed, 'flows-out');
-  const lines = joined.map((f) => `${JSON.stringify(f)}\n`).join('');
-  if (flowsOut === '-') io.stdout.write(lines);
-  else if (flowsOut !== undefined) {
-    try {
-      writeFileSync(flowsOut, lines);
-    } catch (error) {
-      throw new UserError(`merge: cannot write ${flowsOut}: ${(error as Error).message}`, ExitCode.USAGE);
-    }
-  }
+  if (flowsOut !== undefined) writeFlowLines(joined, flowsOut, io);
   const summaryOut = flowsOut === '-' ? io.stderr : io.stdout;
   summaryOut.write(output === 'json' ? `${JSON.stringify(summary, null, 2)}\n` : formatFlowLogSummary(summary));
   return ExitCode.OK;
