@@ -8,10 +8,12 @@ import { runAdvise } from './cli/command-advise.js';
 import { runCompile } from './cli/command-compile.js';
 import { runDiff } from './cli/command-diff.js';
 import { runMatrix } from './cli/command-matrix.js';
+import { runMerge } from './cli/command-merge.js';
 import { runProfiles } from './cli/command-profiles.js';
 import { runQuery } from './cli/command-query.js';
 import { runReplay } from './cli/command-replay.js';
 import { runSnapshot } from './cli/command-snapshot.js';
+import { runSplit } from './cli/command-split.js';
 import { runSynth } from './cli/command-synth.js';
 import type { CliIo } from './cli/io.js';
 
@@ -27,6 +29,8 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   compile: { run: runCompile, summary: 'lower policies into per-pod rule tables (table, json, iptables)' },
   profiles: { run: runProfiles, summary: 'per-CNI behaviour switches (SEMANTICS.md §4) with the source of every value' },
   snapshot: { run: runSnapshot, summary: 'capture a live cluster as a YAML List for offline replay with -f' },
+  split: { run: runSplit, summary: 'cut a capture into parts (by connection, or per node) to replay apart' },
+  merge: { run: runMerge, summary: 'combine replay summaries or flow logs of several nodes or parts into one' },
   synth: { run: runSynth, summary: 'write a seeded synthetic cluster as manifests, and traffic as pcap and JSONL' },
   advise: { run: runAdvise, summary: 'least-privilege NetworkPolicies from a capture, with the replay that proves them' },
 };

@@ -13,6 +13,7 @@ import { formatRuleRef, isAllowReason } from '../../compiler/verdict.js';
 import type { FlowRecords } from '../../dataplane/flow-records.js';
 import type { FlowProvenance } from '../engines/flow-provenance.js';
 import { flowReport, type FlowReport } from './flow-report.js';
+import type { MergeableSummary } from './mergeable-summary.js';
 
 export interface RuleUse {
   readonly rule: string;
@@ -103,7 +104,39 @@ export class FlowSummary {
 
   /** The denied flows ranked, most dropped packets first (at most N). */
   topDenied(): FlowReport[] {
-    return [...this.top].sort((a, b) => (ranksBefore(a.dropped, a.firstSeenUs, a.seq, b) ? -1 : 1)).map((e) => e.report);
+    return this.ranked().map((e) => e.report);
+  }
+
+  private ranked(): TopEntry[] {
+    return [...this.top].sort((a, b) => (ranksBefore(a.dropped, a.firstSeenUs, a.seq, b) ? -1 : 1));
+  }
+
+  /**
+   * What `merge` needs to combine this summary with others exactly (merge-summaries.ts): the
+   * ranking keys of `topDenied`, entry for entry, and every rule the engine knows — 0 included —
+   * with the flows and packets it allowed (policy versions merged by rule text).
+   */
+  mergeable(): MergeableSummary {
+    const rules = new Map<string, { flows: number; packets: number }>();
+    this.provenances.forEach((provenance, version) => {
+      const flows = this.ruleFlows[version];
+      const packets = this.rulePackets[version];
+      for (let rule = 0; ; rule++) {
+        const ref = provenance.rule(rule);
+        if (!ref) break;
+        const text = formatRuleRef(ref);
+        const use = rules.get(text) ?? { flows: 0, packets: 0 };
+        use.flows += flows?.[rule] ?? 0;
+        use.packets += packets?.[rule] ?? 0;
+        rules.set(text, use);
+      }
+    });
+    return {
+      format: 1,
+      topN: this.topN,
+      deniedRank: this.ranked().map((e) => [e.dropped, e.firstSeenUs, e.seq] as const),
+      rules: [...rules.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([rule, use]) => ({ rule, ...use })),
+    };
   }
 
   /** Rules that allowed traffic, by packets (then rule text), merged across policy versions by text. */

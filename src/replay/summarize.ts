@@ -9,6 +9,7 @@ import { CT_COUNTER_NAME } from '../../dataplane/conntrack/index.js';
 import { isoTime, type FlowReport } from './flow-report.js';
 import type { FlowSummary, RuleUse } from './flow-summary.js';
 import type { AppliedEvent } from '../timeline/run-timeline.js';
+import type { MergeableSummary } from './mergeable-summary.js';
 
 export type { RuleUse } from './flow-summary.js';
 
@@ -50,6 +51,8 @@ export interface ReplaySummary {
   readonly deniedFlowsEvicted?: number;
   /** Frames decapsulated, per overlay (present only when a tunnel was opened); each is counted once above. */
   readonly decapsulated?: Record<string, number>;
+  /** What `merge` needs to combine summaries exactly (mergeable-summary.ts); JSON only. */
+  readonly mergeable?: MergeableSummary;
 }
 
 /** The summary of a finished replay: the dataplane's counters and the flows' incremental summary. */
@@ -99,6 +102,7 @@ export function summarize(
       : {}),
     ...(evicted > 0 ? { deniedFlowsEvicted: evicted } : {}),
     ...(Object.keys(decapsulated).length ? { decapsulated } : {}),
+    mergeable: flows.mergeable(),
   };
 }
 
