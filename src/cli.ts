@@ -4,35 +4,32 @@
  * is a bug and keeps its stack trace.
  */
 import { ExitCode, InvalidInputError, UserError, formatDiagnostic } from './diagnostics.js';
-import { runAdvise } from './cli/command-advise.js';
-import { runCompile } from './cli/command-compile.js';
-import { runDiff } from './cli/command-diff.js';
-import { runMatrix } from './cli/command-matrix.js';
-import { runMerge } from './cli/command-merge.js';
-import { runProfiles } from './cli/command-profiles.js';
-import { runQuery } from './cli/command-query.js';
-import { runReplay } from './cli/command-replay.js';
-import { runSnapshot } from './cli/command-snapshot.js';
-import { runSplit } from './cli/command-split.js';
-import { runSynth } from './cli/command-synth.js';
 import type { CliIo } from './cli/io.js';
 
 export type { CliIo } from './cli/io.js';
 
 type Command = (args: readonly string[], io: CliIo) => number | Promise<number>;
 
+/**
+ * A command whose module is imported when it runs: start-up then loads one command's code, not
+ * all eleven (and their dependencies), which a replay's time to first packet would pay.
+ */
+function lazy<M>(load: () => Promise<M>, pick: (module: M) => Command): Command {
+  return async (args, io) => pick(await load())(args, io);
+}
+
 const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
-  replay: { run: runReplay, summary: 'replay a pcap/pcapng capture through the dataplane: verdicts, counters, flows' },
-  query: { run: runQuery, summary: 'explain the verdict for one flow (exit 0 allowed, 1 denied)' },
-  matrix: { run: runMatrix, summary: 'all-pairs pod reachability for one or more probes' },
-  diff: { run: runDiff, summary: 'the same capture or matrix under two clusters or two CNI profiles: what differs' },
-  compile: { run: runCompile, summary: 'lower policies into per-pod rule tables (table, json, iptables)' },
-  profiles: { run: runProfiles, summary: 'per-CNI behaviour switches (SEMANTICS.md §4) with the source of every value' },
-  snapshot: { run: runSnapshot, summary: 'capture a live cluster as a YAML List for offline replay with -f' },
-  split: { run: runSplit, summary: 'cut a capture into parts (by connection, or per node) to replay apart' },
-  merge: { run: runMerge, summary: 'combine replay summaries or flow logs of several nodes or parts into one' },
-  synth: { run: runSynth, summary: 'write a seeded synthetic cluster as manifests, and traffic as pcap and JSONL' },
-  advise: { run: runAdvise, summary: 'least-privilege NetworkPolicies from a capture, with the replay that proves them' },
+  replay: { run: lazy(() => import('./cli/command-replay.js'), (m) => m.runReplay), summary: 'replay a pcap/pcapng capture through the dataplane: verdicts, counters, flows' },
+  query: { run: lazy(() => import('./cli/command-query.js'), (m) => m.runQuery), summary: 'explain the verdict for one flow (exit 0 allowed, 1 denied)' },
+  matrix: { run: lazy(() => import('./cli/command-matrix.js'), (m) => m.runMatrix), summary: 'all-pairs pod reachability for one or more probes' },
+  diff: { run: lazy(() => import('./cli/command-diff.js'), (m) => m.runDiff), summary: 'the same capture or matrix under two clusters or two CNI profiles: what differs' },
+  compile: { run: lazy(() => import('./cli/command-compile.js'), (m) => m.runCompile), summary: 'lower policies into per-pod rule tables (table, json, iptables)' },
+  profiles: { run: lazy(() => import('./cli/command-profiles.js'), (m) => m.runProfiles), summary: 'per-CNI behaviour switches (SEMANTICS.md §4) with the source of every value' },
+  snapshot: { run: lazy(() => import('./cli/command-snapshot.js'), (m) => m.runSnapshot), summary: 'capture a live cluster as a YAML List for offline replay with -f' },
+  split: { run: lazy(() => import('./cli/command-split.js'), (m) => m.runSplit), summary: 'cut a capture into parts (by connection, or per node) to replay apart' },
+  merge: { run: lazy(() => import('./cli/command-merge.js'), (m) => m.runMerge), summary: 'combine replay summaries or flow logs of several nodes or parts into one' },
+  synth: { run: lazy(() => import('./cli/command-synth.js'), (m) => m.runSynth), summary: 'write a seeded synthetic cluster as manifests, and traffic as pcap and JSONL' },
+  advise: { run: lazy(() => import('./cli/command-advise.js'), (m) => m.runAdvise), summary: 'least-privilege NetworkPolicies from a capture, with the replay that proves them' },
 };
 
 function usage(): string {
