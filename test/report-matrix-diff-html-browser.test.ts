@@ -74,4 +74,58 @@ describe.skipIf(skip)('matrix and diff --report - in a headless browser', () => 
     expect(detail.reason).toMatch(/^reason: drop-(egress|ingress)-default-deny$/);
     expect(page.consoleErrors).toEqual([]);
   }, 60_000);
+
+  it('diff report - capture: the table has the differing flows of the JSON; the verdict-change and text filters and a sort change the rows', async () => {
+    const { url, json, code } = await report<{ compared: number; differences: { srcPod: string | null }[]; reasonOnly: unknown[] }>(
+      ['diff', 'examples/three-tier/capture.pcap', '-f', 'examples/three-tier', '--left-cni', 'calico', '--right-cni', 'flannel'],
+      'diff.html',
+    );
+    expect(code).toBe(1);
+    await page.goto(url);
+    expect(page.consoleErrors).toEqual([]);
+    const total = json.differences.length + json.reasonOnly.length;
+    expect(json.differences.length).toBeGreaterThan(1);
+    expect(await count('#diff-body tr')).toBe(total);
+    expect(await page.evaluate<string>("document.getElementById('row-count').textContent")).toBe(`${total} of ${total} flows`);
+    expect(await page.evaluate<string>("document.getElementById('diff-counts').textContent")).toBe(
+      `flows compared: ${json.compared}; verdict differs: ${json.differences.length}; same verdict, other reason: ${json.reasonOnly.length}`,
+    );
+    await change('filter-kind', 'verdict');
+    expect(await count('#diff-body tr')).toBe(json.differences.length);
+    await change('filter-change', 'denied \u2192 allowed');
+    expect(await count('#diff-body tr')).toBe(json.differences.length);
+    // Only the changes present are offered (flannel enforces nothing: every verdict change is to allowed).
+    expect(await page.evaluate<string[]>("Array.prototype.map.call(document.querySelectorAll('#filter-change option'), function (o) { return o.value; })")).toContain('denied \u2192 allowed');
+    await page.evaluate("document.getElementById('filter-clear').click()");
+    // Text filter: one source pod's flows.
+    const pod = json.differences.find((d) => d.srcPod !== null)?.srcPod as string;
+    await page.evaluate(`(function () { var t = document.getElementById('filter-text'); t.value = ${JSON.stringify(pod)}; t.dispatchEvent(new Event('input')); })()`);
+    const shown = await count('#diff-body tr');
+    expect(shown).toBeGreaterThan(0);
+    expect(shown).toBeLessThan(total);
+    await page.evaluate("document.getElementById('filter-clear').click(); document.querySelector('th[data-column=\"dport\"]').click(); document.querySelector('th[data-column=\"dport\"]').click()");
+    const ports = await page.evaluate<number[]>("Array.prototype.map.call(document.querySelectorAll('#diff-body tr'), function (r) { return Number(r.children[4].textContent); })");
+    expect(ports).toEqual([...ports].sort((a, b) => b - a));
+    expect(page.consoleErrors).toEqual([]);
+  }, 60_000);
+
+  it('diff report - matrix: heatmap cells and table rows equal the JSON cells; a cell click filters the table', async () => {
+    const { url, json, code } = await report<{ cells: { probe: string; from: string; to: string }[] }>(
+      ['diff', '--matrix', '-f', 'examples/three-tier', '--probe', '80/TCP', '--probe', '53/UDP', '--left-cni', 'calico', '--right-cni', 'cilium'],
+      'diff-matrix.html',
+    );
+    expect(code).toBe(1);
+    await page.goto(url);
+    expect(page.consoleErrors).toEqual([]);
+    expect(await count('.dcell')).toBe(json.cells.length);
+    expect(await count('#diff-body tr')).toBe(json.cells.length);
+    const clicked = await page.evaluate<string[]>(
+      "(function () { var c = document.querySelector('.dcell'); c.dispatchEvent(new MouseEvent('click', { bubbles: true })); return Array.prototype.map.call(document.querySelectorAll('#diff-body tr'), function (r) { return r.children[0].textContent + ' ' + r.children[1].textContent + ' ' + r.children[2].textContent; }).concat([c.getAttribute('data-probe') + ' ' + c.getAttribute('data-from') + ' ' + c.getAttribute('data-to')]); })()",
+    );
+    expect(clicked).toHaveLength(2);
+    expect(clicked[0]).toBe(clicked[1]);
+    await page.evaluate("document.getElementById('filter-clear').click()");
+    expect(await count('#diff-body tr')).toBe(json.cells.length);
+    expect(page.consoleErrors).toEqual([]);
+  }, 60_000);
 });
