@@ -11,8 +11,11 @@ import { pickAddresses, protocolName } from '../cli/resolve-endpoint.js';
 import type { ReachabilityMatrix } from './compute-matrix.js';
 import { STYLE, embedJson, escapeHtml } from './render-html-report.js';
 
-/** Why a cell is denied: [from index, to index, flow reason, egress verdict, ingress verdict]. */
-export type DeniedCell = [from: number, to: number, reason: string, egress: string, ingress: string];
+/**
+ * Why a cell is denied: [from index, to index, flow reason, egress verdict, ingress verdict], the
+ * texts as indexes into `strings` (they repeat per pod: 300 pods made a 25 MB page spelled out).
+ */
+export type DeniedCell = [from: number, to: number, reason: number, egress: number, ingress: number];
 
 export interface MatrixReportData {
   readonly title: string;
@@ -23,10 +26,11 @@ export interface MatrixReportData {
     readonly label: string;
     readonly port: number;
     readonly protocol: string;
-    /** allowed[from][to], as `-o json`'s `matrix[from][to]`. */
-    readonly allowed: readonly (readonly boolean[])[];
+    /** One string per source pod, one character per destination: `1` allowed, `0` denied (`-o json`'s `matrix[from][to]`). */
+    readonly rows: readonly string[];
     readonly denied: readonly DeniedCell[];
   }[];
+  readonly strings: readonly string[];
 }
 
 function directionText(v: DirectionVerdict): string {
@@ -43,6 +47,17 @@ function directionText(v: DirectionVerdict): string {
  */
 export function matrixReportData(title: string, facts: MatrixReportData['facts'], matrix: ReachabilityMatrix, engine: FlowEngine): MatrixReportData {
   const pods = matrix.pods;
+  const strings: string[] = [];
+  const index = new Map<string, number>();
+  const intern = (text: string): number => {
+    let id = index.get(text);
+    if (id === undefined) {
+      id = strings.length;
+      strings.push(text);
+      index.set(text, id);
+    }
+    return id;
+  };
   return {
     title,
     facts,
@@ -54,15 +69,16 @@ export function matrixReportData(title: string, facts: MatrixReportData['facts']
           if (ok) return;
           const addresses = pickAddresses({ kind: 'pod', pod: pods[i] as (typeof pods)[number] }, { kind: 'pod', pod: pods[j] as (typeof pods)[number] });
           if (!addresses) {
-            denied.push([i, j, 'no-common-ip-family', 'the two pods have no IP family in common', '']);
+            denied.push([i, j, intern('no-common-ip-family'), intern('the two pods have no IP family in common'), intern('')]);
             return;
           }
           const v = engine.evaluate({ src: addresses.src, dst: addresses.dst, protocol: probe.protocol, dstPort: probe.port });
-          denied.push([i, j, REASON_NAME[v.reason], directionText(v.egress), directionText(v.ingress)]);
+          denied.push([i, j, intern(REASON_NAME[v.reason]), intern(directionText(v.egress)), intern(directionText(v.ingress))]);
         }),
       );
-      return { label: probe.label, port: probe.port, protocol: protocolName(probe.protocol), allowed: allowed.map((row) => [...row]), denied };
+      return { label: probe.label, port: probe.port, protocol: protocolName(probe.protocol), rows: allowed.map((row) => row.map((ok) => (ok ? '1' : '0')).join('')), denied };
     }),
+    strings,
   };
 }
 
@@ -100,6 +116,7 @@ export function renderMatrixReport(data: MatrixReportData): string {
 const MATRIX_STYLE = `
 .detail { border: 1px solid var(--line); border-radius: 4px; padding: 0.4rem 0.8rem; margin: 0.5rem 0; min-height: 2.4rem; }
 .ns-line { stroke: var(--muted); stroke-width: 1.5px; } .ns-label { fill: var(--muted); font-weight: 600; }
+#matrix-body .chart { overflow: auto; max-height: 85vh; } #matrix-body .chart svg { max-width: none; }
 .mcell { cursor: pointer; stroke: var(--bg); } .mcell:hover, .mcell.selected { stroke: var(--accent); stroke-width: 2px; }
 `;
 
@@ -138,7 +155,9 @@ const MATRIX_SCRIPT = `
     order.forEach(function (i) { seen[nsOf(data.pods[i])] = 1; });
     Object.keys(seen).sort().forEach(function (n) { fFrom.appendChild(el('option', { value: n }, n)); fTo.appendChild(el('option', { value: n }, n)); });
   })();
-  var whyByProbe = data.probes.map(function (p) { var m = {}; p.denied.forEach(function (d) { m[d[0] + ' ' + d[1]] = d; }); return m; });
+  var S = data.strings;
+  data.probes.forEach(function (p) { p.allowed = p.rows.map(function (r) { var out = []; for (var j = 0; j < r.length; j++) out.push(r.charCodeAt(j) === 49); return out; }); });
+  var whyByProbe = data.probes.map(function (p) { var m = {}; p.denied.forEach(function (d) { m[d[0] + ' ' + d[1]] = [d[0], d[1], S[d[2]], S[d[3]], S[d[4]]]; }); return m; });
 
   function showDetail(k, i, j, rect) {
     Array.prototype.forEach.call(document.querySelectorAll('.mcell.selected'), function (r) { r.classList.remove('selected'); });
@@ -194,7 +213,7 @@ const MATRIX_SCRIPT = `
       body.appendChild(h);
       body.appendChild(el('div', { 'class': 'chart' })).appendChild(svg);
     });
-    document.getElementById('matrix-count').textContent = shown + ' cells shown, ' + denied + ' denied (' + data.probes.length + ' probes \\u00d7 ' + data.pods.length + ' \\u00d7 ' + data.pods.length + ' pods)';
+    document.getElementById('matrix-count').textContent = shown + ' cells shown, ' + denied + ' denied (' + data.probes.length + (data.probes.length === 1 ? ' probe' : ' probes') + ' \\u00d7 ' + data.pods.length + ' \\u00d7 ' + data.pods.length + ' pods)';
   }
   [fFrom, fTo, fDenied].forEach(function (s) { s.addEventListener('change', draw); });
   draw();
