@@ -16,6 +16,8 @@ import { CNI_OPTIONS, readCniProfile } from './read-cni-profile.js';
 import { parseProbe } from './command-matrix.js';
 import { profileDataplaneOptions } from './command-replay.js';
 import { ENGINES, selectEngine } from './select-engine.js';
+import { renderDiffReport } from '../report/render-diff-report.js';
+import { writeHtmlReport } from './write-html-report.js';
 
 export const DIFF_HELP = `Usage: netpol-emu diff CAPTURE [options] --left SIDE-OPTIONS --right SIDE-OPTIONS
        netpol-emu diff CAPTURE -f PATH... --left-cni NAME --right-cni NAME
@@ -32,6 +34,10 @@ ones), --cni NAME, --cni-opt KEY=VALUE and the live-cluster flags.
   --matrix                compare all-pairs pod reachability instead of a capture
   --probe PORT/PROTOCOL   matrix probes (default 80/TCP); repeatable
   -o, --output FORMAT     text (default) or json
+  --report FILE.html      also write a self-contained HTML page: the counts and a sortable,
+                          filterable table of the differing flows with both sides' verdict,
+                          reason and rule (with --matrix: the differing cells, also as a
+                          heatmap per probe)
   --engine compiled|naive evaluator for new flows (default compiled)
 ${CLUSTER_OPTIONS_HELP}
 
@@ -87,6 +93,7 @@ export async function runDiff(args: readonly string[], io: CliIo): Promise<numbe
       probe: { type: 'string', multiple: true },
       output: { type: 'string', short: 'o' },
       engine: { type: 'string' },
+      report: { type: 'string' },
     },
     true,
   );
@@ -97,10 +104,11 @@ export async function runDiff(args: readonly string[], io: CliIo): Promise<numbe
   const output = choiceOption('diff', common, 'output', ['text', 'json'] as const, 'text');
   const engine = choiceOption('diff', common, 'engine', ENGINES, 'compiled');
   const matrixMode = flagOption(common, 'matrix');
+  const reportPath = stringOption(common, 'report');
   const leftOwn = parseCommandArgs('diff --left', split.left, SIDE_OPTIONS);
   const rightOwn = parseCommandArgs('diff --right', split.right, SIDE_OPTIONS);
   const sharedValues = { ...common.values };
-  for (const name of ['left-cni', 'right-cni', 'matrix', 'probe', 'output', 'engine']) delete sharedValues[name];
+  for (const name of ['left-cni', 'right-cni', 'matrix', 'probe', 'output', 'engine', 'report']) delete sharedValues[name];
   const shared: ParsedArgs = { values: sharedValues, positionals: [] };
   const left = mergeSide(shared, leftOwn, stringOption(common, 'left-cni'));
   const right = mergeSide(shared, rightOwn, stringOption(common, 'right-cni'));
@@ -141,6 +149,10 @@ export async function runDiff(args: readonly string[], io: CliIo): Promise<numbe
       for (const c of cells) lines.push(`  ${c.probe}  ${c.from} -> ${c.to}: left ${text(c.left)}, right ${text(c.right)}`);
       io.stdout.write(`${lines.join('\n')}\n`);
     }
+    if (reportPath !== undefined) {
+      const result = { left: sides[0]?.label ?? '', right: sides[1]?.label ?? '', cells };
+      writeHtmlReport('diff', reportPath, renderDiffReport({ title: `netpol-emu diff --matrix: ${result.left} vs ${result.right}`, mode: 'matrix', probes: probes.map((p) => p.label), result }));
+    }
     return cells.length ? 1 : ExitCode.OK;
   }
 
@@ -168,5 +180,9 @@ export async function runDiff(args: readonly string[], io: CliIo): Promise<numbe
   const diff = diffFlows(reports[0] ?? [], reports[1] ?? []);
   if (output === 'json') io.stdout.write(`${JSON.stringify({ left: sides[0]?.label, right: sides[1]?.label, ...diff }, null, 2)}\n`);
   else io.stdout.write(formatFlowDiff(diff, sides[0]?.label ?? '', sides[1]?.label ?? ''));
+  if (reportPath !== undefined) {
+    const result = { left: sides[0]?.label ?? '', right: sides[1]?.label ?? '', ...diff };
+    writeHtmlReport('diff', reportPath, renderDiffReport({ title: `netpol-emu diff: ${capture}: ${result.left} vs ${result.right}`, mode: 'capture', capture, result }));
+  }
   return diff.differences.length ? 1 : ExitCode.OK;
 }

@@ -4,14 +4,16 @@ import { computeMatrix, type Probe } from '../report/compute-matrix.js';
 import { MATRIX_FORMATS, matrixCsv, matrixJson, matrixMarkdown, matrixTable } from '../report/format-matrix.js';
 import type { CliIo } from './io.js';
 import { loadClusterInput } from './load-cluster-input.js';
-import { CLUSTER_OPTIONS, CLUSTER_OPTIONS_HELP, choiceOption, flagOption, listOption, parseCommandArgs } from './parse-options.js';
+import { CLUSTER_OPTIONS, CLUSTER_OPTIONS_HELP, choiceOption, flagOption, listOption, parseCommandArgs, stringOption } from './parse-options.js';
 import { hasPorts, parsePort, parseProtocol, protocolName } from './resolve-endpoint.js';
 import { ENGINES, ENGINE_OPTION_HELP, selectEngine } from './select-engine.js';
 import { CNI_OPTIONS, CNI_OPTIONS_HELP, readCniProfile } from './read-cni-profile.js';
 import { policySemantics } from '../../compiler/policy-semantics.js';
+import { matrixReportData, renderMatrixReport } from '../report/render-matrix-report.js';
+import { writeHtmlReport } from './write-html-report.js';
 
 export const MATRIX_HELP = `Usage: netpol-emu matrix [-f PATH]... [--kubeconfig PATH] [--context NAME] [-n NS|-A]
-                          [--probe PORT/PROTOCOL]... [-o table|json|csv|md]
+                          [--probe PORT/PROTOCOL]... [-o table|json|csv|md] [--report FILE.html]
 
 All-pairs pod reachability for each probe (default 80/TCP). Rows are the source pod, columns
 the destination. Pods without an IP and finished pods are left out; hostNetwork pods are shown
@@ -20,6 +22,9 @@ pod's network namespace, and a pod cannot block access to itself.
 
   --probe PORT/PROTOCOL   e.g. 80/TCP, 53/UDP, 3306 (TCP), ICMP; repeatable
   -o, --output FORMAT     table (default: . allowed, X denied), json, csv, md
+  --report FILE.html      also write a self-contained HTML page: a pod x pod heatmap per probe
+                          grouped by namespace, filterable by namespace; a cell shows from/to
+                          and, when denied, why (flow reason, each direction's verdict)
 ${ENGINE_OPTION_HELP}
 ${CNI_OPTIONS_HELP}
 ${CLUSTER_OPTIONS_HELP}
@@ -45,6 +50,7 @@ export async function runMatrix(args: readonly string[], io: CliIo): Promise<num
     probe: { type: 'string', multiple: true },
     output: { type: 'string', short: 'o' },
     engine: { type: 'string' },
+    report: { type: 'string' },
     ...CNI_OPTIONS,
   });
   if (flagOption(parsed, 'help')) {
@@ -53,11 +59,14 @@ export async function runMatrix(args: readonly string[], io: CliIo): Promise<num
   }
   const output = choiceOption('matrix', parsed, 'output', MATRIX_FORMATS, 'table');
   const engineName = choiceOption('matrix', parsed, 'engine', ENGINES, 'compiled');
-  const semantics = policySemantics(readCniProfile('matrix', parsed).values);
+  const profile = readCniProfile('matrix', parsed);
+  const semantics = policySemantics(profile.values);
+  const reportPath = stringOption(parsed, 'report');
   const probeTexts = listOption(parsed, 'probe');
   const probes = probeTexts.length ? probeTexts.map(parseProbe) : [{ port: 80, protocol: IP_PROTOCOL.TCP, label: '80/TCP' }];
   const { cluster } = await loadClusterInput('matrix', parsed, io);
-  const matrix = computeMatrix(cluster, selectEngine(engineName, cluster, semantics), probes);
+  const engine = selectEngine(engineName, cluster, semantics);
+  const matrix = computeMatrix(cluster, engine, probes);
   switch (output) {
     case 'json':
       io.stdout.write(`${JSON.stringify(matrixJson(matrix), null, 2)}\n`);
@@ -72,5 +81,21 @@ export async function runMatrix(args: readonly string[], io: CliIo): Promise<num
       io.stdout.write(matrixTable(matrix));
       break;
   }
+  if (reportPath !== undefined) {
+    const files = listOption(parsed, 'filename');
+    const facts: [string, string | number][] = [
+      ['cluster', files.length ? files.join(', ') : 'live cluster'],
+      ['engine', engineName],
+      ['CNI profile', profileLabel(profile)],
+      ['pods', matrix.pods.length],
+      ['probes', probes.map((p) => p.label).join(', ')],
+    ];
+    writeHtmlReport('matrix', reportPath, renderMatrixReport(matrixReportData(`netpol-emu matrix: ${facts[0]?.[1]}`, facts, matrix, engine)));
+  }
   return ExitCode.OK;
+}
+
+/** `calico`, or `calico (key=value, ...)` with the overrides given. */
+export function profileLabel(profile: ReturnType<typeof readCniProfile>): string {
+  return profile.overrides.length ? `${profile.name} (${profile.overrides.map((k) => `${k}=${String(profile.values[k])}`).join(', ')})` : profile.name;
 }

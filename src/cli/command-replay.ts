@@ -5,10 +5,10 @@ import type { CaptureRecord } from '../capture/capture-record.js';
 import { PcapWriter } from '../capture/pcap-writer.js';
 import { openCaptureWithPcapParser } from '../capture/read-with-pcap-parser.js';
 import { ExitCode, UserError } from '../diagnostics.js';
-import { writeFileSync } from 'node:fs';
 import { flowReport } from '../replay/flow-report.js';
 import { ReportCollector } from '../report/collect-report-data.js';
 import { renderHtmlReport, reportData } from '../report/render-html-report.js';
+import { writeHtmlReport } from './write-html-report.js';
 import { readFlowsJsonl } from '../replay/read-flows-jsonl.js';
 import { replayCapture, type ReplayOptions, type ReplayResult } from '../replay/replay-capture.js';
 import { FlowLineWriter } from '../replay/write-flow-lines.js';
@@ -234,7 +234,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
   else summaryOut.write(coverage && flagOption(parsed, 'coverage') ? formatSummary(summary) + formatCoverage(coverage) : formatSummary(summary));
   if (collector && reportPath !== undefined) {
     const counts = { namespaces: cluster.namespaces.length, pods: cluster.pods.length, policies: cluster.policies.length, adminPolicies: cluster.adminPolicies?.length ?? 0, services: cluster.services?.length ?? 0 };
-    writeReport(reportPath, renderHtmlReport(reportData(`netpol-emu replay: ${captureArg}`, summary, counts, collector, coverage ?? null)));
+    writeHtmlReport('replay', reportPath, renderHtmlReport(reportData(`netpol-emu replay: ${captureArg}`, summary, counts, collector, coverage ?? null)));
   }
   if (result.end.kind !== 'complete') {
     io.stderr.write(`netpol-emu: replay: ${result.end.message ?? result.end.kind}\n`);
@@ -258,14 +258,6 @@ function flowOutputs(writer: FlowLineWriter | null, collector: ReportCollector |
     if (writer) writer.addFlow(flows, provenances, f);
     if (collector) collector.addFlow(flowReport(flows, provenances, f));
   };
-}
-
-function writeReport(path: string, html: string): void {
-  try {
-    writeFileSync(path, html);
-  } catch (error) {
-    throw new UserError(`replay: cannot write the report ${JSON.stringify(path)}: ${(error as Error).message}`, ExitCode.USAGE);
-  }
 }
 
 /** `--service-endpoint NS/NAME=IP` (repeatable) and `--service-seed N`. */

@@ -56,13 +56,18 @@ export function reportData(title: string, summary: ReplaySummary, cluster: Repor
   };
 }
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
 }
 
-export function renderHtmlReport(data: ReportData): string {
+/** Data as JSON for a `<script type="application/json">` element. */
+export function embedJson(data: unknown): string {
   // JSON inside <script>: only "</" (and U+2028/2029 for old parsers) need escaping.
-  const json = JSON.stringify(data).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(data).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+export function renderHtmlReport(data: ReportData): string {
+  const json = embedJson(data);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -100,7 +105,8 @@ export function renderHtmlReport(data: ReportData): string {
 `;
 }
 
-const STYLE = `
+/** The pages' shared style sheet (also used by the matrix and diff reports). */
+export const STYLE = `
 :root { --fg: #1b1f24; --bg: #ffffff; --muted: #5c6670; --line: #d5dae0; --allow: #2da44e; --deny: #cf222e; --mixed: #d4a72c; --accent: #0969da; --row: #f6f8fa; }
 @media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --bg: #0d1117; --muted: #8b949e; --line: #30363d; --allow: #3fb950; --deny: #f85149; --mixed: #d29922; --accent: #58a6ff; --row: #161b22; } }
 * { box-sizing: border-box; }
