@@ -7,7 +7,7 @@
  * (render-html-report.ts).
  */
 import type { FlowDiff } from './diff-flows.js';
-import { STYLE, embedJson, escapeHtml } from './render-html-report.js';
+import { PAGE_DOM_HELPERS, STYLE, embedJson, escapeHtml } from './render-html-report.js';
 
 export interface MatrixCellDifference {
   readonly probe: string;
@@ -71,19 +71,7 @@ const DIFF_SCRIPT = `
   var data = JSON.parse(document.getElementById('report-data').textContent);
   var R = data.result, matrixMode = data.mode === 'matrix';
   var SVG = 'http://www.w3.org/2000/svg';
-  function el(tag, attrs, text) {
-    var e = document.createElement(tag);
-    if (attrs) Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
-  function svgEl(tag, attrs, text) {
-    var e = document.createElementNS(SVG, tag);
-    Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
-    if (text !== undefined) e.textContent = String(text);
-    return e;
-  }
-  function cellText(v) { return v === null ? 'absent' : v ? 'allowed' : 'denied'; }
+${PAGE_DOM_HELPERS}  function cellText(v) { return v === null ? 'absent' : v ? 'allowed' : 'denied'; }
 
   // ---- facts and counts
   (function () {

@@ -106,6 +106,24 @@ export function renderHtmlReport(data: ReportData): string {
 }
 
 /** The pages' shared style sheet (also used by the matrix and diff reports). */
+/**
+ * DOM helpers every report page's script uses (el: an HTML element with attributes and text;
+ * svgEl: the same in the SVG namespace, which needs \`SVG\` in scope), spliced into each script.
+ */
+export const PAGE_DOM_HELPERS = `  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    if (attrs) Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  function svgEl(tag, attrs, text) {
+    var e = document.createElementNS(SVG, tag);
+    Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text !== undefined) e.textContent = String(text);
+    return e;
+  }
+`;
+
 export const STYLE = `
 :root { --fg: #1b1f24; --bg: #ffffff; --muted: #5c6670; --line: #d5dae0; --allow: #2da44e; --deny: #cf222e; --mixed: #d4a72c; --accent: #0969da; --row: #f6f8fa; }
 @media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --bg: #0d1117; --muted: #8b949e; --line: #30363d; --allow: #3fb950; --deny: #f85149; --mixed: #d29922; --accent: #58a6ff; --row: #161b22; } }
@@ -150,19 +168,7 @@ const SCRIPT = `
   var WIDTHS = { src: 130, sport: 70, dst: 130, dport: 60, protocol: 90, srcPod: 220, dstPod: 220, verdict: 80, reason: 190, policy: 200, rule: 330, state: 100, forward: 70, reply: 60, dropped: 70, bytes: 80, firstSeen: 230, lastSeen: 230, service: 160 };
   var NUMERIC = { sport: 1, dport: 1, forward: 1, reply: 1, dropped: 1, bytes: 1 };
 
-  function el(tag, attrs, text) {
-    var e = document.createElement(tag);
-    if (attrs) Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
-  function svgEl(tag, attrs, text) {
-    var e = document.createElementNS(SVG, tag);
-    Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
-    if (text !== undefined) e.textContent = String(text);
-    return e;
-  }
-  function kvTable(rows) {
+${PAGE_DOM_HELPERS}  function kvTable(rows) {
     var t = el('table', { 'class': 'kv' });
     rows.forEach(function (r) { var tr = el('tr'); tr.appendChild(el('td', null, r[0])); tr.appendChild(el('td', { 'class': typeof r[1] === 'number' ? 'num' : '' }, r[1])); t.appendChild(tr); });
     return t;

@@ -9,7 +9,7 @@ import { DIRECTION_REASON_TEXT, REASON_NAME, formatRuleRef } from '../../compile
 import type { DirectionVerdict, FlowEngine } from '../naive/naive-evaluator.js';
 import { pickAddresses, protocolName } from '../cli/resolve-endpoint.js';
 import type { ReachabilityMatrix } from './compute-matrix.js';
-import { STYLE, embedJson, escapeHtml } from './render-html-report.js';
+import { PAGE_DOM_HELPERS, STYLE, embedJson, escapeHtml } from './render-html-report.js';
 
 /**
  * Why a cell is denied: [from index, to index, flow reason, egress verdict, ingress verdict], the
@@ -126,19 +126,7 @@ const MATRIX_SCRIPT = `
   'use strict';
   var data = JSON.parse(document.getElementById('report-data').textContent);
   var SVG = 'http://www.w3.org/2000/svg';
-  function el(tag, attrs, text) {
-    var e = document.createElement(tag);
-    if (attrs) Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
-  function svgEl(tag, attrs, text) {
-    var e = document.createElementNS(SVG, tag);
-    Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
-    if (text !== undefined) e.textContent = String(text);
-    return e;
-  }
-  function nsOf(name) { return name.split('/')[0]; }
+${PAGE_DOM_HELPERS}  function nsOf(name) { return name.split('/')[0]; }
 
   // ---- facts
   (function () {
