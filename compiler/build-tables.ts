@@ -81,3 +81,32 @@ export function namedPortSignature(pod: Pod): string {
     .sort()
     .join(',');
 }
+
+/**
+ * Tables shared by every endpoint whose (direction, selecting policies, named-port signature) key
+ * is the same: `assign` finds the endpoint's table by key or builds it once. Used by the
+ * NetworkPolicy compile and by each admin tier (lower-admin-policies.ts).
+ */
+export class SharedTables {
+  readonly tables: BuiltTable[] = [];
+  readonly endpointTable: { readonly ingress: Int32Array; readonly egress: Int32Array };
+  private readonly byKey = new Map<string, number>();
+  private readonly endpointLists: number[][] = [];
+
+  constructor(endpointCount: number) {
+    this.endpointTable = { ingress: new Int32Array(endpointCount).fill(-1), egress: new Int32Array(endpointCount).fill(-1) };
+  }
+
+  assign(direction: 'ingress' | 'egress', endpoint: number, key: string, policies: readonly TableSourcePolicy[], subject: Pod): void {
+    let table = this.byKey.get(key);
+    if (table === undefined) {
+      table = this.tables.length;
+      this.byKey.set(key, table);
+      const list: number[] = [];
+      this.endpointLists.push(list);
+      this.tables.push(buildTable(direction, policies, direction === 'ingress' ? subject : null, list));
+    }
+    this.endpointLists[table]?.push(endpoint);
+    this.endpointTable[direction][endpoint] = table;
+  }
+}

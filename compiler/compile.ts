@@ -5,7 +5,7 @@
  * cluster's sorted order, so compiled tables diff cleanly.
  */
 import { Bitset } from './bitset.js';
-import { buildTable, namedPortSignature, type BuiltTable } from './build-tables.js';
+import { SharedTables, namedPortSignature, type BuiltTable } from './build-tables.js';
 import { buildCidrClasses, type CidrClasses } from './cidr-classes.js';
 import { addressWords, internIdentities, type Endpoints } from './intern-identities.js';
 import { lowerPolicies, type LoweredPolicy, type RuleEntry } from './lower-rules.js';
@@ -71,11 +71,8 @@ export function compile(cluster: Cluster, semantics: PolicySemantics = UPSTREAM_
   });
 
   // Per endpoint and direction, find or build the shared table.
-  const tables: BuiltTable[] = [];
-  const tableByKey = new Map<string, number>();
-  const endpointCount = endpoints.pods.length;
-  const endpointTable = { ingress: new Int32Array(endpointCount).fill(-1), egress: new Int32Array(endpointCount).fill(-1) };
-  const endpointLists: number[][] = [];
+  const shared = new SharedTables(endpoints.pods.length);
+  const { tables, endpointTable } = shared;
   for (const direction of ['ingress', 'egress'] as const) {
     // Pods of one identity are selected by the same policies: their key prefix is made once.
     const prefixByIdentity = new Map<number, { key: string; policies: LoweredPolicy[]; namedDependent: boolean }>();
@@ -90,17 +87,7 @@ export function compile(cluster: Cluster, semantics: PolicySemantics = UPSTREAM_
         prefixByIdentity.set(identity, prefix);
       }
       const { policies, namedDependent } = prefix;
-      const key = namedDependent ? prefix.key + namedPortSignature(pod) : prefix.key;
-      let table = tableByKey.get(key);
-      if (table === undefined) {
-        table = tables.length;
-        tableByKey.set(key, table);
-        const list: number[] = [];
-        endpointLists.push(list);
-        tables.push(buildTable(direction, policies, direction === 'ingress' ? pod : null, list));
-      }
-      endpointLists[table]?.push(e);
-      endpointTable[direction][e] = table;
+      shared.assign(direction, e, namedDependent ? prefix.key + namedPortSignature(pod) : prefix.key, policies, pod);
     });
   }
 

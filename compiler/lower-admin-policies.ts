@@ -13,7 +13,7 @@
  * an Allow rule loses that peer, a Deny or Pass rule becomes one deny-all entry.
  */
 import type { Bitset } from './bitset.js';
-import { buildTable, namedPortSignature, type BuiltTable } from './build-tables.js';
+import { SharedTables, namedPortSignature } from './build-tables.js';
 import { buildCidrClasses } from './cidr-classes.js';
 import { assembleTables, DIRECT_NUMBERING } from './compile.js';
 import type { Endpoints } from './intern-identities.js';
@@ -131,11 +131,8 @@ export function compileTier(cluster: Cluster, tier: AdminTier, endpoints: Endpoi
   };
   const lowered = policies.map(lowerPolicy);
 
-  const tables: BuiltTable[] = [];
-  const tableByKey = new Map<string, number>();
-  const endpointCount = endpoints.pods.length;
-  const endpointTable = { ingress: new Int32Array(endpointCount).fill(-1), egress: new Int32Array(endpointCount).fill(-1) };
-  const endpointLists: number[][] = [];
+  const shared = new SharedTables(endpoints.pods.length);
+  const { tables, endpointTable } = shared;
   for (const direction of ['ingress', 'egress'] as const) {
     endpoints.pods.forEach((pod, e) => {
       const identity = endpoints.identityOf[e] as number;
@@ -143,17 +140,7 @@ export function compileTier(cluster: Cluster, tier: AdminTier, endpoints: Endpoi
       if (indexes.length === 0) return;
       const selected = indexes.map((i) => lowered[i] as TierPolicy);
       const named = direction === 'ingress' && selected.some((lp) => lp.ingress.some((entry) => entry.port.kind === 'named'));
-      const key = `${direction}|${indexes.join(',')}|${named ? namedPortSignature(pod) : ''}`;
-      let table = tableByKey.get(key);
-      if (table === undefined) {
-        table = tables.length;
-        tableByKey.set(key, table);
-        const list: number[] = [];
-        endpointLists.push(list);
-        tables.push(buildTable(direction, selected, direction === 'ingress' ? pod : null, list));
-      }
-      endpointLists[table]?.push(e);
-      endpointTable[direction][e] = table;
+      shared.assign(direction, e, `${direction}|${indexes.join(',')}|${named ? namedPortSignature(pod) : ''}`, selected, pod);
     });
   }
   const tableInfos: TableInfo[] = tables.map((t) => t.info);

@@ -7,7 +7,7 @@
  * (render-html-report.ts).
  */
 import type { FlowDiff } from './diff-flows.js';
-import { PAGE_DOM_HELPERS, STYLE, embedJson, escapeHtml } from './render-html-report.js';
+import { PAGE_DOM_HELPERS, STYLE, embedJson, escapeHtml, pageHead } from './render-html-report.js';
 
 export interface MatrixCellDifference {
   readonly probe: string;
@@ -23,15 +23,7 @@ export type DiffReportData =
   | { readonly title: string; readonly mode: 'matrix'; readonly probes: readonly string[]; readonly result: { readonly left: string; readonly right: string; readonly cells: readonly MatrixCellDifference[] } };
 
 export function renderDiffReport(data: DiffReportData): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<title>${escapeHtml(data.title)}</title>
-<style>${STYLE}${DIFF_STYLE}</style>
-</head>
+  return `${pageHead(data.title, STYLE + DIFF_STYLE)}
 <body>
 <header><h1>netpol-emu diff</h1><p id="subtitle">${escapeHtml(data.title)}</p></header>
 <section id="facts"><h2>Sides</h2><div id="facts-body"></div><p id="diff-counts"></p></section>

@@ -68,15 +68,7 @@ export function embedJson(data: unknown): string {
 
 export function renderHtmlReport(data: ReportData): string {
   const json = embedJson(data);
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<title>${escapeHtml(data.title)}</title>
-<style>${STYLE}</style>
-</head>
+  return `${pageHead(data.title, STYLE)}
 <body>
 <header><h1>netpol-emu replay report</h1><p id="subtitle"></p></header>
 <nav><a href="#facts">Run</a> <a href="#heatmap">Namespaces</a> <a href="#timeline">Over time</a> <a href="#flows">Flows</a> <a href="#policies">Policies</a></nav>
@@ -123,6 +115,19 @@ export const PAGE_DOM_HELPERS = `  function el(tag, attrs, text) {
     return e;
   }
 `;
+
+/** The start of every report page, up to and including </head>: one file, no network, dark mode. */
+export function pageHead(title: string, style: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>${escapeHtml(title)}</title>
+<style>${style}</style>
+</head>`;
+}
 
 export const STYLE = `
 :root { --fg: #1b1f24; --bg: #ffffff; --muted: #5c6670; --line: #d5dae0; --allow: #2da44e; --deny: #cf222e; --mixed: #d4a72c; --accent: #0969da; --row: #f6f8fa; }

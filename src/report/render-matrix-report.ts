@@ -9,7 +9,7 @@ import { DIRECTION_REASON_TEXT, REASON_NAME, formatRuleRef } from '../../compile
 import type { DirectionVerdict, FlowEngine } from '../naive/naive-evaluator.js';
 import { pickAddresses, protocolName } from '../cli/resolve-endpoint.js';
 import type { ReachabilityMatrix } from './compute-matrix.js';
-import { PAGE_DOM_HELPERS, STYLE, embedJson, escapeHtml } from './render-html-report.js';
+import { PAGE_DOM_HELPERS, STYLE, embedJson, escapeHtml, pageHead } from './render-html-report.js';
 
 /**
  * Why a cell is denied: [from index, to index, flow reason, egress verdict, ingress verdict], the
@@ -83,15 +83,7 @@ export function matrixReportData(title: string, facts: MatrixReportData['facts']
 }
 
 export function renderMatrixReport(data: MatrixReportData): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<title>${escapeHtml(data.title)}</title>
-<style>${STYLE}${MATRIX_STYLE}</style>
-</head>
+  return `${pageHead(data.title, STYLE + MATRIX_STYLE)}
 <body>
 <header><h1>netpol-emu reachability matrix</h1><p id="subtitle">${escapeHtml(data.title)}</p></header>
 <section id="facts"><h2>Run</h2><div id="facts-body"></div></section>
