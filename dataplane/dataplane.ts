@@ -20,6 +20,7 @@ import { FlowRecords, DeniedFlowIndex, DeniedRemoveReason } from './flow-records
 import { FragmentCache } from './fragment-cache.js';
 import type { NewFlowPolicy } from './new-flow-policy.js';
 import { DecodeStatus, PacketMeta } from './packet-meta.js';
+import { ExpiryQueue } from './expiry-queue.js';
 import { NatResult, type ServiceNat } from './service-nat.js';
 import { isDropped, PACKET_CATEGORY_COUNT, PacketCategory } from './packet-category.js';
 
@@ -90,10 +91,6 @@ export function isIcmpExempt(mode: DataplaneOptions['icmpPolicy'], protocol: num
 /** ICMPv4 reply types → their request type (echo, timestamp, information, address mask). */
 const ICMP_REQUEST_OF: Readonly<Record<number, number>> = { 0: 8, 14: 13, 16: 15, 18: 17 };
 
-/** Conntrack GC: SWEEP_SLOTS slots examined every SWEEP_EVERY packets (2 per packet on average). */
-const SWEEP_EVERY = 32;
-const SWEEP_SLOTS = 64;
-
 const LINKTYPE_LINUX_SLL = 113;
 const LINKTYPE_LINUX_SLL2 = 276;
 
@@ -132,7 +129,17 @@ export class Dataplane {
    * packet that ended the flow, never in the middle of its accounting.
    */
   onFlowEnd: ((f: number) => void) | null = null;
-  private sweepCountdown = 0;
+  /**
+   * The capture clock: the latest timestamp seen (captures may step back a little; time never
+   * does here). Timeouts are judged against it, each flow at its exact expiry (expiry-queue.ts).
+   */
+  clock = -Infinity;
+  /**
+   * Index of the packet `next` processes, in the whole capture (flows record it as their start,
+   * and as their end when a packet ended them). `next` counts it up; a sharded replay sets it.
+   */
+  packetIndex = 0;
+  private readonly expiries = new ExpiryQueue();
   /** Records whose flow is over, reported and released at the end of the current packet. */
   private ended = new Int32Array(64);
   private endedCount = 0;
@@ -151,6 +158,7 @@ export class Dataplane {
       ...(options.conntrackMax !== undefined ? { maxEntries: options.conntrackMax } : {}),
       ...(options.timeouts !== undefined ? { timeouts: options.timeouts } : {}),
       tcpLoose: options.tcpLoose ?? true,
+      onExpiry: (flowId, expiry) => this.expiries.schedule(flowId, this.flows.seq[flowId] as number, expiry),
       onRemove: (index) => {
         this.recordFinalState(index);
         this.flowEnded(this.conntrack.flowIdOf(index));
@@ -185,17 +193,77 @@ export class Dataplane {
 
   /** Process one frame. `nowSec` is its capture timestamp in seconds. */
   next(buf: Uint8Array, offset: number, capturedLength: number, wireLength: number, linkType: number, nowSec: number): PacketCategory {
-    // Garbage collection as the kernel's gc_worker does it, spread over the packets: a slice of
-    // the conntrack table every SWEEP_EVERY packets, so the whole table is looked at every
-    // capacity / SWEEP_SLOTS × SWEEP_EVERY packets and expired flows are reported soon.
-    if (++this.sweepCountdown >= SWEEP_EVERY) {
-      this.sweepCountdown = 0;
-      this.conntrack.sweep(nowSec, SWEEP_SLOTS);
-      this.denied.expireOldest(nowSec, 4);
-    }
+    // Flows whose time ran out before this packet end first (the kernel's gc_worker finds them
+    // some time after; ending each at its exact expiry keeps the order independent of layout).
+    const clock = nowSec > this.clock ? nowSec : this.clock;
+    if (clock !== this.clock || this.expiries.nextKey <= clock) this.advance(clock);
     const category = this.step(buf, offset, capturedLength, wireLength, linkType, nowSec);
     if (this.endedCount > 0) this.reportEnded();
+    this.packetIndex++;
     return category;
+  }
+
+  /**
+   * Move the capture clock to `clock` without a packet (a sharded replay's tick: another
+   * worker's packets moved time on): flows whose expiry it reaches end and are reported now.
+   */
+  tick(clock: number): void {
+    if (clock > this.clock || this.expiries.nextKey <= clock) this.advance(clock > this.clock ? clock : this.clock);
+    if (this.endedCount > 0) this.reportEnded();
+  }
+
+  /**
+   * End every flow whose expiry is ≤ `clock` (an entry is expired when now >= expiry, as
+   * nf_ct_is_expired says), in the order (expiry, start packet, seq), before anything the
+   * current packet ends.
+   */
+  private advance(clock: number): void {
+    this.clock = clock;
+    const queue = this.expiries;
+    if (queue.nextKey > clock) return;
+    const flows = this.flows;
+    const from = this.endedCount;
+    for (;;) {
+      const f = queue.popDue(clock, flows.seq);
+      if (f === -2) break;
+      if (f < 0 || !flows.isLive(f)) continue;
+      const slot = this.conntrack.slotOfFlow(f);
+      const indexed = slot < 0 && this.denied.isIndexed(f);
+      if (slot < 0 && !indexed) continue;
+      const expiry = slot >= 0 ? this.conntrack.expiryOf(slot) : this.denied.expiryOf(f);
+      if (expiry > clock) {
+        // Pushed later by packets since it was queued: wait for the new time.
+        queue.schedule(f, flows.seq[f] as number, expiry);
+        continue;
+      }
+      if (slot >= 0) this.conntrack.expireSlot(slot);
+      else this.denied.expire(f);
+      flows.endTime[f] = expiry;
+      flows.endPacket[f] = -1;
+    }
+    this.sortEndedByExpiry(from);
+  }
+
+  /** Order ended[from..] by (end time, start packet, seq): insertion sort, the runs are short. */
+  private sortEndedByExpiry(from: number): void {
+    const ended = this.ended;
+    const r = this.flows;
+    for (let i = from + 1; i < this.endedCount; i++) {
+      const f = ended[i] as number;
+      const t = r.endTime[f] as number;
+      const p = r.startPacket[f] as number;
+      const q = r.seq[f] as number;
+      let j = i - 1;
+      while (j >= from) {
+        const g = ended[j] as number;
+        const tg = r.endTime[g] as number;
+        const pg = r.startPacket[g] as number;
+        if (tg < t || (tg === t && (pg < p || (pg === p && (r.seq[g] as number) < q)))) break;
+        ended[j + 1] = g;
+        j--;
+      }
+      ended[j + 1] = f;
+    }
   }
 
   /** Denied attempts evicted early because the denied-flow index was full. */
@@ -211,6 +279,10 @@ export class Dataplane {
   /** Schedule record `f` to be reported and released at the end of the current packet. */
   private flowEnded(f: number): void {
     if (!this.flows.isLive(f)) return;
+    // Ended by the current packet (advance overrides both for a timeout).
+    this.flows.endTime[f] = this.clock;
+    this.flows.endPacket[f] = this.packetIndex;
+    this.expiries.cancel(f);
     if (this.endedCount === this.ended.length) {
       const next = new Int32Array(this.ended.length * 2);
       next.set(this.ended);
@@ -260,7 +332,7 @@ export class Dataplane {
     if (this.dedupeMode === 'on' || (this.dedupeMode === 'auto' && (linkType === LINKTYPE_LINUX_SLL || linkType === LINKTYPE_LINUX_SLL2))) {
       const frameEnd = offset + capturedLength;
       const end = meta.ipLength > 0 ? Math.min(frameEnd, meta.l3Offset + meta.ipLength) : frameEnd;
-      if (this.dedupe.isDuplicate(buf, meta.l3Offset, end, meta.ipVersion, nowSec, meta.tunnel !== 0, nat !== NatResult.NONE || (this.services !== null && this.services.touchesBackend(meta)) ? meta : null)) return this.count(PacketCategory.DUPLICATE, wireLength);
+      if (this.dedupe.isDuplicate(buf, meta.l3Offset, end, meta.ipVersion, nowSec, meta.tunnel !== 0, nat !== NatResult.NONE || (this.services !== null && this.services.touchesBackend(meta)) ? meta : null, this.packetIndex)) return this.count(PacketCategory.DUPLICATE, wireLength);
     }
     if (nat === NatResult.NO_ENDPOINT) {
       const category = this.noEndpoint(wireLength, nowSec);
@@ -374,7 +446,7 @@ export class Dataplane {
       }
       if (this.conntrack.create(meta, nowSec, f) < 0) {
         this.flows.reason[f] = FlowReason.CT_TABLE_FULL;
-        this.denied.insert(f, nowSec);
+        this.indexDenied(f, nowSec);
         return this.countOnFlow(f, CtDirection.ORIGINAL, PacketCategory.DROPPED_CT_FULL, meta.wireLength, nowSec);
       }
       return this.countOnFlow(f, CtDirection.ORIGINAL, PacketCategory.ALLOWED_NEW, meta.wireLength, nowSec);
@@ -388,7 +460,7 @@ export class Dataplane {
     if (existingDenied >= 0) return this.countOnFlow(existingDenied, CtDirection.REPLY, this.dropCategory(reason), meta.wireLength, nowSec);
     f = this.newRecord(reason, nowSec);
     if (this.natFrontend >= 0) this.flows.endpointAllowed[f] = this.endpointVerdicts();
-    this.denied.insert(f, nowSec);
+    this.indexDenied(f, nowSec);
     return this.countOnFlow(f, CtDirection.ORIGINAL, this.dropCategory(reason), meta.wireLength, nowSec);
   }
 
@@ -398,7 +470,7 @@ export class Dataplane {
     let f = this.denied.find(meta.ipVersion, meta.src, this.recordSrcPort(), meta.dst, this.recordDstPort(), meta.protocol, nowSec);
     if (f >= 0) return this.countOnFlow(f, this.denied.direction === 0 ? CtDirection.ORIGINAL : CtDirection.REPLY, PacketCategory.DROPPED_NO_ENDPOINT, bytes, nowSec);
     f = this.newRecord(FlowReason.NO_ENDPOINT, nowSec);
-    this.denied.insert(f, nowSec);
+    this.indexDenied(f, nowSec);
     return this.countOnFlow(f, CtDirection.ORIGINAL, PacketCategory.DROPPED_NO_ENDPOINT, bytes, nowSec);
   }
 
@@ -433,14 +505,21 @@ export class Dataplane {
     let f = this.denied.find(meta.ipVersion, meta.src, sport, meta.dst, dport, meta.protocol, nowSec);
     if (f >= 0) return this.countOnFlow(f, this.denied.direction === 0 ? CtDirection.ORIGINAL : CtDirection.REPLY, PacketCategory.DROPPED_CT_INVALID, bytes, nowSec);
     f = this.newRecord(FlowReason.CT_INVALID, nowSec);
-    this.denied.insert(f, nowSec);
+    this.indexDenied(f, nowSec);
     return this.countOnFlow(f, CtDirection.ORIGINAL, PacketCategory.DROPPED_CT_INVALID, bytes, nowSec);
+  }
+
+  /** Remember denied attempt `f` and queue its timeout. */
+  private indexDenied(f: number, nowSec: number): void {
+    this.denied.insert(f, nowSec);
+    if (this.denied.isIndexed(f)) this.expiries.schedule(f, this.flows.seq[f] as number, this.denied.expiryOf(f));
   }
 
   private newRecord(reason: number, nowSec: number): number {
     const meta = this.meta;
     const f = this.flows.add(meta.ipVersion, meta.src, meta.dst, meta.protocol, this.recordSrcPort(), this.recordDstPort(), nowSec);
     const flows = this.flows;
+    flows.startPacket[f] = this.packetIndex;
     flows.reason[f] = reason;
     flows.policyVersion[f] = this.policyVersion;
     flows.createdVersion[f] = this.policyVersion;

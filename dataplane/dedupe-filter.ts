@@ -3,8 +3,11 @@
  * destination's (CAPTURES.md, "What real node captures contain"). A wire packet must be counted
  * and evaluated once, so cooked captures (SLL, SLL2) go through this filter: a packet whose
  * fingerprint — the IP header without TTL/hop limit and checksum, plus the first 16 bytes of L4
- * (ports, sequence and acknowledgement numbers) — equals one of the last WINDOW packets seen
- * within WINDOW_S seconds is the same packet seen again. IPv4 identification is in the
+ * (ports, sequence and acknowledgement numbers) — equals that of a packet among the last WINDOW
+ * of the capture and within WINDOW_S seconds is the same packet seen again. "Among the last
+ * WINDOW of the capture" is by capture index, not by what this filter was shown, and the newest
+ * match wins: so a replay sharded over workers (each filter sees only its share, copies of a
+ * packet always share a worker) finds exactly the duplicates a single replay finds. IPv4 identification is in the
  * fingerprint, so a TCP retransmission (new IP id) is not a duplicate; IPv6 retransmissions come
  * hundreds of milliseconds apart, far outside the window.
  *
@@ -41,6 +44,8 @@ export class DedupeFilter {
   private readonly hashB = new Uint32Array(WINDOW);
   private readonly length = new Uint32Array(WINDOW);
   private readonly time = new Float64Array(WINDOW).fill(-Infinity);
+  /** Capture index of each remembered packet. */
+  private readonly index = new Float64Array(WINDOW).fill(-Infinity);
   /** Copies matched so far: plain ones (the first included) and tunnelled ones. */
   private readonly plainCopies = new Uint8Array(WINDOW);
   private readonly tunnelCopies = new Uint8Array(WINDOW);
@@ -50,7 +55,7 @@ export class DedupeFilter {
    * True when this packet is a copy of one seen just before. `l3` is the IP header offset;
    * `tunnelled` says the packet was decapsulated from an overlay.
    */
-  isDuplicate(buf: Uint8Array, l3: number, end: number, ipVersion: number, nowSec: number, tunnelled = false, translated: PacketMeta | null = null): boolean {
+  isDuplicate(buf: Uint8Array, l3: number, end: number, ipVersion: number, nowSec: number, tunnelled = false, translated: PacketMeta | null = null, packetIndex = 0): boolean {
     let a = 0x811c9dc5;
     let b = 0x9747b28c;
     const ipHeader = ipVersion === 4 ? ((buf[l3] as number) & 0x0f) * 4 : 40;
@@ -75,7 +80,11 @@ export class DedupeFilter {
     a >>>= 0;
     b >>>= 0;
     const len = end - l3;
-    for (let k = 0; k < WINDOW; k++) {
+    // Newest first; the ring holds this filter's last WINDOW packets, which include every one of
+    // them within the last WINDOW capture indexes.
+    for (let n = 1; n <= WINDOW; n++) {
+      const k = (this.next - n + WINDOW) % WINDOW;
+      if (packetIndex - (this.index[k] as number) > WINDOW) break;
       if (this.hashA[k] === a && this.hashB[k] === b && this.length[k] === len && nowSec - (this.time[k] as number) <= WINDOW_S && nowSec >= (this.time[k] as number) - WINDOW_S) {
         // Copies beyond two plain and one tunnelled within the window are real resends.
         if (tunnelled ? this.tunnelCopies[k] !== 0 : this.plainCopies[k] === 2) continue;
@@ -89,6 +98,7 @@ export class DedupeFilter {
     this.hashB[slot] = b;
     this.length[slot] = len;
     this.time[slot] = nowSec;
+    this.index[slot] = packetIndex;
     this.plainCopies[slot] = tunnelled ? 0 : 1;
     this.tunnelCopies[slot] = tunnelled ? 1 : 0;
     this.next = (slot + 1) % WINDOW;

@@ -37,6 +37,18 @@ export class FlowRecords {
   private capacity = INITIAL;
   /** 1 while the slot holds a flow, 0 once released. */
   live = new Uint8Array(INITIAL);
+  /**
+   * Index of the flow's first packet in the capture (Dataplane.packetIndex): the start order
+   * every replay agrees on, however the packets were spread over workers (`seq` is per dataplane).
+   */
+  startPacket = new Float64Array(INITIAL);
+  /**
+   * When the flow ended, on the capture clock: its expiry for a timeout, else the clock of the
+   * packet that ended it (set as the flow is reported; the order of `--flows` lines).
+   */
+  endTime = new Float64Array(INITIAL);
+  /** Index of the packet that ended the flow; -1 for a timeout, -2 while open or at the end of the replay. */
+  endPacket = new Float64Array(INITIAL);
   /** The flow's start number: creation order across slot reuse (reports sort by it). */
   seq = new Float64Array(INITIAL);
   /** Released slots, reused last-in first-out. */
@@ -89,6 +101,9 @@ export class FlowRecords {
     const c = this.capacity * 2;
     this.live = grow(this.live, c);
     this.seq = grow(this.seq, c);
+    this.startPacket = grow(this.startPacket, c);
+    this.endTime = grow(this.endTime, c);
+    this.endPacket = grow(this.endPacket, c);
     this.free = grow(this.free, c);
     this.family = grow(this.family, c);
     this.src = grow(this.src, c * 4);
@@ -131,6 +146,9 @@ export class FlowRecords {
     this.live[f] = 1;
     this.liveCount++;
     this.seq[f] = this.started++;
+    this.startPacket[f] = this.started - 1;
+    this.endTime[f] = Infinity;
+    this.endPacket[f] = -2;
     this.family[f] = family;
     for (let i = 0; i < 4; i++) {
       this.src[f * 4 + i] = src[i] as number;
@@ -219,8 +237,8 @@ export interface DeniedFlowIndexOptions {
  * Denied attempts by 5-tuple (direction-independent), so the SYN retransmissions and the
  * unanswered replies of a denied connection add up in one record. The kernel keeps no state for
  * them; this index exists for the reports, and is bounded like a conntrack table: an attempt is
- * over after the timeout the kernel would have given an unreplied entry (checked when it is looked
- * up, and at the front of the insertion queue), and beyond `maxEntries` the oldest attempt is
+ * over after the timeout the kernel would have given an unreplied entry (the dataplane's
+ * ExpiryQueue ends it then; `find` also checks), and beyond `maxEntries` the oldest attempt is
  * evicted (counted). Open addressing with linear probing and backward-shift deletion; the table
  * holds flow ids, the keys live in FlowRecords. A FIFO of (id, seq) in insertion order finds the
  * oldest; entries of records already gone are skipped when they reach its front.
@@ -391,26 +409,29 @@ export class DeniedFlowIndex {
     this.queueLength++;
   }
 
-  /** End the oldest attempts that timed out (at most `checks` looked at): the GC step of this index. */
-  expireOldest(nowSec: number, checks: number): void {
-    if (this.queueLength > 0) this.reclaim(nowSec, checks);
+  /** When attempt `f` (indexed) is over if nothing more is seen: its last packet + the unreplied timeout. */
+  expiryOf(f: number): number {
+    const r = this.records;
+    return (r.lastSeen[f] as number) + this.timeoutOf(r.protocol[f] as number);
+  }
+
+  /** End indexed attempt `f` as timed out (the dataplane's ExpiryQueue found its time reached). */
+  expire(f: number): void {
+    this.remove(f, DeniedRemoveReason.EXPIRED);
   }
 
   /**
-   * Before an insert: drop stale queue entries, end the oldest attempts that timed out, and make
-   * room when the index (or its queue) is full by evicting the oldest live attempt.
+   * Before an insert: drop stale queue entries and make room when the index (or its queue) is
+   * full by evicting the oldest live attempt. (Timeouts are the dataplane's ExpiryQueue's job.)
    */
-  private reclaim(nowSec: number, checks = 2): void {
+  private reclaim(nowSec: number): void {
     const r = this.records;
-    let expiredChecks = checks;
     while (this.queueLength > 0) {
       const head = this.queueHead;
       const f = this.queueFlow[head] as number;
       const stale = !this.isIndexed(f) || r.seq[f] !== this.queueSeq[head];
       const full = this.used >= this.maxEntries || this.queueLength > this.mask;
-      if (!stale && !full) {
-        if (expiredChecks-- <= 0 || !this.isExpired(f, nowSec)) return;
-      }
+      if (!stale && !full) return;
       this.queueHead = (head + 1) & this.mask;
       this.queueLength--;
       if (stale) continue;

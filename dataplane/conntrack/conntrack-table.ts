@@ -126,6 +126,12 @@ export interface ConntrackOptions {
    * readable at `index`). Must not call back into the table's mutating methods.
    */
   readonly onRemove?: (index: number, reason: CtRemoveReason) => void;
+  /**
+   * Told the expiry of an entry's flow after every packet that may have changed it (creation,
+   * hits): the dataplane's ExpiryQueue ends flows at their exact time (expiry-queue.ts). With it,
+   * the table also keeps flow id → slot (`slotOfFlow`), so `expireFlow` finds an entry by flow.
+   */
+  readonly onExpiry?: (flowId: number, expiry: number) => void;
 }
 
 function fmix32(h: number): number {
@@ -190,6 +196,9 @@ export class ConntrackTable {
   private pendingKill = -1;
   private readonly mask: number;
   private readonly onRemove: ((index: number, reason: CtRemoveReason) => void) | undefined;
+  private readonly onExpiry: ((flowId: number, expiry: number) => void) | undefined;
+  /** Flow id → slot, -1 when absent (kept only with `onExpiry`; entries move on backward shift). */
+  private slotOf: Int32Array | null = null;
 
   // ---- timeouts copied out of the profile: one hidden class whatever profile object was passed ----
   private readonly tcpTimeouts: Float64Array;
@@ -261,6 +270,8 @@ export class ConntrackTable {
     this.tcpLoose = opts.tcpLoose ?? true;
     this.tcpIgnoreInvalidRst = opts.tcpIgnoreInvalidRst ?? false;
     this.onRemove = opts.onRemove;
+    this.onExpiry = opts.onExpiry;
+    if (this.onExpiry) this.slotOf = new Int32Array(1024).fill(-1);
 
     const slab = new ArrayBuffer(cap * SLOT_BYTES);
     this.w = new Uint32Array(slab);
@@ -310,7 +321,10 @@ export class ConntrackTable {
       const info = proto | KEY_OCCUPIED;
       const i = this.probe4(hashTuple(a, sp, b, dp, info) & this.mask, info, a, b, ((sp << 16) | dp) >>> 0, ((dp << 16) | sp) >>> 0, nowSec);
       if (i < 0) return this.miss(meta);
-      if (proto === PROTO_TCP && this.tcpEstablishedAck(i, meta, nowSec)) return this.foundDir === 0 ? CtResult.HIT_ORIGINAL : CtResult.HIT_REPLY;
+      if (proto === PROTO_TCP && this.tcpEstablishedAck(i, meta, nowSec)) {
+        if (this.onExpiry) this.onExpiry(this.w[(i << SLOT_SHIFT) + W_FLOW]!, this.f[(i << 3) + F_EXPIRY]!);
+        return this.foundDir === 0 ? CtResult.HIT_ORIGINAL : CtResult.HIT_REPLY;
+      }
       return this.hit(i, meta, nowSec);
     }
 
@@ -353,6 +367,8 @@ export class ConntrackTable {
       const v = this.tcpPacket(i, dir, meta, now);
       if (v !== TcpVerdict.ACCEPT) {
         if (v === TcpVerdict.INVALID) {
+          // The handler may have moved the timer even for a packet it then calls invalid.
+          if (this.onExpiry) this.onExpiry(w[b + W_FLOW]!, this.f[(i << 3) + F_EXPIRY]!);
           this.index = -1;
           this.ctinfo = CtInfo.INVALID;
           this.counters[CtCounter.INVALID_BASE + this.invalidCause]!++;
@@ -376,6 +392,7 @@ export class ConntrackTable {
     } else {
       this.f[(i << 3) + F_EXPIRY] = now + this.genericTimeout;
     }
+    if (this.onExpiry) this.onExpiry(w[b + W_FLOW]!, this.f[(i << 3) + F_EXPIRY]!);
     // IPS_SEEN_REPLY is set after the L4 handler (nf_conntrack_in), so the first reply's handler saw "not replied".
     if (dir === 1) {
       w[b + W_STATUS] = w[b + W_STATUS]! | CtStatus.SEEN_REPLY;
@@ -494,6 +511,11 @@ export class ConntrackTable {
       while (this.w[i << SLOT_SHIFT] !== 0) i = (i + 1) & this.mask;
     }
     this.initSlot(i, meta, nowSec, flowId, policyVersion);
+    if (this.onExpiry) {
+      const id = this.w[(i << SLOT_SHIFT) + W_FLOW]!;
+      this.setSlotOf(id, i);
+      this.onExpiry(id, this.f[(i << 3) + F_EXPIRY]!);
+    }
     this.liveCount++;
     this.counters[CtCounter.CREATED]!++;
     this.index = i;
@@ -1089,6 +1111,7 @@ export class ConntrackTable {
   private deleteSlot(i: number): void {
     this.missSlot = -1;
     const w = this.w;
+    if (this.slotOf !== null) this.slotOf[w[(i << SLOT_SHIFT) + W_FLOW]!] = -1;
     const mask = this.mask;
     let hole = i;
     let j = (i + 1) & mask;
@@ -1112,10 +1135,41 @@ export class ConntrackTable {
     const s = from << SLOT_SHIFT;
     const d = to << SLOT_SHIFT;
     for (let k = 0; k < SLOT_WORDS; k++) w[d + k] = w[s + k]!;
+    if (this.slotOf !== null) this.slotOf[w[d + W_FLOW]!] = to;
     if (this.v6Src !== null && this.v6Dst !== null) {
       this.v6Src.copyWithin(to * 4, from * 4, from * 4 + 4);
       this.v6Dst.copyWithin(to * 4, from * 4, from * 4 + 4);
     }
+  }
+
+  /** Record that flow `id`'s entry is at slot `i` (the map grows with the flow ids). */
+  private setSlotOf(id: number, i: number): void {
+    let map = this.slotOf as Int32Array;
+    if (id >= map.length) {
+      let size = map.length;
+      while (size <= id) size *= 2;
+      const next = new Int32Array(size).fill(-1);
+      next.set(map);
+      this.slotOf = map = next;
+    }
+    map[id] = i;
+  }
+
+  /** Slot of flow `id`'s live entry, or -1 (needs `onExpiry`; a DYING entry counts as gone). */
+  slotOfFlow(id: number): number {
+    if (this.pendingKill >= 0) this.flushPending();
+    const map = this.slotOf;
+    if (map === null || id >= map.length) return -1;
+    return map[id] as number;
+  }
+
+  /**
+   * Remove the entry at slot `i` as timed out (the ExpiryQueue found its time reached): counted
+   * EXPIRED and reported through onRemove, like the kernel's gc_worker or a probe reclaiming it.
+   */
+  expireSlot(i: number): void {
+    if (this.pendingKill >= 0) this.flushPending();
+    this.removeAt(i, CtRemoveReason.EXPIRED);
   }
 
   /** Next slot `sweep` examines. */

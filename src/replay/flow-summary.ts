@@ -7,7 +7,8 @@
  * the top N.
  *
  * Top-N order (exact among all flows): most dropped packets first; ties by earlier first packet
- * (to the microsecond, as printed), then by start order.
+ * (to the microsecond, as printed), then by start order (the index of the flow's first packet in
+ * the capture, which a replay sharded over workers agrees on).
  */
 import { formatRuleRef, isAllowReason } from '../../compiler/verdict.js';
 import type { FlowRecords } from '../../dataplane/flow-records.js';
@@ -71,7 +72,8 @@ export class FlowSummary {
     if (this.topN <= 0) return;
     const dropped = r.dropped[f] as number;
     const first = firstSeenKey(r.firstSeen[f] as number);
-    const seq = r.seq[f] as number;
+    // The index of the flow's first packet: the start order a sharded replay agrees on.
+    const seq = r.startPacket[f] as number;
     const heap = this.top;
     if (heap.length >= this.topN && !ranksBefore(dropped, first, seq, heap[0] as TopEntry)) return;
     const entry: TopEntry = { dropped, firstSeenUs: first, seq, report: flowReport(r, this.provenances, f) };

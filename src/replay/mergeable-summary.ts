@@ -3,7 +3,8 @@
  * printed fields to combine per-node or per-chunk summaries exactly (merge-summaries.ts).
  *
  * - `deniedRank`: the ranking key of each `topDenied` entry, in the same order —
- *   `[dropped packets, first packet in µs since the epoch (as printed), start order in this part]`.
+ *   `[dropped packets, first packet in µs since the epoch (as printed), index of the flow's first
+ *   packet in this part's capture (its start order)]`.
  *   The top N of a union is in the union of the parts' top N only when every part ranks by the
  *   same total order; these keys make that order explicit (flow-summary.ts).
  * - `topN`: how many denied flows the part kept (`--top`); a merge is exact for min(topN) entries.
