@@ -44,6 +44,28 @@ describe('replay - flow lifetime', () => {
     expect(text.stdout).toBe(readFileSync('test/fixtures/replay/three-tier.summary.txt', 'utf8'));
   });
 
+  it('replay - when and in which order flows end depends on the traffic only, not on the conntrack table size (layout)', async () => {
+    const lines: object[] = [];
+    // 60 short UDP exchanges and 20 TCP connections closed at various times, then a long quiet stream:
+    // each flow must end at its own expiry, whether the table has 512 slots or 262,144.
+    for (let i = 0; i < 60; i++) lines.push({ ts: T0 + i * 0.7, src: '198.51.100.1', dst: `198.51.100.${20 + (i % 30)}`, protocol: 'UDP', sport: 41000 + i, dport: 53, packets: 1 + (i % 3) });
+    for (let i = 0; i < 20; i++) lines.push({ ts: T0 + 5 + i * 3.1, src: '198.51.100.2', dst: `198.51.100.${60 + i}`, protocol: 'TCP', sport: 42000 + i, dport: 80, packets: 6 + (i % 4) });
+    for (let i = 0; i < 400; i++) lines.push({ ts: T0 + 30 + i * 0.5, src: '198.51.100.9', dst: '198.51.100.10', protocol: 'UDP', sport: 50000, dport: 9999 });
+    lines.sort((a, b) => (a as { ts: number }).ts - (b as { ts: number }).ts);
+    const input = writeLines(lines);
+    // 200 entries: 512 slots, never full here (at most ~50 flows live at once).
+    const small = await runCli(['replay', '--flows-in', input, ...CLUSTER, '--flows', '-', '-o', 'json', '--conntrack-max', '200']);
+    const large = await runCli(['replay', '--flows-in', input, ...CLUSTER, '--flows', '-', '-o', 'json']);
+    expect(small.code).toBe(0);
+    expect(large.stdout).toBe(small.stdout);
+    expect(large.stderr).toBe(small.stderr);
+    const ended = small.stdout.trim().split('\n').map((l) => JSON.parse(l) as FlowLine);
+    expect(ended).toHaveLength(81);
+    // The quiet stream is the only flow open at the end: last.
+    expect(ended[80]?.sport).toBe(50000);
+    expect((JSON.parse(small.stderr) as { conntrack: { expired: number } }).conntrack.expired).toBe(80);
+  });
+
   it('replay - flows are reported when they end: expired ones first, those still open at the end in start order', async () => {
     const lines: object[] = [
       // A: a whole TCP connection, closed: TIME_WAIT for 120 s.
@@ -63,8 +85,9 @@ describe('replay - flow lifetime', () => {
     const ports = flows.map((f) => f.sport);
     expect(ports).toHaveLength(5);
     expect(new Set(ports).size).toBe(5);
-    // A, C and D ended at the 10-minute mark, before anything still open was reported.
-    expect(new Set(ports.slice(0, 3))).toEqual(new Set([40000, 40002, 40003]));
+    // A, C and D ended before anything still open was reported, in the order of their expiries:
+    // C (UDP, 30 s after T0+2), A (TIME_WAIT, 120 s after its last packet), D (SYN_SENT, 120 s after T0+3).
+    expect(ports.slice(0, 3)).toEqual([40002, 40000, 40003]);
     // Then the open ones in start order: B first, the late stream after it.
     expect(ports.slice(3)).toEqual([40001, 50000]);
     const a = flows.find((f) => f.sport === 40000);
