@@ -11,6 +11,9 @@ import { renderHtmlReport, reportData } from '../report/render-html-report.js';
 import { writeHtmlReport } from './write-html-report.js';
 import { readFlowsJsonl } from '../replay/read-flows-jsonl.js';
 import { replayCapture, type ReplayOptions, type ReplayResult } from '../replay/replay-capture.js';
+import type { ParallelReplayOptions, ParallelReplayResult } from '../parallel/replay-parallel.js';
+import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { FlowLineWriter } from '../replay/write-flow-lines.js';
 import { DEFAULT_DENIED_FLOWS_MAX } from '../../dataplane/dataplane.js';
 import { formatSummary, summarize } from '../replay/summarize.js';
@@ -25,6 +28,9 @@ import { loadClusterInput } from './load-cluster-input.js';
 import { CLUSTER_OPTIONS, CLUSTER_OPTIONS_HELP, choiceOption, flagOption, parseCommandArgs, stringOption } from './parse-options.js';
 import { ENGINES } from './select-engine.js';
 import type { ServiceNatOptions } from '../replay/build-service-nat.js';
+
+/** `--workers auto` uses several workers only for captures this large (MB): below it the threads' start costs more than they save. */
+const AUTO_WORKERS_MIN_MB = 64;
 
 const TIMEOUT_PROFILES = Object.keys(CT_TIMEOUT_PROFILES) as CtTimeoutProfileName[];
 
@@ -48,6 +54,11 @@ traffic. Every record lands in exactly one category; the categories add up to th
   --reader NAME           default (built-in streaming reader: pcap and pcapng) or pcap-parser
                           (the npm package, classic microsecond pcap only: a cross-check)
   --top N                 denied flows listed in the summary (default 10)
+  --workers N|auto        replay on N threads, sharded by connection (results identical to
+                          --workers 1: same summary, flow lines in the same order, packets
+                          written in capture order). auto (default): the number of cores for
+                          captures of ${AUTO_WORKERS_MIN_MB} MB and more, else 1. Not with --report, --reader
+                          pcap-parser, --flows-in or a capture on standard input
   --coverage              rule coverage: every allow rule of every policy with the allowed flows
                           and packets it matched and those it decided (was the first matching
                           allow for); policies whose rules matched nothing; pods no allowed flow
@@ -128,6 +139,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
       output: { type: 'string', short: 'o' },
       flows: { type: 'string' },
       top: { type: 'string' },
+      workers: { type: 'string' },
       engine: { type: 'string' },
       dedupe: { type: 'string' },
       decap: { type: 'string' },
@@ -172,6 +184,12 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
   const readerName = choiceOption('replay', parsed, 'reader', ['default', 'pcap-parser'] as const, 'default');
   const allowedPath = stringOption(parsed, 'write-allowed');
   const droppedPath = stringOption(parsed, 'write-dropped');
+  const workersText = stringOption(parsed, 'workers') ?? 'auto';
+  const explicitWorkers = workersText === 'auto' ? null : positiveInteger('replay', '--workers', workersText, 1);
+  const reportWanted = stringOption(parsed, 'report') !== undefined;
+  const sequentialOnly = reportWanted ? '--report' : readerName !== 'default' ? '--reader pcap-parser' : flowsIn !== undefined ? '--flows-in' : captureArg === '-' ? 'a capture on standard input' : null;
+  if (explicitWorkers !== null && explicitWorkers > 1 && sequentialOnly !== null) throw new UserError(`replay: --workers ${explicitWorkers} cannot be combined with ${sequentialOnly} (use --workers 1)`, ExitCode.USAGE);
+  const workers = explicitWorkers ?? (sequentialOnly === null ? autoWorkers(captureArg) : 1);
   if (captureArg === '-' && !io.stdin) throw new UserError('replay: standard input is not available', ExitCode.USAGE);
 
   const timelinePath = stringOption(parsed, 'timeline');
@@ -212,6 +230,42 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
     services: { ...serviceOptions(parsed), externalSource: profile.values.externalSource },
     ...(flagOption(parsed, 'coverage') || collector ? { coverage: true } : {}),
   };
+  const profileLabel = profile.overrides.length ? `${profile.name} (${profile.overrides.map((k) => `${k}=${String(profile.values[k])}`).join(', ')})` : profile.name;
+  // With --flows -, stdout carries the flows; the summary goes to stderr so both stay parseable.
+  const summaryOut = flowsPath === '-' ? io.stderr : io.stdout;
+  if (workers > 1) {
+    let parallel: ParallelReplayResult;
+    try {
+      const { onFlow: _unused, onPacket: _packets, betweenChunks: _between, onProgress: _progress, reader: _reader, ...machine } = options;
+      // Loaded only when used: a one-thread replay does not pay for it at start.
+      const { replayParallel } = await import('../parallel/replay-parallel.js');
+      parallel = await replayParallel(cluster, captureArg, captureArg, {
+        workers,
+        machine,
+        engineLabel: engine,
+        profileLabel,
+        ...(flowWriter ? { onFlowLine: (bytes: Buffer, offset: number, length: number) => flowWriter.addEncoded(bytes, offset, length), betweenChunks: flowWriter.betweenChunks } : {}),
+        ...(allowedWriter || droppedWriter ? { onPacket: retainedPacketWriter(allowedWriter, droppedWriter) } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      });
+    } finally {
+      allowedWriter?.close();
+      droppedWriter?.close();
+      await flowWriter?.end();
+    }
+    if (progress) io.stderr.write('\r\x1b[K');
+    if (parallel.end.kind === 'read-failed' && parallel.end.records === 0) throw new UserError(`replay: ${parallel.end.message ?? 'cannot read the capture'}`, ExitCode.CAPTURE_ERROR);
+    if (flowWriter?.closedEarly) io.stderr.write(`netpol-emu: replay: the flow output was closed by its reader after ${flowWriter.lines} line(s); the replay went on\n`);
+    if (parallel.limitsReached.length) io.stderr.write(`netpol-emu: replay: the ${workers} workers together held more than the limit of ${parallel.limitsReached.join(' and ')}: a replay with --workers 1 could have evicted where these did not; raise the limit or use --workers 1 for exact results\n`);
+    const coverage = parallel.coverage;
+    if (output === 'json') summaryOut.write(`${JSON.stringify(coverage ? { ...parallel.summary, coverage } : parallel.summary, null, 2)}\n`);
+    else summaryOut.write(coverage && flagOption(parsed, 'coverage') ? formatSummary(parallel.summary) + formatCoverage(coverage) : formatSummary(parallel.summary));
+    if (parallel.end.kind !== 'complete') {
+      io.stderr.write(`netpol-emu: replay: ${parallel.end.message ?? parallel.end.kind}\n`);
+      return ExitCode.CAPTURE_ERROR;
+    }
+    return ExitCode.OK;
+  }
   const stdin = io.stdin as Readable | undefined;
   let result: ReplayResult;
   try {
@@ -225,10 +279,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
   if (result.end.kind === 'read-failed' && result.end.records === 0) throw new UserError(`replay: ${result.end.message ?? 'cannot read the capture'}`, ExitCode.CAPTURE_ERROR);
 
   if (flowWriter?.closedEarly) io.stderr.write(`netpol-emu: replay: the flow output was closed by its reader after ${flowWriter.lines} line(s); the replay went on\n`);
-  const profileLabel = profile.overrides.length ? `${profile.name} (${profile.overrides.map((k) => `${k}=${String(profile.values[k])}`).join(', ')})` : profile.name;
   const summary = summarize(result.dataplane, result.flows, result.capture, engine, profileLabel, result.timeline);
-  // With --flows -, stdout carries the flows; the summary goes to stderr so both stay parseable.
-  const summaryOut = flowsPath === '-' ? io.stderr : io.stdout;
   const coverage = result.coverage?.report();
   if (output === 'json') summaryOut.write(`${JSON.stringify(coverage ? { ...summary, coverage } : summary, null, 2)}\n`);
   else summaryOut.write(coverage && flagOption(parsed, 'coverage') ? formatSummary(summary) + formatCoverage(coverage) : formatSummary(summary));
@@ -241,6 +292,26 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
     return ExitCode.CAPTURE_ERROR;
   }
   return ExitCode.OK;
+}
+
+/** `--workers auto`: every core for a large capture file, one thread otherwise. */
+function autoWorkers(capturePath: string): number {
+  try {
+    if (statSync(capturePath).size < AUTO_WORKERS_MIN_MB * 1e6) return 1;
+  } catch {
+    return 1; // the reader reports a missing file with its own message
+  }
+  return Math.max(1, availableParallelism());
+}
+
+/** --write-allowed / --write-dropped for a sharded replay: records come back with their verdict, in capture order. */
+function retainedPacketWriter(allowedWriter: PcapWriter | null, droppedWriter: PcapWriter | null): NonNullable<ParallelReplayOptions['onPacket']> {
+  return (record, category, reject, rejectLength) => {
+    const what = `record ${record.index} (interface ${record.interfaceId}`;
+    if (allowedWriter && isForwarded(category)) allowedWriter.appendFrame(record.buffer, record.offset, record.capturedLength, record.wireLength, record.tsSec, record.tsNsec, record.linkType, record.nanosecondResolution, what);
+    else if (droppedWriter && isDropped(category)) droppedWriter.appendFrame(record.buffer, record.offset, record.capturedLength, record.wireLength, record.tsSec, record.tsNsec, record.linkType, record.nanosecondResolution, what);
+    if (allowedWriter && reject !== null) allowedWriter.appendFrame(reject, 0, rejectLength, rejectLength, record.tsSec, record.tsNsec, record.linkType, record.nanosecondResolution, 'a REJECT answer (');
+  };
 }
 
 /** The per-packet hook with the report's timeline in front (allocation-free). */

@@ -22,7 +22,7 @@ export interface RuleUse {
   readonly packets: number;
 }
 
-interface TopEntry {
+export interface TopEntry {
   readonly dropped: number;
   readonly firstSeenUs: number;
   readonly seq: number;
@@ -39,6 +39,16 @@ function ranksBefore(aDropped: number, aFirst: number, aSeq: number, b: TopEntry
   if (aDropped !== b.dropped) return aDropped > b.dropped;
   if (aFirst !== b.firstSeenUs) return aFirst < b.firstSeenUs;
   return aSeq < b.seq;
+}
+
+/** A FlowSummary's counts, for combining the summaries of a sharded replay's workers (`absorb`). */
+export interface FlowSummaryState {
+  readonly allowed: number;
+  readonly denied: number;
+  readonly verdictChanges: number;
+  readonly ruleFlows: readonly (Float64Array | undefined)[];
+  readonly rulePackets: readonly (Float64Array | undefined)[];
+  readonly top: readonly TopEntry[];
 }
 
 export class FlowSummary {
@@ -86,7 +96,44 @@ export class FlowSummary {
     }
   }
 
-  private countRule(version: number, rule: number, packets: number): void {
+  /** The counts so far (arrays are this summary's own: hand them off only when done with it). */
+  exportState(): FlowSummaryState {
+    return { allowed: this.allowed, denied: this.denied, verdictChanges: this.verdictChanges, ruleFlows: this.ruleFlows, rulePackets: this.rulePackets, top: this.top };
+  }
+
+  /**
+   * Add another summary's counts — the same replay's other shard, same provenances (rule ids) —
+   * as if its flows had been added here: counters add, the top N is ranked again over both.
+   */
+  absorb(state: FlowSummaryState): void {
+    this.allowed += state.allowed;
+    this.denied += state.denied;
+    this.verdictChanges += state.verdictChanges;
+    state.ruleFlows.forEach((flows, version) => {
+      const packets = state.rulePackets[version];
+      if (!flows || !packets) return;
+      for (let rule = 0; rule < flows.length; rule++) {
+        if (flows[rule] === 0) continue;
+        this.countRule(version, rule, packets[rule] as number, flows[rule] as number);
+      }
+    });
+    for (const entry of state.top) this.offer(entry);
+  }
+
+  private offer(entry: TopEntry): void {
+    const heap = this.top;
+    if (this.topN <= 0) return;
+    if (heap.length >= this.topN && !ranksBefore(entry.dropped, entry.firstSeenUs, entry.seq, heap[0] as TopEntry)) return;
+    if (heap.length < this.topN) {
+      heap.push(entry);
+      this.siftUp(heap.length - 1);
+    } else {
+      heap[0] = entry;
+      this.siftDown(0);
+    }
+  }
+
+  private countRule(version: number, rule: number, packets: number, flowCount = 1): void {
     if (rule < 0) return;
     let flows = this.ruleFlows[version];
     let pkts = this.rulePackets[version];
@@ -100,7 +147,7 @@ export class FlowSummary {
       this.ruleFlows[version] = flows = nextFlows;
       this.rulePackets[version] = pkts = nextPackets;
     }
-    flows[rule] = (flows[rule] as number) + 1;
+    flows[rule] = (flows[rule] as number) + flowCount;
     pkts[rule] = (pkts[rule] as number) + packets;
   }
 

@@ -85,35 +85,83 @@ export function createEngine(
   return { policy: new FlowClassifier(tables), provenance: compiledProvenance(tables) };
 }
 
+/** What a replay needs besides the capture: engine, dataplane and the per-flow accounting. */
+export type ReplayMachineOptions = Pick<ReplayOptions, 'engine' | 'dataplane' | 'semantics' | 'timeline' | 'onFlow' | 'topN' | 'services' | 'coverage'>;
+
+/**
+ * The engine, the dataplane and the accounting of one replay, wired together: flows that end
+ * are counted in `flows` (and `coverage`) and handed to `onFlow`. Shared by the single-threaded
+ * replay below and by each worker of a sharded one (src/parallel/replay-worker.ts), so both run
+ * the same code on every packet.
+ */
+export class ReplayMachine {
+  readonly dataplane: Dataplane;
+  readonly provenances: FlowProvenance[];
+  readonly flows: FlowSummary;
+  readonly coverage: RuleCoverage | null;
+  readonly timeline: TimelineRunner | null;
+  private timelineStarted = false;
+
+  constructor(cluster: Cluster, options: ReplayMachineOptions) {
+    const semantics = options.semantics ?? UPSTREAM_SEMANTICS;
+    // With a timeline, each change recompiles only what it touched (compiler/incremental-compile.ts).
+    const compiler = options.timeline && options.engine === 'compiled' ? new IncrementalCompiler(semantics) : undefined;
+    const { policy, provenance } = createEngine(cluster, options.engine, semantics, compiler);
+    const services = buildServiceNat(cluster, options.services);
+    const dataplane = new Dataplane(policy, services ? { ...options.dataplane, services } : options.dataplane);
+    this.dataplane = dataplane;
+    const provenances: FlowProvenance[] = [provenance];
+    this.provenances = provenances;
+    const flowSummary = new FlowSummary(provenances, options.topN ?? 10);
+    this.flows = flowSummary;
+    const records = dataplane.flows;
+    const coverage = options.coverage ? new RuleCoverage(provenances) : null;
+    this.coverage = coverage;
+    coverage?.addVersion(asAllowRuleLister(policy), cluster);
+    const account = coverage
+      ? (f: number): void => {
+          flowSummary.add(records, f);
+          coverage.add(records, f);
+        }
+      : (f: number): void => flowSummary.add(records, f);
+    const onFlow = options.onFlow;
+    dataplane.onFlowEnd = onFlow
+      ? (f) => {
+          account(f);
+          onFlow(records, f, provenances);
+        }
+      : account;
+    this.timeline = options.timeline
+      ? new TimelineRunner(options.timeline.events, options.timeline.objects, cluster, semantics, (c, s) => createEngine(c, options.engine, s, compiler), () => performance.now())
+      : null;
+  }
+
+  /**
+   * Apply the timeline events due at `now` (the capture time of the packet about to be
+   * replayed; the first call fixes relative event times).
+   */
+  applyTimeline(now: number): void {
+    const timeline = this.timeline;
+    if (!timeline) return;
+    if (!this.timelineStarted) {
+      timeline.start(now);
+      this.timelineStarted = true;
+    }
+    if (now >= timeline.nextTime) {
+      const next = timeline.applyDue(now);
+      if (next && timeline.provenance) {
+        this.dataplane.setPolicy(next);
+        this.provenances.push(timeline.provenance);
+        this.coverage?.addVersion(asAllowRuleLister(next), timeline.cluster);
+      }
+    }
+  }
+}
+
 export async function replayCapture(cluster: Cluster, source: string | Readable, sourceName: string, options: ReplayOptions): Promise<ReplayResult> {
-  const semantics = options.semantics ?? UPSTREAM_SEMANTICS;
-  // With a timeline, each change recompiles only what it touched (compiler/incremental-compile.ts).
-  const compiler = options.timeline && options.engine === 'compiled' ? new IncrementalCompiler(semantics) : undefined;
-  const { policy, provenance } = createEngine(cluster, options.engine, semantics, compiler);
-  const services = buildServiceNat(cluster, options.services);
-  const dataplane = new Dataplane(policy, services ? { ...options.dataplane, services } : options.dataplane);
-  const provenances: FlowProvenance[] = [provenance];
-  const flowSummary = new FlowSummary(provenances, options.topN ?? 10);
-  const records = dataplane.flows;
-  const coverage = options.coverage ? new RuleCoverage(provenances) : null;
-  coverage?.addVersion(asAllowRuleLister(policy), cluster);
-  const account = coverage
-    ? (f: number): void => {
-        flowSummary.add(records, f);
-        coverage.add(records, f);
-      }
-    : (f: number): void => flowSummary.add(records, f);
-  const onFlow = options.onFlow;
-  dataplane.onFlowEnd = onFlow
-    ? (f) => {
-        account(f);
-        onFlow(records, f, provenances);
-      }
-    : account;
-  const timeline = options.timeline
-    ? new TimelineRunner(options.timeline.events, options.timeline.objects, cluster, semantics, (c, s) => createEngine(c, options.engine, s, compiler), () => performance.now())
-    : null;
-  let started = false;
+  const machine = new ReplayMachine(cluster, options);
+  const { dataplane, provenances, coverage, timeline } = machine;
+  const flowSummary = machine.flows;
   const linkTypes: number[] = [];
   let lastLinkType = -1;
   let first = Infinity;
@@ -123,20 +171,7 @@ export async function replayCapture(cluster: Cluster, source: string | Readable,
   const onProgress = options.onProgress;
   const callback = (record: CaptureRecord): void => {
     const now = record.tsSec + record.tsNsec * 1e-9;
-    if (timeline) {
-      if (!started) {
-        timeline.start(now);
-        started = true;
-      }
-      if (now >= timeline.nextTime) {
-        const next = timeline.applyDue(now);
-        if (next && timeline.provenance) {
-          dataplane.setPolicy(next);
-          provenances.push(timeline.provenance);
-          coverage?.addVersion(asAllowRuleLister(next), timeline.cluster);
-        }
-      }
-    }
+    if (timeline) machine.applyTimeline(now);
     if (now < first) first = now;
     if (now > last) last = now;
     bytes += record.capturedLength;

@@ -184,6 +184,24 @@ export class RuleCoverage {
     counts[at] = (counts[at] as number) + 1;
   }
 
+  /** The raw counters, for combining a sharded replay's workers (`absorb`). */
+  exportCounts(): { readonly rules: readonly (Float64Array | undefined)[]; readonly pods: readonly (Float64Array | undefined)[] } {
+    return { rules: this.ruleCounts, pods: this.podCounts };
+  }
+
+  /** Add another shard's counters (same replay, same policy versions). */
+  absorb(counts: { readonly rules: readonly (Float64Array | undefined)[]; readonly pods: readonly (Float64Array | undefined)[] }): void {
+    const add = (into: Float64Array[], from: readonly (Float64Array | undefined)[]): void => {
+      from.forEach((source, version) => {
+        if (!source) return;
+        const target = this.grown(into, version, source.length);
+        for (let i = 0; i < source.length; i++) target[i] = (target[i] as number) + (source[i] as number);
+      });
+    };
+    add(this.ruleCounts, counts.rules);
+    add(this.podCounts, counts.pods);
+  }
+
   /** The counter array of `version`, at least `size` long (doubling: rare, never per flow once grown). */
   private grown(arrays: Float64Array[], version: number, size: number): Float64Array {
     const current = arrays[version];

@@ -4,7 +4,6 @@
  */
 import { PACKET_CATEGORY_COUNT, PACKET_CATEGORY_FIRST_OPTIONAL, PACKET_CATEGORY_NAME, PacketCategory } from '../../dataplane/packet-category.js';
 import { TUNNEL_KIND_NAME } from '../../dataplane/decode/index.js';
-import type { Dataplane } from '../../dataplane/dataplane.js';
 import { CT_COUNTER_NAME } from '../../dataplane/conntrack/index.js';
 import { isoTime, type FlowReport } from './flow-report.js';
 import type { FlowSummary, RuleUse } from './flow-summary.js';
@@ -55,9 +54,18 @@ export interface ReplaySummary {
   readonly mergeable?: MergeableSummary;
 }
 
+/** The dataplane counters a summary reads (a Dataplane, or the sum of a sharded replay's). */
+export interface DataplaneTotals {
+  readonly counters: Float64Array;
+  readonly decapsulated: Float64Array;
+  readonly conntrack: { readonly counters: Float64Array };
+  readonly deniedFlowsEvicted: number;
+  readonly rejectsSent: number;
+}
+
 /** The summary of a finished replay: the dataplane's counters and the flows' incremental summary. */
 export function summarize(
-  dataplane: Dataplane,
+  dataplane: DataplaneTotals,
   flows: FlowSummary,
   capture: CaptureInfo,
   engine: string,

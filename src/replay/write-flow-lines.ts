@@ -91,6 +91,17 @@ export class FlowLineWriter {
     if (this.batch.length >= BATCH_BYTES) this.flush();
   }
 
+  /** Queue a line already encoded (with its newline), e.g. by a replay worker. */
+  addEncoded(bytes: Buffer, offset: number, length: number): void {
+    if (this.closedEarly || this.failure) return;
+    const batch = this.batch;
+    batch.reserve(length);
+    bytes.copy(batch.buffer, batch.length, offset, offset + length);
+    batch.length += length;
+    this.lines++;
+    if (batch.length >= BATCH_BYTES) this.flush();
+  }
+
   /** Queue one line of text (without the newline). */
   add(line: string): void {
     if (this.closedEarly || this.failure) return;

@@ -1,0 +1,534 @@
+/**
+ * `replay --workers N`: one capture over N worker threads, with results identical to one
+ * worker's (flow lines in the same order, the same summary, packets written in capture order).
+ *
+ * Design (README "Multi-core replay"):
+ * - This thread reads the capture (the double-buffered reader), decides each record's worker
+ *   with a symmetric hash of the address pair the dataplane will see — after decapsulation and
+ *   Service translation, the inner packet's for ICMP errors, no ports so fragments stay together
+ *   (shard-of.ts) — and copies it, with its global packet index, timestamp and the capture clock
+ *   (the latest timestamp so far), into that worker's SharedArrayBuffer ring (spsc-ring.ts).
+ * - Each worker (replay-worker.ts) owns a whole ReplayMachine for its shard: conntrack, flow
+ *   records, denied attempts, fragments, de-duplication, summary. Flows end at exact capture times
+ *   (dataplane/expiry-queue.ts), and every TICK_EVERY records every worker hears the clock, so
+ *   a flow times out at the same capture time whichever worker holds it. Timeline changes are
+ *   sent to every worker before the record they apply before.
+ * - Flow lines are encoded by the workers and merged here in the single replay's order: by end
+ *   time on the capture clock, timeouts before packet-caused ends at the same instant, then the
+ *   ending packet's index, then start packet; a line is written once every worker has reported
+ *   (a watermark) that nothing earlier can still come. Flows open at the end follow in start order.
+ * - Written packets keep capture order: records are kept here until their worker's verdict
+ *   arrives (only when --write-allowed/--write-dropped ask for it).
+ * - At the end the workers' counters go to worker 0, which builds the summary with the single
+ *   replay's code (`summarize`).
+ *
+ * Identical to one worker unless a bounded table overflows: each worker gets the whole
+ * conntrack and denied-flow limits, so a shard fills only if the whole would have; when the
+ * workers' peaks add up past a limit, the one-worker replay might have evicted where these did
+ * not, and `limitsReached` says so.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Readable } from 'node:stream';
+import type { Cluster } from '../../compiler/model.js';
+import { readCapture } from '../capture/open-capture.js';
+import type { CaptureEnd, CaptureRecord } from '../capture/capture-record.js';
+import { isoTime } from '../replay/flow-report.js';
+import type { ReplayMachineOptions } from '../replay/replay-capture.js';
+import { buildServiceNat } from '../replay/build-service-nat.js';
+import type { CaptureInfo, ReplaySummary } from '../replay/summarize.js';
+import type { CoverageReport } from '../replay/rule-coverage.js';
+import { DEFAULT_DENIED_FLOWS_MAX } from '../../dataplane/dataplane.js';
+import { EntryFifo } from './entry-fifo.js';
+import {
+  END_BYTES, FLOW_HEADER, InType, OutType, PACKET_HEADER, TICK_BYTES, TIMELINE_BYTES, VERDICT_HEADER, WorkerStatus,
+} from './messages.js';
+import { ShardFunction } from './shard-of.js';
+import { createRing, Doorbell, RingReader, RingWriter } from './spsc-ring.js';
+import type { MainToWorker, ShardState, WorkerSetup, WorkerToMain } from './replay-worker.js';
+import { rebuildError } from './worker-errors.js';
+
+/** Input ring per worker: room for a few thousand records, so workers run at most that far apart. */
+const INPUT_RING_BYTES = 4 << 20;
+const OUTPUT_RING_BYTES = 4 << 20;
+/** Every TICK_EVERY records every worker hears the clock (timeouts, watermarks). */
+const TICK_EVERY = 1024;
+
+export interface ParallelReplayOptions {
+  readonly workers: number;
+  readonly machine: Omit<ReplayMachineOptions, 'onFlow'>;
+  /** Each finished flow line, in the one-worker order (bytes include the newline). */
+  readonly onFlowLine?: (bytes: Buffer, offset: number, length: number) => void;
+  /** Each record with its verdict, in capture order (asks the workers for verdicts). */
+  readonly onPacket?: (record: RetainedRecord, category: number, reject: Buffer | null, rejectLength: number) => void;
+  readonly betweenChunks?: () => Promise<void> | undefined;
+  readonly onProgress?: (records: number, bytes: number) => void;
+  /** For the summary: engine and CNI profile labels. */
+  readonly engineLabel: string;
+  readonly profileLabel: string;
+}
+
+/** A record kept for writing after its verdict came back (a view: valid during the call). */
+export interface RetainedRecord {
+  readonly buffer: Buffer;
+  readonly offset: number;
+  readonly capturedLength: number;
+  readonly wireLength: number;
+  readonly tsSec: number;
+  readonly tsNsec: number;
+  readonly linkType: number;
+  readonly nanosecondResolution: boolean;
+  readonly index: number;
+  readonly interfaceId: number;
+}
+
+export interface ParallelReplayResult {
+  readonly summary: ReplaySummary;
+  readonly coverage: CoverageReport | null;
+  readonly end: CaptureEnd;
+  readonly capture: CaptureInfo;
+  /** Limits whose per-worker peaks add up past the limit: one worker might have evicted there. */
+  readonly limitsReached: readonly string[];
+}
+
+/** The compiled worker script (from TypeScript sources under a test runner: the build's copy). */
+function workerScript(): URL {
+  const here = new URL('./replay-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(here))) return here;
+  const built = fileURLToPath(here).replace(/[\\/]src[\\/]parallel[\\/]replay-worker\.js$/, '/dist/src/parallel/replay-worker.js');
+  return new URL(`file://${built}`);
+}
+
+interface WorkerLink {
+  readonly worker: Worker;
+  readonly input: RingWriter;
+  readonly output: RingReader;
+  readonly outBuffer: Buffer;
+  readonly flows: EntryFifo;
+  readonly verdicts: EntryFifo;
+  /** Watermark: every output with a key up to (clock, class 1, index) has arrived. */
+  markIndex: number;
+  markClock: number;
+  done: boolean;
+  readonly messages: WorkerToMain[];
+  wake: (() => void) | null;
+  exitError: Error | null;
+}
+
+export async function replayParallel(cluster: Cluster, source: string | Readable, sourceName: string, options: ParallelReplayOptions): Promise<ParallelReplayResult> {
+  const n = options.workers;
+  const mainBell = new Doorbell(Doorbell.create());
+  const status = new Int32Array(new SharedArrayBuffer(4 * n));
+  const wantFlows = options.onFlowLine !== undefined;
+  const wantVerdicts = options.onPacket !== undefined;
+  const script = workerScript();
+  const links: WorkerLink[] = [];
+  for (let shard = 0; shard < n; shard++) {
+    const inputSab = createRing(INPUT_RING_BYTES);
+    const outputSab = createRing(OUTPUT_RING_BYTES);
+    const workerBellSab = Doorbell.create();
+    const workerBell = new Doorbell(workerBellSab);
+    const setup: WorkerSetup = {
+      shard,
+      cluster,
+      machine: options.machine,
+      wantFlows,
+      wantVerdicts,
+      input: inputSab,
+      output: outputSab,
+      mainBell: mainBell.buffer,
+      workerBell: workerBellSab,
+      status: status.buffer as SharedArrayBuffer,
+    };
+    const worker = new Worker(script, { workerData: setup });
+    const output = new RingReader(outputSab, { producerBell: workerBell, consumerBell: mainBell });
+    const link: WorkerLink = {
+      worker,
+      input: new RingWriter(inputSab, { consumerBell: workerBell, producerBell: mainBell }),
+      output,
+      outBuffer: Buffer.from(output.bytes.buffer, output.bytes.byteOffset, output.bytes.byteLength),
+      flows: new EntryFifo(4),
+      verdicts: new EntryFifo(2),
+      markIndex: -1,
+      markClock: -Infinity,
+      done: false,
+      messages: [],
+      wake: null,
+      exitError: null,
+    };
+    worker.on('message', (message: WorkerToMain) => {
+      link.messages.push(message);
+      link.wake?.();
+    });
+    worker.on('error', (error) => {
+      link.exitError = error;
+      link.wake?.();
+    });
+    worker.on('exit', (code) => {
+      if (code !== 0 && !link.exitError) link.exitError = new Error(`replay worker ${shard} exited with code ${code}`);
+      link.wake?.();
+    });
+    links.push(link);
+  }
+
+  try {
+    return await drive(cluster, source, sourceName, options, links, mainBell, status);
+  } finally {
+    // On success the workers have already finished; on a failure, stop the others.
+    await Promise.all(links.map((l) => l.worker.terminate()));
+  }
+}
+
+async function drive(
+  cluster: Cluster,
+  source: string | Readable,
+  sourceName: string,
+  options: ParallelReplayOptions,
+  links: WorkerLink[],
+  mainBell: Doorbell,
+  status: Int32Array,
+): Promise<ParallelReplayResult> {
+  const n = links.length;
+  const shards = new ShardFunction({
+    shards: n,
+    ...(options.machine.dataplane?.decap !== undefined ? { decap: options.machine.dataplane.decap } : {}),
+    ...(options.machine.dataplane?.tunnelPorts !== undefined ? { tunnelPorts: options.machine.dataplane.tunnelPorts } : {}),
+    services: buildServiceNat(cluster, options.machine.services),
+  });
+  const onFlowLine = options.onFlowLine;
+  const onPacket = options.onPacket;
+
+  // ---- checks and waiting ---------------------------------------------------------------
+  const failed = (): void => {
+    for (let w = 0; w < n; w++) {
+      if (Atomics.load(status, w) === WorkerStatus.FAILED) throw new WorkerFailed(w);
+    }
+  };
+
+  // ---- worker output -------------------------------------------------------------------------
+  const pending = wantPending(onPacket) ? new PendingRecords() : null;
+
+  /** Read everything the workers have sent so far; true if anything came. */
+  const drain = (): boolean => {
+    let any = false;
+    for (const link of links) {
+      const out = link.output;
+      const view = out.view;
+      for (;;) {
+        const at = out.next();
+        if (at < 0) break;
+        any = true;
+        const type = view.getUint8(at);
+        if (type === OutType.FLOW) {
+          const length = view.getUint32(at + 40, true);
+          const slot = link.flows.push(link.outBuffer, at + FLOW_HEADER, length);
+          link.flows.setKey(slot, 0, view.getFloat64(at + 8, true));
+          link.flows.setKey(slot, 1, view.getFloat64(at + 16, true));
+          link.flows.setKey(slot, 2, view.getFloat64(at + 24, true));
+          link.flows.setKey(slot, 3, view.getFloat64(at + 32, true));
+        } else if (type === OutType.VERDICT) {
+          const length = view.getUint32(at + 20, true);
+          const slot = link.verdicts.push(link.outBuffer, at + VERDICT_HEADER, length);
+          link.verdicts.setKey(slot, 0, view.getFloat64(at + 8, true));
+          link.verdicts.setKey(slot, 1, view.getUint8(at + 16));
+        } else if (type === OutType.WATERMARK) {
+          link.markIndex = view.getFloat64(at + 8, true);
+          link.markClock = view.getFloat64(at + 16, true);
+        } else if (type === OutType.DONE) {
+          link.done = true;
+        }
+        out.release();
+      }
+    }
+    if (onFlowLine) emitFlows(links, onFlowLine);
+    if (pending && onPacket) pending.emit(links, onPacket);
+    return any;
+  };
+
+  /** Block until a worker frees space or sends something (short waits: stay responsive). */
+  const waitForWorkers = (seen: number): void => {
+    failed();
+    mainBell.wait(seen, 20);
+  };
+
+  const send = (w: number, length: number): number => {
+    const input = (links[w] as WorkerLink).input;
+    for (;;) {
+      const at = input.reserve(length);
+      if (at >= 0) return at;
+      const seen = mainBell.value;
+      if (drain()) continue;
+      if (input.reserve(length) >= 0) continue;
+      waitForWorkers(seen);
+    }
+  };
+
+  const sendAll = (type: number, length: number, a: number, b: number): void => {
+    for (let w = 0; w < n; w++) {
+      const at = send(w, length);
+      const input = (links[w] as WorkerLink).input;
+      input.view.setUint8(at, type);
+      input.view.setFloat64(at + 8, a, true);
+      if (length > 16) input.view.setFloat64(at + 16, b, true);
+      input.commit();
+    }
+  };
+
+  // ---- the timeline: which record each event applies before (run-timeline.ts's rule) ----
+  const timelineTimes = (first: number): number[] => {
+    const events = options.machine.timeline?.events ?? [];
+    return events.map((e) => (e.at.relative ? first + e.at.seconds : e.at.seconds)).sort((a, b) => a - b);
+  };
+  let times: number[] = [];
+  let nextEvent = 0;
+  const hasTimeline = options.machine.timeline !== undefined;
+
+  // ---- reading -------------------------------------------------------------------------------
+  let clock = -Infinity;
+  let first = Infinity;
+  let last = -Infinity;
+  let bytesRead = 0;
+  const linkTypes: number[] = [];
+  let lastLinkType = -1;
+  let lastIndex = -1;
+  let failure: WorkerFailed | null = null;
+  const onProgress = options.onProgress;
+
+  const callback = (record: CaptureRecord): boolean | void => {
+    const now = record.tsSec + record.tsNsec * 1e-9;
+    const index = record.index;
+    try {
+      if (hasTimeline) {
+        if (index === 0) {
+          times = timelineTimes(now);
+          sendAll(InType.TIMELINE, TIMELINE_BYTES, now, 0);
+          while (nextEvent < times.length && (times[nextEvent] as number) <= now) nextEvent++;
+        } else if (nextEvent < times.length && now >= (times[nextEvent] as number)) {
+          sendAll(InType.TIMELINE, TIMELINE_BYTES, now, 0);
+          while (nextEvent < times.length && (times[nextEvent] as number) <= now) nextEvent++;
+        }
+      }
+      if (now > clock) clock = now;
+      if (now < first) first = now;
+      if (now > last) last = now;
+      bytesRead += record.capturedLength;
+      if (record.linkType !== lastLinkType) {
+        lastLinkType = record.linkType;
+        if (!linkTypes.includes(record.linkType)) linkTypes.push(record.linkType);
+      }
+      const length = Math.min(record.capturedLength, record.buffer.length - record.offset);
+      const w = shards.shardOf(record.buffer, record.offset, length, record.wireLength, record.linkType);
+      const at = send(w, PACKET_HEADER + length);
+      const input = (links[w] as WorkerLink).input;
+      const view = input.view;
+      view.setUint8(at, InType.PACKET);
+      view.setFloat64(at + 8, index, true);
+      view.setFloat64(at + 16, now, true);
+      view.setFloat64(at + 24, clock, true);
+      view.setUint32(at + 32, length, true);
+      view.setUint32(at + 36, record.wireLength, true);
+      view.setUint32(at + 40, record.linkType, true);
+      record.buffer.copy(input.bytes as Buffer, at + PACKET_HEADER, record.offset, record.offset + length);
+      input.commit();
+      if (pending) pending.add(record, w, length);
+      lastIndex = index;
+      if ((index & (TICK_EVERY - 1)) === TICK_EVERY - 1) {
+        sendAll(InType.TICK, TICK_BYTES, index, clock);
+        drain();
+      }
+      if (onProgress && (index & 0xffff) === 0xffff) onProgress(index + 1, bytesRead);
+    } catch (error) {
+      if (error instanceof WorkerFailed) {
+        failure = error;
+        return false;
+      }
+      throw error;
+    }
+  };
+
+  const readOptions = options.betweenChunks ? { betweenChunks: options.betweenChunks } : {};
+  const end = await readCapture(source, callback, readOptions);
+  if (failure === null) {
+    try {
+      sendAll(InType.TICK, TICK_BYTES, lastIndex, clock);
+      sendAll(InType.END, END_BYTES, clock, 0);
+      for (const link of links) link.input.close();
+      // Everything the workers still have: ended flows, those open at the end, verdicts.
+      for (;;) {
+        const seen = mainBell.value;
+        drain();
+        if (links.every((l) => l.done)) break;
+        waitForWorkers(seen);
+        // Let a slow flow output drain between waits.
+        const wait = options.betweenChunks?.();
+        if (wait) await wait;
+      }
+      drain();
+    } catch (error) {
+      if (!(error instanceof WorkerFailed)) throw error;
+      failure = error;
+    }
+  }
+  if (failure !== null) throw await workerError(links, (failure as WorkerFailed).shard);
+
+  const capture: CaptureInfo = {
+    source: sourceName,
+    format: end.format,
+    linkTypes: linkTypes.sort((a, b) => a - b),
+    records: end.records,
+    bytesRead: end.bytesRead,
+    end: end.kind,
+    message: end.message,
+    byteOffset: end.byteOffset,
+    firstPacket: Number.isFinite(first) ? isoTime(first) : null,
+    lastPacket: Number.isFinite(last) ? isoTime(last) : null,
+  };
+
+  // Worker 0 combines everyone's counters into the summary.
+  const states: ShardState[] = [];
+  for (let w = 1; w < n; w++) states.push((await nextMessage(links[w] as WorkerLink, w, 'state')).state);
+  const zero = links[0] as WorkerLink;
+  zero.worker.postMessage({ type: 'reduce', states, capture, engine: options.engineLabel, profile: options.profileLabel } satisfies MainToWorker);
+  const reduced = await nextMessage(zero, 0, 'summary');
+  const limitsReached: string[] = [];
+  const conntrackMax = options.machine.dataplane?.conntrackMax ?? ((options.machine.dataplane?.conntrackCapacity ?? 1 << 18) >>> 2) * 3;
+  if (reduced.peaks.conntrack > conntrackMax) limitsReached.push(`conntrack (--conntrack-max ${conntrackMax})`);
+  const deniedMax = options.machine.dataplane?.deniedFlowsMax ?? DEFAULT_DENIED_FLOWS_MAX;
+  if (reduced.peaks.denied > deniedMax) limitsReached.push(`denied attempts (--denied-flows-max ${deniedMax})`);
+  return { summary: reduced.summary, coverage: reduced.coverage, end, capture, limitsReached };
+}
+
+/** A worker set its FAILED status: its error message follows through the port. */
+class WorkerFailed extends Error {
+  constructor(readonly shard: number) {
+    super(`replay worker ${shard} failed`);
+  }
+}
+
+async function workerError(links: WorkerLink[], shard: number): Promise<Error> {
+  const link = links[shard] as WorkerLink;
+  for (let tries = 0; tries < 100; tries++) {
+    const message = link.messages.find((m) => m.type === 'error');
+    if (message && message.type === 'error') return rebuildError(message.error, shard);
+    if (link.exitError) return link.exitError;
+    await new Promise<void>((resolve) => {
+      link.wake = resolve;
+      setTimeout(resolve, 50);
+    });
+    link.wake = null;
+  }
+  return new Error(`replay worker ${shard} failed without saying why`);
+}
+
+async function nextMessage<T extends WorkerToMain['type']>(link: WorkerLink, shard: number, type: T): Promise<Extract<WorkerToMain, { type: T }>> {
+  for (;;) {
+    const i = link.messages.findIndex((m) => m.type === type || m.type === 'error');
+    if (i >= 0) {
+      const message = link.messages.splice(i, 1)[0] as WorkerToMain;
+      if (message.type === 'error') throw rebuildError(message.error, shard);
+      return message as Extract<WorkerToMain, { type: T }>;
+    }
+    if (link.exitError) throw link.exitError;
+    await new Promise<void>((resolve) => {
+      link.wake = resolve;
+    });
+    link.wake = null;
+  }
+}
+
+// ---- flow lines in the one-worker order ------------------------------------------------------
+
+/** Flow key class from the end packet: 0 timeout, 1 ended by a packet, 2 open at the end. */
+function keyClass(endPacket: number): number {
+  return endPacket === -1 ? 0 : endPacket >= 0 ? 1 : 2;
+}
+
+/** Does flow head `a` (of fifo a) come before that of fifo b? */
+function before(a: EntryFifo, b: EntryFifo): boolean {
+  const ta = a.key(0);
+  const tb = b.key(0);
+  if (ta !== tb) return ta < tb;
+  const ca = keyClass(a.key(1));
+  const cb = keyClass(b.key(1));
+  if (ca !== cb) return ca < cb;
+  if (ca === 1 && a.key(1) !== b.key(1)) return a.key(1) < b.key(1);
+  if (a.key(2) !== b.key(2)) return a.key(2) < b.key(2);
+  return a.key(3) < b.key(3);
+}
+
+/** Can nothing that `link` sends later come before the flow `head`? */
+function covered(link: WorkerLink, head: EntryFifo): boolean {
+  if (link.done) return true;
+  const time = head.key(0);
+  if (time < link.markClock) return true;
+  if (time > link.markClock) return false;
+  const cls = keyClass(head.key(1));
+  return cls === 0 || (cls === 1 && head.key(1) <= link.markIndex);
+}
+
+function emitFlows(links: WorkerLink[], onFlowLine: (bytes: Buffer, offset: number, length: number) => void): void {
+  for (;;) {
+    let best: WorkerLink | null = null;
+    for (const link of links) {
+      if (link.flows.size === 0) continue;
+      if (best === null || before(link.flows, best.flows)) best = link;
+    }
+    if (best === null) return;
+    for (const link of links) {
+      if (link !== best && link.flows.size === 0 && !covered(link, best.flows)) return;
+    }
+    const fifo = best.flows;
+    onFlowLine(fifo.data, fifo.byteStart, fifo.byteLength);
+    fifo.shift();
+  }
+}
+
+// ---- written packets in capture order -----------------------------------------------------
+
+function wantPending(onPacket: ParallelReplayOptions['onPacket']): boolean {
+  return onPacket !== undefined;
+}
+
+/** The records sent to workers, kept until their verdicts return (only when packets are written). */
+class PendingRecords {
+  /** Keys: index, shard, tsSec, tsNsec, wireLength, linkType, nanosecond, interfaceId. */
+  private readonly fifo = new EntryFifo(8);
+
+  add(record: CaptureRecord, shard: number, length: number): void {
+    const s = this.fifo.push(record.buffer, record.offset, length);
+    this.fifo.setKey(s, 0, record.index);
+    this.fifo.setKey(s, 1, shard);
+    this.fifo.setKey(s, 2, record.tsSec);
+    this.fifo.setKey(s, 3, record.tsNsec);
+    this.fifo.setKey(s, 4, record.wireLength);
+    this.fifo.setKey(s, 5, record.linkType);
+    this.fifo.setKey(s, 6, record.nanosecondResolution ? 1 : 0);
+    this.fifo.setKey(s, 7, record.interfaceId);
+  }
+
+  emit(links: WorkerLink[], onPacket: NonNullable<ParallelReplayOptions['onPacket']>): void {
+    const fifo = this.fifo;
+    while (fifo.size > 0) {
+      const link = links[fifo.key(1)] as WorkerLink;
+      const verdicts = link.verdicts;
+      if (verdicts.size === 0) return;
+      const view: RetainedRecord = {
+        buffer: fifo.data,
+        offset: fifo.byteStart,
+        capturedLength: fifo.byteLength,
+        wireLength: fifo.key(4),
+        tsSec: fifo.key(2),
+        tsNsec: fifo.key(3),
+        linkType: fifo.key(5),
+        nanosecondResolution: fifo.key(6) === 1,
+        index: fifo.key(0),
+        interfaceId: fifo.key(7),
+      };
+      const rejectLength = verdicts.byteLength;
+      onPacket(view, verdicts.key(1), rejectLength > 0 ? verdicts.data.subarray(verdicts.byteStart) : null, rejectLength);
+      verdicts.shift();
+      fifo.shift();
+    }
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * One worker of `replay --workers N` (replay-parallel.ts): replays the records of its shard with
+ * its own ReplayMachine — engine, dataplane, conntrack shard, flow records, summary — the same
+ * code the single-threaded replay runs. Records arrive through the input ring in capture order
+ * with their global packet index and the global capture clock, so every flow starts, is judged
+ * and ends exactly as in one replay of the whole capture; TICKs move the clock on when other
+ * workers' packets did, so timeouts fire at the same capture time.
+ *
+ * Out go flow lines (encoded here, in parallel, with their ordering key), per-packet verdicts
+ * when packets are written out, and watermarks. At the end: worker 0 combines every worker's
+ * counters into the one summary (`summarize`, the single replay's code); the others send theirs.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Cluster } from '../../compiler/model.js';
+import type { FlowRecords } from '../../dataplane/flow-records.js';
+import type { FlowProvenance } from '../engines/flow-provenance.js';
+import { encodeFlowLine, FlowLineBuffer } from '../replay/flow-report.js';
+import { ReplayMachine, type ReplayMachineOptions } from '../replay/replay-capture.js';
+import type { FlowSummaryState } from '../replay/flow-summary.js';
+import { summarize, type CaptureInfo, type DataplaneTotals } from '../replay/summarize.js';
+import { Doorbell, RingReader, RingWriter } from './spsc-ring.js';
+import {
+  DONE_BYTES, FLOW_HEADER, InType, OutType, PACKET_HEADER, VERDICT_HEADER, WATERMARK_BYTES, WorkerStatus,
+} from './messages.js';
+import { serializeError } from './worker-errors.js';
+
+export interface WorkerSetup {
+  readonly shard: number;
+  readonly cluster: Cluster;
+  readonly machine: Omit<ReplayMachineOptions, 'onFlow'>;
+  readonly wantFlows: boolean;
+  readonly wantVerdicts: boolean;
+  readonly input: SharedArrayBuffer;
+  readonly output: SharedArrayBuffer;
+  /** Main's doorbell: rung when this worker frees input space or adds output. */
+  readonly mainBell: SharedArrayBuffer;
+  /** This worker's doorbell: main rings it after adding input or freeing output space. */
+  readonly workerBell: SharedArrayBuffer;
+  /** One Int32 per worker: WorkerStatus. */
+  readonly status: SharedArrayBuffer;
+}
+
+/** What a worker other than 0 sends at the end, for worker 0 to combine. */
+export interface ShardState {
+  readonly flows: FlowSummaryState;
+  readonly coverage: { readonly rules: readonly (Float64Array | undefined)[]; readonly pods: readonly (Float64Array | undefined)[] } | null;
+  readonly totals: { counters: Float64Array; decapsulated: Float64Array; conntrack: Float64Array; deniedFlowsEvicted: number; rejectsSent: number };
+  /** Live-state peaks, to tell whether a bounded table could have overflowed in one replay. */
+  readonly peaks: { readonly conntrack: number; readonly denied: number };
+}
+
+export type MainToWorker =
+  | { readonly type: 'reduce'; readonly states: readonly ShardState[]; readonly capture: CaptureInfo; readonly engine: string; readonly profile: string };
+
+export type WorkerToMain =
+  | { readonly type: 'state'; readonly shard: number; readonly state: ShardState }
+  | { readonly type: 'summary'; readonly summary: ReturnType<typeof summarize>; readonly coverage: ReturnType<NonNullable<ReplayMachine['coverage']>['report']> | null; readonly peaks: ShardState['peaks'] }
+  | { readonly type: 'error'; readonly error: ReturnType<typeof serializeError> };
+
+function run(setup: WorkerSetup): void {
+  const port = parentPort;
+  if (!port) throw new Error('replay-worker: not started as a worker thread');
+  const status = new Int32Array(setup.status);
+  const mainBell = new Doorbell(setup.mainBell);
+  const workerBell = new Doorbell(setup.workerBell);
+  const input = new RingReader(setup.input, { producerBell: mainBell, consumerBell: workerBell });
+  const output = new RingWriter(setup.output, { consumerBell: mainBell, producerBell: workerBell });
+  const outBytes = output.bytes;
+  const outView = output.view;
+
+  /** Room for `length` bytes in the output ring, waiting for main to read if it is full. */
+  const reserve = (length: number): number => {
+    for (;;) {
+      const at = output.reserve(length);
+      if (at >= 0) return at;
+      output.waitForSpace(length, 50);
+    }
+  };
+
+  const line = new FlowLineBuffer();
+  const emitFlow = (records: FlowRecords, f: number, provenances: readonly FlowProvenance[]): void => {
+    line.length = 0;
+    encodeFlowLine(line, records, provenances, f);
+    line.byte(0x0a);
+    const at = reserve(FLOW_HEADER + line.length);
+    outView.setUint8(at, OutType.FLOW);
+    outView.setFloat64(at + 8, records.endTime[f] as number, true);
+    outView.setFloat64(at + 16, records.endPacket[f] as number, true);
+    outView.setFloat64(at + 24, records.startPacket[f] as number, true);
+    outView.setFloat64(at + 32, records.seq[f] as number, true);
+    outView.setUint32(at + 40, line.length, true);
+    outBytes.set(line.buffer.subarray(0, line.length), at + FLOW_HEADER);
+    output.commit();
+  };
+
+  const machine = new ReplayMachine(setup.cluster, setup.wantFlows ? { ...setup.machine, onFlow: emitFlow } : setup.machine);
+  const dataplane = machine.dataplane;
+  let conntrackPeak = 0;
+  let deniedPeak = 0;
+  Atomics.store(status, setup.shard, WorkerStatus.RUNNING);
+  mainBell.ring();
+
+  const inView = input.view;
+  const inBytes = input.bytes;
+  for (;;) {
+    const at = input.next();
+    if (at < 0) {
+      if (input.closed) break;
+      input.waitForData(50);
+      continue;
+    }
+    const type = inView.getUint8(at);
+    if (type === InType.PACKET) {
+      const index = inView.getFloat64(at + 8, true);
+      const now = inView.getFloat64(at + 16, true);
+      const clock = inView.getFloat64(at + 24, true);
+      dataplane.packetIndex = index;
+      dataplane.tick(clock);
+      dataplane.packetIndex = index;
+      const category = dataplane.next(inBytes, at + PACKET_HEADER, inView.getUint32(at + 32, true), inView.getUint32(at + 36, true), inView.getUint32(at + 40, true), now);
+      if (setup.wantVerdicts) {
+        const reject = dataplane.rejected ? dataplane.rejectFrame : null;
+        const rejectLength = reject ? reject.length : 0;
+        const o = reserve(VERDICT_HEADER + rejectLength);
+        outView.setUint8(o, OutType.VERDICT);
+        outView.setFloat64(o + 8, index, true);
+        outView.setUint8(o + 16, category);
+        outView.setUint32(o + 20, rejectLength, true);
+        if (reject) outBytes.set(reject.buffer.subarray(0, rejectLength), o + VERDICT_HEADER);
+        output.commit();
+      }
+      input.release();
+      const live = dataplane.conntrack.size;
+      if (live > conntrackPeak) conntrackPeak = live;
+      const denied = dataplane.deniedFlowsLive;
+      if (denied > deniedPeak) deniedPeak = denied;
+    } else if (type === InType.TICK) {
+      const index = inView.getFloat64(at + 8, true);
+      const clock = inView.getFloat64(at + 16, true);
+      input.release();
+      dataplane.packetIndex = index + 1;
+      dataplane.tick(clock);
+      const o = reserve(WATERMARK_BYTES);
+      outView.setUint8(o, OutType.WATERMARK);
+      outView.setFloat64(o + 8, index, true);
+      outView.setFloat64(o + 16, clock, true);
+      output.commit();
+    } else if (type === InType.TIMELINE) {
+      const now = inView.getFloat64(at + 8, true);
+      input.release();
+      machine.applyTimeline(now);
+    } else if (type === InType.END) {
+      const clock = inView.getFloat64(at + 8, true);
+      input.release();
+      dataplane.tick(clock);
+      break;
+    } else {
+      throw new Error(`replay-worker: unknown input message type ${type}`);
+    }
+  }
+  // The flows still open, in start order (FLOW messages with end packet -2), then DONE.
+  const open = dataplane.beginFinish();
+  for (const f of open) dataplane.endOpenFlow(f);
+  const o = reserve(DONE_BYTES);
+  outView.setUint8(o, OutType.DONE);
+  output.commit();
+  output.close();
+
+  const state: ShardState = {
+    flows: machine.flows.exportState(),
+    coverage: machine.coverage ? machine.coverage.exportCounts() : null,
+    totals: {
+      counters: dataplane.counters,
+      decapsulated: dataplane.decapsulated,
+      conntrack: dataplane.conntrack.counters,
+      deniedFlowsEvicted: dataplane.deniedFlowsEvicted,
+      rejectsSent: dataplane.rejectsSent,
+    },
+    peaks: { conntrack: conntrackPeak, denied: deniedPeak },
+  };
+  if (setup.shard !== 0) {
+    port.postMessage({ type: 'state', shard: setup.shard, state } satisfies WorkerToMain);
+    Atomics.store(status, setup.shard, WorkerStatus.DONE);
+    mainBell.ring();
+    return;
+  }
+  Atomics.store(status, setup.shard, WorkerStatus.DONE);
+  mainBell.ring();
+  port.once('message', (message: MainToWorker) => {
+    try {
+      const totals = sumTotals(state.totals, message.states.map((s) => s.totals));
+      for (const other of message.states) {
+        machine.flows.absorb(other.flows);
+        if (other.coverage) machine.coverage?.absorb(other.coverage);
+      }
+      const summary = summarize(totals, machine.flows, message.capture, message.engine, message.profile, machine.timeline?.applied ?? []);
+      const peaks = message.states.reduce((p, s) => ({ conntrack: p.conntrack + s.peaks.conntrack, denied: p.denied + s.peaks.denied }), state.peaks);
+      port.postMessage({ type: 'summary', summary, coverage: machine.coverage ? machine.coverage.report() : null, peaks } satisfies WorkerToMain);
+    } catch (error) {
+      port.postMessage({ type: 'error', error: serializeError(error) } satisfies WorkerToMain);
+    }
+  });
+}
+
+function sumTotals(own: ShardState['totals'], others: readonly ShardState['totals'][]): DataplaneTotals {
+  const counters = Float64Array.from(own.counters);
+  const decapsulated = Float64Array.from(own.decapsulated);
+  const conntrack = Float64Array.from(own.conntrack);
+  let evicted = own.deniedFlowsEvicted;
+  let rejects = own.rejectsSent;
+  for (const t of others) {
+    for (let i = 0; i < counters.length; i++) counters[i] = (counters[i] as number) + (t.counters[i] as number);
+    for (let i = 0; i < decapsulated.length; i++) decapsulated[i] = (decapsulated[i] as number) + (t.decapsulated[i] as number);
+    for (let i = 0; i < conntrack.length; i++) conntrack[i] = (conntrack[i] as number) + (t.conntrack[i] as number);
+    evicted += t.deniedFlowsEvicted;
+    rejects += t.rejectsSent;
+  }
+  return { counters, decapsulated, conntrack: { counters: conntrack }, deniedFlowsEvicted: evicted, rejectsSent: rejects };
+}
+
+try {
+  run(workerData as WorkerSetup);
+} catch (error) {
+  const setup = workerData as WorkerSetup;
+  Atomics.store(new Int32Array(setup.status), setup.shard, WorkerStatus.FAILED);
+  new Doorbell(setup.mainBell).ring();
+  parentPort?.postMessage({ type: 'error', error: serializeError(error) } satisfies WorkerToMain);
+}
