@@ -9,9 +9,7 @@
  * translation or ignored the ICMP quoted packet are shown to break it.
  */
 import { describe, expect, it } from 'vitest';
-import { buildServiceNat, createEngine, Dataplane, loadCluster, PacketCategory, SeededRandom } from '../src/index.js';
-import { addressPairHash, ShardFunction } from '../src/parallel/shard-of.js';
-import type { ServiceNat } from '../dataplane/service-nat.js';
+import { addressPairHash, buildServiceNat, createEngine, Dataplane, loadCluster, PacketCategory, SeededRandom, ShardFunction, type ServiceNat } from '../src/index.js';
 import { arp, bytes, concat, echoRest, ethernet, icmp, ipv4, ipv6, ipv6Words, ipv4Word, linuxSll2, tcp, udp, type Bytes } from './helpers/build-frame.js';
 
 const CLUSTER = 'test/fixtures/services/cluster.yaml';
