@@ -9,7 +9,7 @@
  * translation or ignored the ICMP quoted packet are shown to break it.
  */
 import { describe, expect, it } from 'vitest';
-import { addressPairHash, buildServiceNat, createEngine, Dataplane, loadCluster, PacketCategory, SeededRandom, ShardFunction, type ServiceNat } from '../src/index.js';
+import { addressPairHash, buildServiceNat, type DataplaneOptions, createEngine, Dataplane, loadCluster, PacketCategory, SeededRandom, ShardFunction, type ServiceNat } from '../src/index.js';
 import { arp, bytes, concat, echoRest, ethernet, icmp, ipv4, ipv6, ipv6Words, ipv4Word, linuxSll2, tcp, udp, type Bytes } from './helpers/build-frame.js';
 
 const CLUSTER = 'test/fixtures/services/cluster.yaml';
@@ -426,9 +426,9 @@ function randomTraffic(seed: number, nat: ServiceNat): Frame[] {
 type KeyOf = (frame: Frame) => number;
 
 /** Replays `frames` through one Dataplane; counts packets put on a flow record whose first packet had another shard. */
-function violations(frames: readonly Frame[], shardOf: KeyOf, seen?: Record<string, number>): number {
+function violations(frames: readonly Frame[], shardOf: KeyOf, seen?: Record<string, number>, options: DataplaneOptions = {}): number {
   const { policy } = createEngine(cluster, 'compiled');
-  const dataplane = new Dataplane(policy, { services: services() });
+  const dataplane = new Dataplane(policy, { ...options, services: services() });
   const home = new Map<string, number>();
   let bad = 0;
   frames.forEach((f, i) => {
@@ -481,6 +481,19 @@ describe('shard-of - differential property against the single-threaded dataplane
     expect(mutants.outerOnly).toBeGreaterThan(0);
     expect(mutants.noDecap).toBeGreaterThan(0);
   });
+});
+
+describe('shard-of - dataplane options', () => {
+  const variants: readonly DataplaneOptions[] = [{ dropInvalid: false }, { dedupe: 'off' }, { dedupe: 'on' }, { tcpLoose: false }, { denyAction: 'reject' }, { reevaluateEstablished: 'both' }, { icmpPolicy: 'allow-echo-errors' }];
+  for (const options of variants) {
+    it(`shard-of property - the invariant holds with ${JSON.stringify(options)}`, () => {
+      for (let seed = 101; seed <= 115; seed++) {
+        const frames = randomTraffic(seed, services());
+        const sf = new ShardFunction({ shards: 16, services: services() });
+        expect(violations(frames, (f) => sf.shardOf(f.bytes, 0, f.bytes.length, f.bytes.length, f.linkType), undefined, options), `seed ${seed}`).toBe(0);
+      }
+    });
+  }
 });
 
 describe('shard-of - what the single-threaded dataplane does in the cases the key cannot see', () => {

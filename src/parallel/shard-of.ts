@@ -73,11 +73,15 @@
  *
  * Where the key cannot be right: an ICMP error that conntrack does not find (INVALID) and that
  * quotes no denied attempt is counted by `Dataplane.invalid` on a CT_INVALID record keyed by its
- * OUTER addresses and type (as is, with `dropInvalid` off, the record `newFlow` makes for it).
- * Two such errors from one router to one host quoting different connections share that record in
- * the single replay but are keyed here by their (different) quoted pairs. Their category
- * (dropped ct-invalid) and counters are the same; only the grouping of those stray errors into
- * flow records differs. No stateless key can serve both lookups of such a packet.
+ * OUTER addresses and type. With `dropInvalid` off, every INVALID ICMP error — also one quoting
+ * a denied attempt — goes to `newFlow`, which evaluates and records it by its outer addresses
+ * too (a record that outlives the packet only when policy denies the error). Two such errors
+ * from one router to one host quoting different connections share that record in the single
+ * replay but are keyed here by their (different) quoted pairs, so a sharded replay makes one
+ * record per shard. Their categories and packet counters are the same; only the grouping of those
+ * stray errors into flow records (flow counts, the top denied flows) differs. No stateless key
+ * can serve both lookups of such a packet; the RELATED and denied-attempt lookups, which decide
+ * verdicts, are the ones served. (`split --by flow` has always keyed these errors the same way.)
  *
  * Not about the key but worth knowing when comparing a sharded replay with the single one: the
  * dataplane's bounded tables are per worker, so everything decided by their capacity changes —
