@@ -41,6 +41,7 @@ export { IncrementalCompiler } from '../compiler/incremental-compile.js';
 export { buildServiceNat, serviceEndpoints, type ServiceNatOptions, type ServiceEndpoint } from './replay/build-service-nat.js';
 export { ServiceNat, NatResult } from '../dataplane/service-nat.js';
 export { TunnelDecoder, TunnelKind, TUNNEL_KIND_NAME } from '../dataplane/decode/index.js';
+export { ShardFunction, addressPairHash, type ShardFunctionOptions } from './parallel/shard-of.js';
 export { RuleCoverage, enumerateAllowRules, formatCoverage, type CoverageReport, type RuleCoverageRow, type AllowRuleLister } from './replay/rule-coverage.js';
 export { advisePolicies, renderAdvisedYaml, policyObject, type AdvisedPolicy } from './advise/advise-policies.js';
 export { groupWorkloads, type Workload } from './advise/group-workloads.js';

@@ -25,27 +25,14 @@ import { readCapture } from '../capture/open-capture.js';
 import type { CaptureEnd, CaptureRecord } from '../capture/capture-record.js';
 import { PcapWriter } from '../capture/pcap-writer.js';
 import { formatIpv4Word, formatIpv6Words } from '../load/parse-ip.js';
+import type { ServiceNat } from '../../dataplane/service-nat.js';
+import { ShardFunction } from '../parallel/shard-of.js';
+
+export { addressPairHash } from '../parallel/shard-of.js';
 
 export interface SplitResult {
   readonly end: CaptureEnd;
   readonly files: readonly { readonly path: string; readonly records: number }[];
-}
-
-function hashWords(words: Uint32Array): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < 4; i++) {
-    h = Math.imul(h ^ (words[i] as number), 0x01000193);
-    h ^= h >>> 15;
-  }
-  return h >>> 0;
-}
-
-/** Same value for (a, b) and (b, a): XOR of the two addresses' hashes, then a final mix. */
-export function addressPairHash(src: Uint32Array, dst: Uint32Array): number {
-  let h = (hashWords(src) ^ hashWords(dst)) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /** Decodes `record` into `meta` (and its tunnel); false when it is not a decodable IP packet. */
@@ -73,18 +60,19 @@ export function nodeAddresses(cluster: Cluster): Map<string, string> {
   return nodes;
 }
 
-export async function splitByFlow(source: string | Readable, outDir: string, parts: number, decap: DecapMode = 'auto'): Promise<SplitResult> {
+/**
+ * `services`: the replay's Service translation, so a Service connection's pre- and post-DNAT
+ * packets stay together (parallel/shard-of.ts); null when the split has no cluster.
+ */
+export async function splitByFlow(source: string | Readable, outDir: string, parts: number, decap: DecapMode = 'auto', services: ServiceNat | null = null): Promise<SplitResult> {
   mkdirSync(outDir, { recursive: true });
   const width = String(parts - 1).length;
   const writers = Array.from({ length: parts }, (_, i) => new PcapWriter(join(outDir, `part-${String(i).padStart(width, '0')}.pcap`)));
-  const meta = new PacketMeta();
-  const tunnels = new TunnelDecoder(decap);
+  const shard = new ShardFunction({ shards: parts, decap, services });
   let end: CaptureEnd;
   try {
     end = await readCapture(source, (record) => {
-      let part = 0;
-      if (decodeAddresses(record, meta, tunnels)) part = (meta.hasInner ? addressPairHash(meta.innerSrc, meta.innerDst) : addressPairHash(meta.src, meta.dst)) % parts;
-      (writers[part] as PcapWriter).append(record);
+      (writers[shard.shardOf(record.buffer, record.offset, record.capturedLength, record.wireLength, record.linkType)] as PcapWriter).append(record);
     });
   } finally {
     for (const w of writers) w.close();
