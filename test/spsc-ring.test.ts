@@ -184,6 +184,21 @@ describe('spsc ring, one thread', () => {
     expect(r.next()).toBe(-1);
   });
 
+  it('a failed reserve() cancels the previous reservation', () => {
+    const sab = createRing(64);
+    const w = new RingWriter(sab);
+    const r = new RingReader(sab);
+    expect(w.reserve(24)).toBe(8);
+    w.commit();
+    expect(w.reserve(4)).toBe(40); // reserved at 32, not committed
+    expect(w.reserve(32)).toBe(-1); // marker over 32..64 published, head busy
+    expect(() => w.commit()).toThrow(/without reserve/);
+    expect(r.next()).toBe(8);
+    r.release();
+    expect(r.next()).toBe(-1); // only the marker followed
+    expect(w.reserve(32)).toBe(8);
+  });
+
   const START_POSITIONS: [string, number][] = [
     ['0', 0],
     ['just below 2^31', 0x7fffff00 | 0],

@@ -300,9 +300,11 @@ export class RingWriter extends RingEnd {
   private cachedRead: number;
   /** Record bytes of the reserved, uncommitted message (0: none). */
   private pendingRecord = 0;
+  private isClosed: boolean;
 
   constructor(sab: SharedArrayBuffer, options: RingEndOptions = {}) {
     super(sab, options);
+    this.isClosed = Atomics.load(this.header, CLOSED) !== 0;
     this.write = Atomics.load(this.header, WRITE);
     this.cachedRead = Atomics.load(this.header, READ);
   }
@@ -313,10 +315,15 @@ export class RingWriter extends RingEnd {
    * (the same offset, if the length still fits). Throws RangeError above maxMessage.
    */
   reserve(length: number): number {
-    if (!(length >= 0 && length <= this.maxMessage) || !Number.isInteger(length)) {
+    // One test covers negative, fractional, NaN and too large (maxMessage < 2^31).
+    if ((length | 0) !== length || length < 0 || length > this.maxMessage) {
       throw new RangeError(`message of ${length} bytes: the ring takes 0..${this.maxMessage} (split it)`);
     }
-    if (Atomics.load(this.header, CLOSED) !== 0) throw new Error('reserve() on a closed ring');
+    // Only this end writes CLOSED, so a local copy saves a shared load per message.
+    if (this.isClosed) throw new Error('reserve() on a closed ring');
+    // A new reserve() replaces the previous one, even when it fails (it may have written a wrap
+    // marker over it), so a commit() after a failed reserve() throws instead of publishing junk.
+    this.pendingRecord = 0;
     const need = recordBytes(length);
     let place = this.write & this.mask;
     const toEnd = this.capacity - place;
@@ -346,6 +353,7 @@ export class RingWriter extends RingEnd {
   /** No more messages: the reader sees all committed ones, then `closed`. Idempotent. */
   close(): void {
     this.pendingRecord = 0;
+    this.isClosed = true;
     Atomics.store(this.header, CLOSED, 1);
     this.dataBell.ringIfWaiting();
   }
