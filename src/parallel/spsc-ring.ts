@@ -76,7 +76,9 @@
  * the same protocol for one ring, on whatever doorbell the ring uses.
  *
  * Node lets the main thread call Atomics.wait (it blocks the event loop for that long), so the
- * main thread should use short timeouts; workers may block freely.
+ * main thread should use short timeouts; workers may block freely. Neither waitFor* spins before
+ * sleeping: a caller that expects the other side within microseconds can poll next()/reserve()
+ * a few hundred times first (bench/handoff.ts measures both ways).
  */
 
 /** Int32 slot indices in the ring header. */
@@ -312,7 +314,10 @@ export class RingWriter extends RingEnd {
   /**
    * Byte offset (in `bytes`) of a contiguous, 8-aligned region of `length` bytes for the next
    * message, or -1 when there is no room now. Calling it again before commit() re-reserves
-   * (the same offset, if the length still fits). Throws RangeError above maxMessage.
+   * (the same offset, if the length still fits) and cancels the previous reservation, even when
+   * it returns -1. A -1 may still have published a wrap marker (freeing the tail is the
+   * consumer's job), so retrying with a smaller length then starts at offset 8. Throws
+   * RangeError above maxMessage, Error after close().
    */
   reserve(length: number): number {
     // One test covers negative, fractional, NaN and too large (maxMessage < 2^31).
