@@ -238,6 +238,14 @@ export class ServiceNat {
   }
 
   /** Is `meta` to or from a Service endpoint (the translated form of Service traffic)? */
+  /**
+   * Is (address, protocol, port) a Service frontend? `translate` rewrites a packet only when its
+   * destination or its source is one: a reader that knows neither is can skip translating.
+   */
+  isFrontend(family: number, address: ArrayLike<number>, protocol: number, port: number): boolean {
+    return this.frontends.get(family, address, protocol, port) >= 0;
+  }
+
   touchesBackend(meta: PacketMeta): boolean {
     if (meta.l4Offset < 0) return false;
     return this.backendSet.get(meta.ipVersion, meta.dst, meta.protocol, meta.dstPort) >= 0 || this.backendSet.get(meta.ipVersion, meta.src, meta.protocol, meta.srcPort) >= 0;

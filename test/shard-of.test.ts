@@ -8,8 +8,10 @@
  * flow record has the shard of that record's first packet; keys that used ports, ignored Service
  * translation or ignored the ICMP quoted packet are shown to break it.
  */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { addressPairHash, buildServiceNat, type DataplaneOptions, createEngine, Dataplane, loadCluster, PacketCategory, SeededRandom, ShardFunction, type ServiceNat } from '../src/index.js';
+import { addressPairHash, buildServiceNat, type DataplaneOptions, createEngine, Dataplane, loadCluster, PacketCategory, readCapture, SeededRandom, ShardFunction, type ServiceNat } from '../src/index.js';
 import { arp, bytes, concat, echoRest, ethernet, icmp, ipv4, ipv6, ipv6Words, ipv4Word, linuxSll2, tcp, udp, type Bytes } from './helpers/build-frame.js';
 
 const CLUSTER = 'test/fixtures/services/cluster.yaml';
@@ -537,5 +539,45 @@ describe('shard-of - what the single-threaded dataplane does in the cases the ke
     const sf = new ShardFunction({ shards: 64 });
     expect(shard(sf, errors[0]!)).toBe(pairShard('10.244.1.10', '198.51.100.1', 64));
     expect(shard(sf, errors[1]!)).toBe(pairShard('10.244.1.10', '198.51.100.2', 64));
+  });
+});
+
+describe('shard function - the reader fast path', () => {
+  const captures = ['test/fixtures/captures', 'test/fixtures/decode', 'test/fixtures/overlay', 'test/fixtures/services', 'examples/three-tier', 'examples/service'].flatMap((dir) =>
+    readdirSync(dir)
+      .filter((name) => /\.pcap(ng)?$/.test(name))
+      .map((name) => join(dir, name)),
+  );
+
+  it.each(captures)('shard function - fast key equals the full decode on every record of %s (with and without Services)', async (capture) => {
+    const withServices = new ShardFunction({ shards: 7, services: services() });
+    const plain = new ShardFunction({ shards: 7 });
+    let fast = 0;
+    let records = 0;
+    await readCapture(capture, (r) => {
+      records++;
+      for (const fn of [withServices, plain]) {
+        const quick = fn.fastKey(r.buffer, r.offset, r.capturedLength, r.linkType);
+        const full = fn.fullKey(r.buffer, r.offset, r.capturedLength, r.wireLength, r.linkType);
+        if (quick < 0) continue;
+        fast++;
+        // A frame the dataplane cannot decode is only counted: any shard will do.
+        if (full >= 0) expect(quick, `record ${r.index}`).toBe(full);
+      }
+    });
+    expect(records).toBeGreaterThan(0);
+    // The bundled captures are mostly plain TCP/UDP: the fast path must take them.
+    if (capture.startsWith('examples/three-tier/capture.pcap')) expect(fast).toBeGreaterThan(records);
+  });
+
+  it('shard function - fast path declines what needs the full path: fragments, ICMP, tunnel ports, Service frontends, VLANs, IPv6', () => {
+    const fn = new ShardFunction({ shards: 4, services: services() });
+    const frame = (ip: Bytes): Bytes => ethernet(0x0800, ip);
+    const key = (b: Bytes): number => fn.fastKey(b, 0, b.length, 1);
+    expect(key(frame(tcp4('10.0.0.1', 40000, '10.0.0.2', 80)))).toBeGreaterThanOrEqual(0);
+    expect(key(frame(udp4('10.0.0.1', 40000, '10.0.0.2', 4789)))).toBe(-1);
+    expect(key(frame(udp4('10.0.0.1', 51820, '10.0.0.2', 53)))).toBe(-1);
+    expect(key(frame(v4('10.0.0.1', '10.0.0.2', 1, icmp(8, 0, echoRest(1, 1)))))).toBe(-1);
+    expect(key(ethernet(0x86dd, ipv6({ src: '2001:db8::1', dst: '2001:db8::2', nextHeader: 17 }, udp(1, 2))))).toBe(-1);
   });
 });

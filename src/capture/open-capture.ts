@@ -20,6 +20,13 @@ export interface OpenCaptureOptions {
    * chunk is read only once it settles. Writers use it for backpressure (wait for 'drain').
    */
   readonly betweenChunks?: () => Promise<void> | undefined;
+  /**
+   * Where each file read goes (at least `chunkSize` bytes), asked for just before the read is
+   * issued — while the previous chunk's records are still being delivered, so two buffers must
+   * be in use at once. Default: two buffers, reused in turn. A sharded replay gives slots of a
+   * shared pool, so its workers read the frames in place (src/parallel/replay-parallel.ts).
+   */
+  readonly chunkBuffer?: () => Buffer;
 }
 
 export interface CaptureReader {
@@ -49,6 +56,7 @@ class FileCaptureReader implements CaptureReader {
     private readonly openError: string | null,
     private readonly chunkSize: number,
     private readonly betweenChunks: (() => Promise<void> | undefined) | undefined,
+    private readonly chunkBuffer: (() => Buffer) | undefined,
   ) {}
 
   async forEach(callback: RecordCallback): Promise<CaptureEnd> {
@@ -60,9 +68,15 @@ class FileCaptureReader implements CaptureReader {
     // Two buffers: the next chunk is read (in libuv's thread pool) while this one is parsed, so
     // the main thread does not sit idle waiting for the disk between chunks.
     const size = this.chunkSize;
-    const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+    const own = this.chunkBuffer ? null : [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
     let current = 0;
-    let pending: Promise<{ bytesRead: number }> | null = handle.read(buffers[0] as Buffer, 0, size, null);
+    const nextBuffer = (): Buffer => {
+      if (!own) return (this.chunkBuffer as () => Buffer)();
+      current ^= 1;
+      return own[current] as Buffer;
+    };
+    let reading = nextBuffer();
+    let pending: Promise<{ bytesRead: number }> | null = handle.read(reading, 0, size, null);
     try {
       for (;;) {
         let bytesRead: number;
@@ -76,9 +90,9 @@ class FileCaptureReader implements CaptureReader {
           pending = null;
           break;
         }
-        const chunk = buffers[current] as Buffer;
-        current ^= 1;
-        pending = handle.read(buffers[current] as Buffer, 0, size, null);
+        const chunk = reading;
+        reading = nextBuffer();
+        pending = handle.read(reading, 0, size, null);
         if (!parser.push(chunk, bytesRead)) break;
         const wait = this.betweenChunks?.();
         if (wait) await wait;
@@ -152,11 +166,11 @@ export async function openCapture(source: string | Readable, options: OpenCaptur
     const stat = await handle.stat().catch(() => null);
     if (stat?.isDirectory()) {
       await handle.close();
-      return new FileCaptureReader(source, null, 'it is a directory', chunkSize, between);
+      return new FileCaptureReader(source, null, 'it is a directory', chunkSize, between, options.chunkBuffer);
     }
-    return new FileCaptureReader(source, handle, null, chunkSize, between);
+    return new FileCaptureReader(source, handle, null, chunkSize, between, options.chunkBuffer);
   } catch (error) {
-    return new FileCaptureReader(source, null, errorText(error), chunkSize, between);
+    return new FileCaptureReader(source, null, errorText(error), chunkSize, between, options.chunkBuffer);
   }
 }
 

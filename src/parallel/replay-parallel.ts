@@ -42,16 +42,24 @@ import type { CoverageReport } from '../replay/rule-coverage.js';
 import { DEFAULT_DENIED_FLOWS_MAX } from '../../dataplane/dataplane.js';
 import { EntryFifo } from './entry-fifo.js';
 import {
-  END_BYTES, FLOW_HEADER, InType, OutType, PACKET_HEADER, TICK_BYTES, TIMELINE_BYTES, VERDICT_HEADER, WorkerStatus,
+  END_BYTES, FLOW_HEADER, FRAME_AT_BYTES, InType, OutType, PACKET_HEADER, TICK_BYTES, TIMELINE_BYTES, VERDICT_HEADER, WorkerStatus,
 } from './messages.js';
 import { ShardFunction } from './shard-of.js';
 import { createRing, Doorbell, RingReader, RingWriter } from './spsc-ring.js';
 import type { MainToWorker, ShardState, WorkerSetup, WorkerToMain } from './replay-worker.js';
 import { rebuildError } from './worker-errors.js';
+import { RING_BATCH_BYTES } from './ring-batch.js';
 
 /** Input ring per worker: room for a few thousand records, so workers run at most that far apart. */
 const INPUT_RING_BYTES = 4 << 20;
 const OUTPUT_RING_BYTES = 4 << 20;
+/**
+ * The capture is read straight into a pool of POOL_SLOTS chunks in shared memory; records point
+ * into it (FRAME_AT), so the reader never copies a frame. A slot is read into again once every
+ * worker has finished the records it was sent from it.
+ */
+const POOL_SLOTS = 8;
+const CHUNK_BYTES = 1 << 20;
 /** Every TICK_EVERY records every worker hears the clock (timeouts, watermarks). */
 const TICK_EVERY = 1024;
 
@@ -103,6 +111,9 @@ function workerScript(): URL {
 interface WorkerLink {
   readonly worker: Worker;
   readonly input: RingWriter;
+  /** Views of the input ring's data area for the record headers (host byte order: same machine). */
+  readonly inU32: Uint32Array;
+  readonly inF64: Float64Array;
   readonly output: RingReader;
   readonly outBuffer: Buffer;
   readonly flows: EntryFifo;
@@ -118,17 +129,18 @@ interface WorkerLink {
 
 export async function replayParallel(cluster: Cluster, source: string | Readable, sourceName: string, options: ParallelReplayOptions): Promise<ParallelReplayResult> {
   const n = options.workers;
-  const mainBell = new Doorbell(Doorbell.create());
+  // The one doorbell this thread sleeps on: workers ring it when they free input space or add output.
+  const mainBell = Doorbell.create();
   const status = new Int32Array(new SharedArrayBuffer(4 * n));
+  const pool = new SharedArrayBuffer(POOL_SLOTS * CHUNK_BYTES);
+  const progress = new Int32Array(new SharedArrayBuffer(4 * n));
   const wantFlows = options.onFlowLine !== undefined;
   const wantVerdicts = options.onPacket !== undefined;
   const script = workerScript();
   const links: WorkerLink[] = [];
   for (let shard = 0; shard < n; shard++) {
-    const inputSab = createRing(INPUT_RING_BYTES);
-    const outputSab = createRing(OUTPUT_RING_BYTES);
-    const workerBellSab = Doorbell.create();
-    const workerBell = new Doorbell(workerBellSab);
+    const inputSab = createRing(INPUT_RING_BYTES, { spaceBell: mainBell });
+    const outputSab = createRing(OUTPUT_RING_BYTES, { dataBell: mainBell });
     const setup: WorkerSetup = {
       shard,
       cluster,
@@ -138,14 +150,18 @@ export async function replayParallel(cluster: Cluster, source: string | Readable
       input: inputSab,
       output: outputSab,
       mainBell: mainBell.buffer,
-      workerBell: workerBellSab,
       status: status.buffer as SharedArrayBuffer,
+      pool,
+      progress: progress.buffer as SharedArrayBuffer,
     };
     const worker = new Worker(script, { workerData: setup });
-    const output = new RingReader(outputSab, { producerBell: workerBell, consumerBell: mainBell });
+    const output = new RingReader(outputSab, { dataBell: mainBell, batchBytes: RING_BATCH_BYTES });
+    const input = new RingWriter(inputSab, { spaceBell: mainBell, batchBytes: RING_BATCH_BYTES });
     const link: WorkerLink = {
       worker,
-      input: new RingWriter(inputSab, { consumerBell: workerBell, producerBell: mainBell }),
+      input,
+      inU32: new Uint32Array(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength >> 2),
+      inF64: new Float64Array(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength >> 3),
       output,
       outBuffer: Buffer.from(output.bytes.buffer, output.bytes.byteOffset, output.bytes.byteLength),
       flows: new EntryFifo(4),
@@ -173,7 +189,7 @@ export async function replayParallel(cluster: Cluster, source: string | Readable
   }
 
   try {
-    return await drive(cluster, source, sourceName, options, links, mainBell, status);
+    return await drive(cluster, source, sourceName, options, links, mainBell, status, pool, progress);
   } finally {
     // On success the workers have already finished; on a failure, stop the others.
     await Promise.all(links.map((l) => l.worker.terminate()));
@@ -188,6 +204,8 @@ async function drive(
   links: WorkerLink[],
   mainBell: Doorbell,
   status: Int32Array,
+  pool: SharedArrayBuffer,
+  progress: Int32Array,
 ): Promise<ParallelReplayResult> {
   const n = links.length;
   const shards = new ShardFunction({
@@ -246,10 +264,23 @@ async function drive(
     return any;
   };
 
-  /** Block until a worker frees space or sends something (short waits: stay responsive). */
-  const waitForWorkers = (seen: number): void => {
+  /** Has any worker sent something not read yet? */
+  const outputWaiting = (): boolean => links.some((l) => l.output.next() >= 0);
+
+  /**
+   * Sleep until a worker frees space or sends something, unless `ready()` says there is no need
+   * (the doorbell protocol of spsc-ring.ts: arm, re-check, wait). Short waits keep this thread
+   * responsive to a failed worker.
+   */
+  const waitForWorkers = (ready: () => boolean): void => {
     failed();
-    mainBell.wait(seen, 20);
+    for (const link of links) if (!link.input.isClosedFlag) link.input.flush();
+    const seen = mainBell.arm();
+    try {
+      if (!ready() && !outputWaiting()) mainBell.wait(seen, 20);
+    } finally {
+      mainBell.disarm();
+    }
   };
 
   const send = (w: number, length: number): number => {
@@ -257,10 +288,8 @@ async function drive(
     for (;;) {
       const at = input.reserve(length);
       if (at >= 0) return at;
-      const seen = mainBell.value;
       if (drain()) continue;
-      if (input.reserve(length) >= 0) continue;
-      waitForWorkers(seen);
+      waitForWorkers(() => input.reserve(length) >= 0);
     }
   };
 
@@ -273,6 +302,45 @@ async function drive(
       if (length > 16) input.view.setFloat64(at + 16, b, true);
       input.commit();
     }
+  };
+
+  // ---- the chunk pool ------------------------------------------------------------------------
+  const slots: Buffer[] = Array.from({ length: POOL_SLOTS }, (_, k) => Buffer.from(pool, k * CHUNK_BYTES, CHUNK_BYTES));
+  /** Per slot and worker: packets sent to the worker up to the last record of the slot's chunk (NaN: none). */
+  const sentUpTo = new Float64Array(POOL_SLOTS * n).fill(NaN);
+  /** Packets sent to each worker so far (compared with its progress counter). */
+  const sent = new Float64Array(n);
+  let fillSlot = -1;
+  let lastBuffer: Buffer | null = null;
+  let lastSlot = -1;
+  const slotFree = (k: number): boolean => {
+    for (let w = 0; w < n; w++) {
+      // Counters are Int32 in shared memory: compare modulo 2^32.
+      const upTo = sentUpTo[k * n + w] as number;
+      if (upTo === upTo && ((upTo - Atomics.load(progress, w)) | 0) > 0) return false;
+    }
+    return true;
+  };
+  /** The next slot to read into, once the workers are done with its last use. */
+  const chunkBuffer = (): Buffer => {
+    fillSlot = (fillSlot + 1) % POOL_SLOTS;
+    const k = fillSlot;
+    // Its previous records were sent long ago: publish them, then wait for the workers.
+    if (!slotFree(k)) {
+      for (const link of links) link.input.flush();
+      while (!slotFree(k)) {
+        if (drain()) continue;
+        waitForWorkers(() => slotFree(k));
+      }
+    }
+    for (let w = 0; w < n; w++) sentUpTo[k * n + w] = NaN;
+    return slots[k] as Buffer;
+  };
+  const slotOf = (buffer: Buffer): number => {
+    if (buffer === lastBuffer) return lastSlot;
+    lastBuffer = buffer;
+    lastSlot = slots.indexOf(buffer);
+    return lastSlot;
   };
 
   // ---- the timeline: which record each event applies before (run-timeline.ts's rule) ----
@@ -319,22 +387,34 @@ async function drive(
       }
       const length = Math.min(record.capturedLength, record.buffer.length - record.offset);
       const w = shards.shardOf(record.buffer, record.offset, length, record.wireLength, record.linkType);
-      const at = send(w, PACKET_HEADER + length);
-      const input = (links[w] as WorkerLink).input;
-      const view = input.view;
-      view.setUint8(at, InType.PACKET);
-      view.setFloat64(at + 8, index, true);
-      view.setFloat64(at + 16, now, true);
-      view.setFloat64(at + 24, clock, true);
-      view.setUint32(at + 32, length, true);
-      view.setUint32(at + 36, record.wireLength, true);
-      view.setUint32(at + 40, record.linkType, true);
-      record.buffer.copy(input.bytes as Buffer, at + PACKET_HEADER, record.offset, record.offset + length);
+      // In the pool: send where the frame is. Else (a record the parser assembled across two
+      // chunks) send the bytes.
+      const k = slotOf(record.buffer);
+      const at = send(w, k >= 0 ? FRAME_AT_BYTES : PACKET_HEADER + length);
+      const link = links[w] as WorkerLink;
+      const input = link.input;
+      // Typed-array stores (payloads are 8-aligned): cheaper than DataView calls on this path.
+      const u32 = link.inU32;
+      const f64 = link.inF64;
+      const word = at >> 2;
+      u32[word] = k >= 0 ? InType.FRAME_AT : InType.PACKET;
+      f64[(at >> 3) + 1] = index;
+      f64[(at >> 3) + 2] = now;
+      f64[(at >> 3) + 3] = clock;
+      u32[word + 8] = length;
+      u32[word + 9] = record.wireLength;
+      u32[word + 10] = record.linkType;
+      if (k >= 0) u32[word + 11] = k * CHUNK_BYTES + record.offset;
+      else record.buffer.copy(input.bytes, at + PACKET_HEADER, record.offset, record.offset + length);
       input.commit();
+      const count = (sent[w] as number) + 1;
+      sent[w] = count;
+      if (k >= 0) sentUpTo[k * n + w] = count | 0;
       if (pending) pending.add(record, w, length);
       lastIndex = index;
       if ((index & (TICK_EVERY - 1)) === TICK_EVERY - 1) {
         sendAll(InType.TICK, TICK_BYTES, index, clock);
+        for (const link of links) link.input.flush();
         drain();
       }
       if (onProgress && (index & 0xffff) === 0xffff) onProgress(index + 1, bytesRead);
@@ -347,7 +427,7 @@ async function drive(
     }
   };
 
-  const readOptions = options.betweenChunks ? { betweenChunks: options.betweenChunks } : {};
+  const readOptions = { chunkSize: CHUNK_BYTES, chunkBuffer, ...(options.betweenChunks ? { betweenChunks: options.betweenChunks } : {}) };
   const end = await readCapture(source, callback, readOptions);
   if (failure === null) {
     try {
@@ -356,10 +436,9 @@ async function drive(
       for (const link of links) link.input.close();
       // Everything the workers still have: ended flows, those open at the end, verdicts.
       for (;;) {
-        const seen = mainBell.value;
         drain();
         if (links.every((l) => l.done)) break;
-        waitForWorkers(seen);
+        waitForWorkers(() => links.every((l) => l.done));
         // Let a slow flow output drain between waits.
         const wait = options.betweenChunks?.();
         if (wait) await wait;

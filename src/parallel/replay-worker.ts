@@ -23,6 +23,7 @@ import {
   DONE_BYTES, FLOW_HEADER, InType, OutType, PACKET_HEADER, VERDICT_HEADER, WATERMARK_BYTES, WorkerStatus,
 } from './messages.js';
 import { serializeError } from './worker-errors.js';
+import { RING_BATCH_BYTES } from './ring-batch.js';
 
 export interface WorkerSetup {
   readonly shard: number;
@@ -32,12 +33,14 @@ export interface WorkerSetup {
   readonly wantVerdicts: boolean;
   readonly input: SharedArrayBuffer;
   readonly output: SharedArrayBuffer;
-  /** Main's doorbell: rung when this worker frees input space or adds output. */
+  /** Main's doorbell: rung when this worker frees input space or adds output (the rings' own bells wake this worker). */
   readonly mainBell: SharedArrayBuffer;
-  /** This worker's doorbell: main rings it after adding input or freeing output space. */
-  readonly workerBell: SharedArrayBuffer;
   /** One Int32 per worker: WorkerStatus. */
   readonly status: SharedArrayBuffer;
+  /** The chunk pool the reader reads the capture into (FRAME_AT messages point into it). */
+  readonly pool: SharedArrayBuffer;
+  /** One Int32 per worker: packets it has finished (the reader reuses a pool slot after that). */
+  readonly progress: SharedArrayBuffer;
 }
 
 /** What a worker other than 0 sends at the end, for worker 0 to combine. */
@@ -62,9 +65,8 @@ function run(setup: WorkerSetup): void {
   if (!port) throw new Error('replay-worker: not started as a worker thread');
   const status = new Int32Array(setup.status);
   const mainBell = new Doorbell(setup.mainBell);
-  const workerBell = new Doorbell(setup.workerBell);
-  const input = new RingReader(setup.input, { producerBell: mainBell, consumerBell: workerBell });
-  const output = new RingWriter(setup.output, { consumerBell: mainBell, producerBell: workerBell });
+  const input = new RingReader(setup.input, { spaceBell: mainBell, batchBytes: RING_BATCH_BYTES });
+  const output = new RingWriter(setup.output, { dataBell: mainBell, batchBytes: RING_BATCH_BYTES });
   const outBytes = output.bytes;
   const outView = output.view;
 
@@ -89,7 +91,7 @@ function run(setup: WorkerSetup): void {
     outView.setFloat64(at + 24, records.startPacket[f] as number, true);
     outView.setFloat64(at + 32, records.seq[f] as number, true);
     outView.setUint32(at + 40, line.length, true);
-    outBytes.set(line.buffer.subarray(0, line.length), at + FLOW_HEADER);
+    line.buffer.copy(outBytes, at + FLOW_HEADER, 0, line.length);
     output.commit();
   };
 
@@ -102,22 +104,34 @@ function run(setup: WorkerSetup): void {
 
   const inView = input.view;
   const inBytes = input.bytes;
+  const inU32 = new Uint32Array(inBytes.buffer, inBytes.byteOffset, inBytes.byteLength >> 2);
+  const inF64 = new Float64Array(inBytes.buffer, inBytes.byteOffset, inBytes.byteLength >> 3);
+  const pool = new Uint8Array(setup.pool);
+  const progress = new Int32Array(setup.progress);
+  let finished = 0;
   for (;;) {
     const at = input.next();
     if (at < 0) {
       if (input.closed) break;
+      // Main may be waiting for what this worker batched (flow lines, a watermark).
+      output.flush();
       input.waitForData(50);
       continue;
     }
     const type = inView.getUint8(at);
-    if (type === InType.PACKET) {
-      const index = inView.getFloat64(at + 8, true);
-      const now = inView.getFloat64(at + 16, true);
-      const clock = inView.getFloat64(at + 24, true);
+    if (type === InType.FRAME_AT || type === InType.PACKET) {
+      // The reader wrote these headers with typed-array stores (host byte order, 8-aligned).
+      const word = at >> 2;
+      const index = inF64[(at >> 3) + 1] as number;
+      const now = inF64[(at >> 3) + 2] as number;
+      const clock = inF64[(at >> 3) + 3] as number;
       dataplane.packetIndex = index;
       dataplane.tick(clock);
-      dataplane.packetIndex = index;
-      const category = dataplane.next(inBytes, at + PACKET_HEADER, inView.getUint32(at + 32, true), inView.getUint32(at + 36, true), inView.getUint32(at + 40, true), now);
+      const category = type === InType.FRAME_AT
+        ? dataplane.next(pool, inU32[word + 11] as number, inU32[word + 8] as number, inU32[word + 9] as number, inU32[word + 10] as number, now)
+        : dataplane.next(inBytes, at + PACKET_HEADER, inU32[word + 8] as number, inU32[word + 9] as number, inU32[word + 10] as number, now);
+      // The frame's pool slot may be reused once every worker is past it.
+      Atomics.store(progress, setup.shard, ++finished);
       if (setup.wantVerdicts) {
         const reject = dataplane.rejected ? dataplane.rejectFrame : null;
         const rejectLength = reject ? reject.length : 0;

@@ -231,6 +231,14 @@ export function createRing(dataBytes: number, options: RingOptions = {}): Shared
 export interface RingEndOptions {
   dataBell?: Doorbell;
   spaceBell?: Doorbell;
+  /**
+   * Publish this end's position only every `batchBytes` bytes (default 0: every message), and
+   * whenever this end could go on no further (a writer out of room, a reader out of data) or
+   * calls `flush()`. The other end then wakes once per batch instead of once per message: on a
+   * machine with fewer cores than threads, a wake-up per message (a context switch each) costs
+   * more than the messages. A writer must `flush()` before it waits for anything else.
+   */
+  batchBytes?: number;
 }
 
 /** Shared set-up of both ends: validates the buffer and picks the doorbells. */
@@ -248,6 +256,7 @@ class RingEnd {
   protected readonly mask: number;
   protected readonly dataBell: Doorbell;
   protected readonly spaceBell: Doorbell;
+  protected readonly batchBytes: number;
 
   constructor(sab: SharedArrayBuffer, options: RingEndOptions) {
     if (!(sab instanceof SharedArrayBuffer) || sab.byteLength < RING_HEADER_BYTES + MIN_DATA) throw new TypeError('not a ring buffer');
@@ -263,6 +272,7 @@ class RingEnd {
     this.i32 = new Int32Array(sab, RING_HEADER_BYTES, size / 4);
     this.dataBell = pickBell(sab, DATA_BELL_BYTE, this.header[DATA_BELL_ID_SLOT] ?? 0, options.dataBell, 'data');
     this.spaceBell = pickBell(sab, SPACE_BELL_BYTE, this.header[SPACE_BELL_ID_SLOT] ?? 0, options.spaceBell, 'space');
+    this.batchBytes = Math.min(options.batchBytes ?? 0, size / 4);
   }
 
   /** The producer called close() (messages may still be waiting). */
@@ -298,6 +308,8 @@ function deadlineOf(timeoutMs: number): number {
 export class RingWriter extends RingEnd {
   /** Our own position (the producer is the only writer of WRITE, so no need to load it). */
   private write: number;
+  /** The position last stored in WRITE (behind `write` by less than batchBytes). */
+  private published: number;
   /** Last READ we loaded: free space is at least capacity − (write − cachedRead). */
   private cachedRead: number;
   /** Record bytes of the reserved, uncommitted message (0: none). */
@@ -308,6 +320,7 @@ export class RingWriter extends RingEnd {
     super(sab, options);
     this.isClosed = Atomics.load(this.header, CLOSED) !== 0;
     this.write = Atomics.load(this.header, WRITE);
+    this.published = this.write;
     this.cachedRead = Atomics.load(this.header, READ);
   }
 
@@ -336,12 +349,19 @@ export class RingWriter extends RingEnd {
       // Not contiguous here: skip the tail with a wrap marker (toEnd ≥ 8, as every record is a
       // multiple of 8). Publish the marker alone, so the consumer frees the tail even if the
       // message itself must wait for the head to drain.
-      if (!this.hasFree(toEnd)) return -1;
+      if (!this.hasFree(toEnd)) {
+        this.flush();
+        return -1;
+      }
       this.i32[place >> 2] = WRAP;
       this.publish((this.write + toEnd) | 0);
       place = 0;
     }
-    if (!this.hasFree(need)) return -1;
+    if (!this.hasFree(need)) {
+      // Out of room: whatever is batched must reach the reader, or it may wait for it forever.
+      this.flush();
+      return -1;
+    }
     this.i32[place >> 2] = length;
     this.pendingRecord = need;
     return place + RECORD_HEADER;
@@ -355,8 +375,17 @@ export class RingWriter extends RingEnd {
     this.publish(next);
   }
 
+  /** Publish every committed message now (a batching writer, before it waits for anything). */
+  flush(): void {
+    if (this.published === this.write) return;
+    this.published = this.write;
+    Atomics.store(this.header, WRITE, this.write);
+    this.dataBell.ringIfWaiting();
+  }
+
   /** No more messages: the reader sees all committed ones, then `closed`. Idempotent. */
   close(): void {
+    this.flush();
     this.pendingRecord = 0;
     this.isClosed = true;
     Atomics.store(this.header, CLOSED, 1);
@@ -399,6 +428,8 @@ export class RingWriter extends RingEnd {
 
   private publish(next: number): void {
     this.write = next;
+    if (((next - this.published) >>> 0) < this.batchBytes) return;
+    this.published = next;
     Atomics.store(this.header, WRITE, next);
     this.dataBell.ringIfWaiting();
   }
@@ -411,6 +442,8 @@ export class RingWriter extends RingEnd {
 export class RingReader extends RingEnd {
   /** Our own position (the consumer is the only writer of READ). */
   private read: number;
+  /** The position last stored in READ (behind `read` by less than batchBytes). */
+  private published: number;
   /** Last WRITE we loaded: everything in [read, cachedWrite) is published. */
   private cachedWrite: number;
   /** Record bytes of the message next() returned and release() has not freed (0: none). */
@@ -421,6 +454,7 @@ export class RingReader extends RingEnd {
   constructor(sab: SharedArrayBuffer, options: RingEndOptions = {}) {
     super(sab, options);
     this.read = Atomics.load(this.header, READ);
+    this.published = this.read;
     this.cachedWrite = this.read;
   }
 
@@ -433,7 +467,11 @@ export class RingReader extends RingEnd {
     for (;;) {
       if (this.read === this.cachedWrite) {
         this.cachedWrite = Atomics.load(this.header, WRITE);
-        if (this.read === this.cachedWrite) return -1;
+        if (this.read === this.cachedWrite) {
+          // Out of data: hand back the space of a batch in progress before anyone waits on it.
+          this.flushRead();
+          return -1;
+        }
       }
       const place = this.read & this.mask;
       const length = this.i32[place >> 2] ?? WRAP;
@@ -499,7 +537,14 @@ export class RingReader extends RingEnd {
 
   private publish(next: number): void {
     this.read = next;
-    Atomics.store(this.header, READ, next);
+    if (((next - this.published) >>> 0) < this.batchBytes) return;
+    this.flushRead();
+  }
+
+  private flushRead(): void {
+    if (this.published === this.read) return;
+    this.published = this.read;
+    Atomics.store(this.header, READ, this.read);
     this.spaceBell.ringIfWaiting();
   }
 }
