@@ -31,6 +31,8 @@ import type { ServiceNatOptions } from '../replay/build-service-nat.js';
 
 /** `--workers auto` uses several workers only for captures this large (MB): below it the threads' start costs more than they save. */
 const AUTO_WORKERS_MIN_MB = 64;
+/** ... and only on machines with this many cores (see autoWorkers). */
+const AUTO_WORKERS_MIN_CORES = 4;
 
 const TIMEOUT_PROFILES = Object.keys(CT_TIMEOUT_PROFILES) as CtTimeoutProfileName[];
 
@@ -57,8 +59,9 @@ traffic. Every record lands in exactly one category; the categories add up to th
   --workers N|auto        replay on N threads, sharded by connection (results identical to
                           --workers 1: same summary, flow lines in the same order, packets
                           written in capture order). auto (default): the number of cores for
-                          captures of ${AUTO_WORKERS_MIN_MB} MB and more, else 1. Not with --report, --reader
-                          pcap-parser, --flows-in or a capture on standard input
+                          captures of ${AUTO_WORKERS_MIN_MB} MB and more on machines with ${AUTO_WORKERS_MIN_CORES}+ cores,
+                          else 1. Not with --report, --reader pcap-parser, --flows-in or a
+                          capture on standard input
   --coverage              rule coverage: every allow rule of every policy with the allowed flows
                           and packets it matched and those it decided (was the first matching
                           allow for); policies whose rules matched nothing; pods no allowed flow
@@ -294,14 +297,20 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
   return ExitCode.OK;
 }
 
-/** `--workers auto`: every core for a large capture file, one thread otherwise. */
+/**
+ * `--workers auto`: every core for a large capture file on a machine with AUTO_WORKERS_MIN_CORES
+ * cores or more, one thread otherwise. Below that the reader thread and the workers share too
+ * few cores: measured on 2 vCPUs, two workers were slower than one (README, "Multi-core replay").
+ */
 function autoWorkers(capturePath: string): number {
+  const cores = availableParallelism();
+  if (cores < AUTO_WORKERS_MIN_CORES) return 1;
   try {
     if (statSync(capturePath).size < AUTO_WORKERS_MIN_MB * 1e6) return 1;
   } catch {
     return 1; // the reader reports a missing file with its own message
   }
-  return Math.max(1, availableParallelism());
+  return cores;
 }
 
 /** --write-allowed / --write-dropped for a sharded replay: records come back with their verdict, in capture order. */
