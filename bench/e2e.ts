@@ -37,6 +37,12 @@ const BIN = binArg ? binArg.slice('--bin='.length) : join(ROOT, 'dist/src/bin.js
 /** Inputs are always made with this tree's synth, so two builds see the same bytes. */
 const SYNTH_BIN = join(ROOT, 'dist/src/bin.js');
 const ONLY_COMPILED = process.argv.includes('--compiled-only');
+/**
+ * `--workers=2,4`: also time `replay --workers N` on the compiled mixed and `--flows` captures
+ * (default 2; `--workers=none` skips it, as for a `--bin` build without the option).
+ */
+const workersArg = process.argv.find((a) => a.startsWith('--workers='))?.slice('--workers='.length);
+const WORKERS: readonly number[] = workersArg === 'none' || (workersArg === undefined && binArg) ? [] : (workersArg ?? '2').split(',').map(Number);
 const RSS_PRELOAD = join(ROOT, 'bench/report-rss.cjs');
 
 interface Scale {
@@ -127,6 +133,8 @@ interface ScaleResult {
   readonly load: { readonly jsonSeconds: number; readonly yamlSeconds: number; readonly jsonRssMiB: number; readonly yamlRssMiB: number };
   readonly compiled: { readonly newConnections: Marginal; readonly mixed: Marginal; readonly withFlows: Marginal };
   readonly naive: { readonly loadSeconds: number; readonly newConnections: Marginal; readonly mixed: Marginal } | null;
+  /** The same compiled runs with `--workers N` (identical output; speed-up = pps / compiled pps). */
+  readonly workers: readonly { readonly workers: number; readonly newConnections: Marginal; readonly mixed: Marginal; readonly withFlows: Marginal; readonly wholeMixedSeconds: number }[];
 }
 
 function benchScale(dir: string, scale: Scale): ScaleResult {
@@ -162,6 +170,17 @@ function benchScale(dir: string, scale: Scale): ScaleResult {
       mixed: marginal(replay(mixedCaps[0], 'compiled'), replay(mixedCaps[1], 'compiled')),
       withFlows: marginal(replay(newCaps[0], 'compiled', ['--flows', flowsFile]), replay(newCaps[1], 'compiled', ['--flows', flowsFile]), true),
     },
+    workers: WORKERS.map((n) => {
+      const w = ['--workers', String(n)];
+      const large = replay(mixedCaps[1], 'compiled', w);
+      return {
+        workers: n,
+        newConnections: marginal(replay(newCaps[0], 'compiled', w), replay(newCaps[1], 'compiled', w)),
+        mixed: marginal(replay(mixedCaps[0], 'compiled', w), large),
+        withFlows: marginal(replay(newCaps[0], 'compiled', ['--flows', flowsFile, ...w]), replay(newCaps[1], 'compiled', ['--flows', flowsFile, ...w]), true),
+        wholeMixedSeconds: large.seconds,
+      };
+    }),
     naive: ONLY_COMPILED ? null : {
       loadSeconds: timed(['replay', empty, '-f', json, '-o', 'json', '--engine', 'naive']).seconds,
       newConnections: marginal(replay(naiveNew[0], 'naive'), replay(naiveNew[1], 'naive')),
@@ -230,6 +249,11 @@ function table(results: readonly ScaleResult[], floodResult: FloodResult | null)
     lines.push(
       `| ${s} | ${r.load.jsonSeconds.toFixed(2)} s (${r.load.jsonRssMiB.toFixed(0)} MiB) | ${r.load.yamlSeconds.toFixed(2)} s (${r.load.yamlRssMiB.toFixed(0)} MiB) | compiled | ${mpps(r.compiled.newConnections.pps)} (${r.compiled.newConnections.nsPerPacket.toFixed(0)}) | ${mpps(r.compiled.mixed.pps)} (${r.compiled.mixed.nsPerPacket.toFixed(0)}) | ${mpps(r.compiled.withFlows.flowsPerSecond ?? 0)} |`,
     );
+    for (const w of r.workers) {
+      lines.push(
+        `| | | | compiled, --workers ${w.workers} | ${mpps(w.newConnections.pps)} (${(w.newConnections.pps / r.compiled.newConnections.pps).toFixed(2)}×) | ${mpps(w.mixed.pps)} (${(w.mixed.pps / r.compiled.mixed.pps).toFixed(2)}×) | ${mpps(w.withFlows.flowsPerSecond ?? 0)} (${((w.withFlows.flowsPerSecond ?? 0) / (r.compiled.withFlows.flowsPerSecond ?? 1)).toFixed(2)}×) |`,
+      );
+    }
     if (r.naive) {
       lines.push(
         `| | ${r.naive.loadSeconds.toFixed(2)} s | | naive | ${mpps(r.naive.newConnections.pps)} (${r.naive.newConnections.nsPerPacket.toFixed(0)}) | ${mpps(r.naive.mixed.pps)} (${r.naive.mixed.nsPerPacket.toFixed(0)}) | |`,

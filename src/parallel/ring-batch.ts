@@ -3,4 +3,4 @@
  * whenever they cannot go on): a worker wakes once per batch, not once per record — a context
  * switch per record costs more than the record on a machine with fewer cores than threads.
  */
-export const RING_BATCH_BYTES = 64 << 10;
+export const RING_BATCH_BYTES = 256 << 10;
