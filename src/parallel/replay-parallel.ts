@@ -259,8 +259,11 @@ async function drive(
         out.release();
       }
     }
-    if (onFlowLine) emitFlows(links, onFlowLine);
+    // Packets first, then the flow lines up to the last packet written: if writing a packet
+    // fails (a classic pcap cannot hold a second link type), the lines out are exactly those a
+    // one-worker replay had written when it failed at that packet.
     if (pending && onPacket) pending.emit(links, onPacket);
+    if (onFlowLine) emitFlows(links, onFlowLine, pending);
     return any;
   };
 
@@ -410,7 +413,7 @@ async function drive(
       const count = (sent[w] as number) + 1;
       sent[w] = count;
       if (k >= 0) sentUpTo[k * n + w] = count | 0;
-      if (pending) pending.add(record, w, length);
+      if (pending) pending.add(record, w, length, clock);
       lastIndex = index;
       if ((index & (TICK_EVERY - 1)) === TICK_EVERY - 1) {
         sendAll(InType.TICK, TICK_BYTES, index, clock);
@@ -434,6 +437,7 @@ async function drive(
       sendAll(InType.TICK, TICK_BYTES, lastIndex, clock);
       sendAll(InType.END, END_BYTES, clock, 0);
       for (const link of links) link.input.close();
+      if (pending) pending.readDone = true;
       // Everything the workers still have: ended flows, those open at the end, verdicts.
       for (;;) {
         drain();
@@ -536,17 +540,21 @@ function before(a: EntryFifo, b: EntryFifo): boolean {
   return a.key(3) < b.key(3);
 }
 
-/** Can nothing that `link` sends later come before the flow `head`? */
-function covered(link: WorkerLink, head: EntryFifo): boolean {
-  if (link.done) return true;
+/** Does the flow `head` come no later than the end of packet `index` (at capture clock `clock`)? */
+function upTo(head: EntryFifo, clock: number, index: number): boolean {
   const time = head.key(0);
-  if (time < link.markClock) return true;
-  if (time > link.markClock) return false;
+  if (time < clock) return true;
+  if (time > clock) return false;
   const cls = keyClass(head.key(1));
-  return cls === 0 || (cls === 1 && head.key(1) <= link.markIndex);
+  return cls === 0 || (cls === 1 && head.key(1) <= index);
 }
 
-function emitFlows(links: WorkerLink[], onFlowLine: (bytes: Buffer, offset: number, length: number) => void): void {
+/** Can nothing that `link` sends later come before the flow `head`? */
+function covered(link: WorkerLink, head: EntryFifo): boolean {
+  return link.done || upTo(head, link.markClock, link.markIndex);
+}
+
+function emitFlows(links: WorkerLink[], onFlowLine: (bytes: Buffer, offset: number, length: number) => void, written: PendingRecords | null): void {
   for (;;) {
     let best: WorkerLink | null = null;
     for (const link of links) {
@@ -557,6 +565,8 @@ function emitFlows(links: WorkerLink[], onFlowLine: (bytes: Buffer, offset: numb
     for (const link of links) {
       if (link !== best && link.flows.size === 0 && !covered(link, best.flows)) return;
     }
+    // With packets written: not past the last packet written (see drain).
+    if (written !== null && !written.finished && !upTo(best.flows, written.clock, written.index)) return;
     const fifo = best.flows;
     onFlowLine(fifo.data, fifo.byteStart, fifo.byteLength);
     fifo.shift();
@@ -571,10 +581,20 @@ function wantPending(onPacket: ParallelReplayOptions['onPacket']): boolean {
 
 /** The records sent to workers, kept until their verdicts return (only when packets are written). */
 class PendingRecords {
-  /** Keys: index, shard, tsSec, tsNsec, wireLength, linkType, nanosecond, interfaceId. */
-  private readonly fifo = new EntryFifo(8);
+  /** Keys: index, shard, tsSec, tsNsec, wireLength, linkType, nanosecond, interfaceId, clock. */
+  private readonly fifo = new EntryFifo(9);
+  /** The last record written: its index and the capture clock there. */
+  index = -1;
+  clock = -Infinity;
+  /** Every record has been read (set by the reader at the end). */
+  readDone = false;
 
-  add(record: CaptureRecord, shard: number, length: number): void {
+  /** Every record has been read and written. */
+  get finished(): boolean {
+    return this.readDone && this.fifo.size === 0;
+  }
+
+  add(record: CaptureRecord, shard: number, length: number, clock: number): void {
     const s = this.fifo.push(record.buffer, record.offset, length);
     this.fifo.setKey(s, 0, record.index);
     this.fifo.setKey(s, 1, shard);
@@ -584,6 +604,7 @@ class PendingRecords {
     this.fifo.setKey(s, 5, record.linkType);
     this.fifo.setKey(s, 6, record.nanosecondResolution ? 1 : 0);
     this.fifo.setKey(s, 7, record.interfaceId);
+    this.fifo.setKey(s, 8, clock);
   }
 
   emit(links: WorkerLink[], onPacket: NonNullable<ParallelReplayOptions['onPacket']>): void {
@@ -606,6 +627,8 @@ class PendingRecords {
       };
       const rejectLength = verdicts.byteLength;
       onPacket(view, verdicts.key(1), rejectLength > 0 ? verdicts.data.subarray(verdicts.byteStart) : null, rejectLength);
+      this.index = fifo.key(0);
+      this.clock = fifo.key(8);
       verdicts.shift();
       fifo.shift();
     }

@@ -17,6 +17,7 @@ import type { FlowProvenance } from '../engines/flow-provenance.js';
 import { encodeFlowLine, FlowLineBuffer } from '../replay/flow-report.js';
 import { ReplayMachine, type ReplayMachineOptions } from '../replay/replay-capture.js';
 import type { FlowSummaryState } from '../replay/flow-summary.js';
+import type { CoverageCounts } from '../replay/rule-coverage.js';
 import { summarize, type CaptureInfo, type DataplaneTotals } from '../replay/summarize.js';
 import { Doorbell, RingReader, RingWriter } from './spsc-ring.js';
 import {
@@ -46,7 +47,7 @@ export interface WorkerSetup {
 /** What a worker other than 0 sends at the end, for worker 0 to combine. */
 export interface ShardState {
   readonly flows: FlowSummaryState;
-  readonly coverage: { readonly rules: readonly (Float64Array | undefined)[]; readonly pods: readonly (Float64Array | undefined)[] } | null;
+  readonly coverage: CoverageCounts | null;
   readonly totals: { counters: Float64Array; decapsulated: Float64Array; conntrack: Float64Array; deniedFlowsEvicted: number; rejectsSent: number };
   /** Live-state peaks, to tell whether a bounded table could have overflowed in one replay. */
   readonly peaks: { readonly conntrack: number; readonly denied: number };

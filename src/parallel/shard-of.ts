@@ -84,12 +84,13 @@
  * verdicts, are the ones served. (`split --by flow` has always keyed these errors the same way.)
  *
  * Not about the key but worth knowing when comparing a sharded replay with the single one: the
- * dataplane's bounded tables are per worker, so everything decided by their capacity changes —
- * conntrack TABLE_FULL / early drop (`conntrackCapacity`, `conntrackMax`), denied attempts evicted
- * (`deniedFlowsMax`), the 4096-slot direct-mapped fragment cache forgetting a datagram on a
- * collision, and the de-duplication window (a copy more than 64 packets after the original is
- * not recognised: with fewer packets per worker, more copies are). Flow ids, end order and the
- * garbage-collection sweep pace differ too.
+ * dataplane's bounded tables are per worker, so what their capacity decides can change —
+ * conntrack TABLE_FULL / early drop (each worker gets the whole `conntrackMax`, so a worker fills
+ * only when one replay would have: replay-parallel.ts warns when the workers' peaks add up past
+ * it), denied attempts evicted (`deniedFlowsMax`, the same), and the 4096-slot direct-mapped
+ * fragment cache forgetting a datagram on a collision with another worker's. The de-duplication
+ * window (64 capture indexes, 5 ms) and flow expiry (exact times, dataplane/expiry-queue.ts) were
+ * made independent of what else a worker holds, so they agree.
  *
  * Zero allocation per call: one PacketMeta, one TunnelDecoder, typed-array tables.
  */

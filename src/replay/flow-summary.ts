@@ -46,9 +46,23 @@ export interface FlowSummaryState {
   readonly allowed: number;
   readonly denied: number;
   readonly verdictChanges: number;
-  readonly ruleFlows: readonly (Float64Array | undefined)[];
-  readonly rulePackets: readonly (Float64Array | undefined)[];
+  /**
+   * Per rule TEXT (0 included): rule ids are an engine's own numbering — the naive engine numbers
+   * rules in the order it meets them — so summaries of different engines combine by text.
+   */
+  readonly rules: readonly { readonly rule: string; readonly flows: number; readonly packets: number }[];
   readonly top: readonly TopEntry[];
+}
+
+/** Add `from`'s counters into `into` by rule text (rules with no flows only when `withZeros`). */
+function addUses(into: Map<string, { flows: number; packets: number }>, from: ReadonlyMap<string, { readonly flows: number; readonly packets: number }>, withZeros: boolean): void {
+  for (const [text, add] of from) {
+    if (!withZeros && add.flows === 0) continue;
+    const use = into.get(text) ?? { flows: 0, packets: 0 };
+    use.flows += add.flows;
+    use.packets += add.packets;
+    into.set(text, use);
+  }
 }
 
 export class FlowSummary {
@@ -60,6 +74,8 @@ export class FlowSummary {
   private readonly rulePackets: Float64Array[] = [];
   /** Max-heap on "least denied" at the root: the entry to replace when a better one comes. */
   private readonly top: TopEntry[] = [];
+  /** Rule counters of other summaries (`absorb`), by rule text. */
+  private readonly absorbed = new Map<string, { flows: number; packets: number }>();
 
   constructor(
     private readonly provenances: readonly FlowProvenance[],
@@ -98,7 +114,7 @@ export class FlowSummary {
 
   /** The counts so far (arrays are this summary's own: hand them off only when done with it). */
   exportState(): FlowSummaryState {
-    return { allowed: this.allowed, denied: this.denied, verdictChanges: this.verdictChanges, ruleFlows: this.ruleFlows, rulePackets: this.rulePackets, top: this.top };
+    return { allowed: this.allowed, denied: this.denied, verdictChanges: this.verdictChanges, rules: this.mergeable().rules, top: this.top };
   }
 
   /**
@@ -109,14 +125,12 @@ export class FlowSummary {
     this.allowed += state.allowed;
     this.denied += state.denied;
     this.verdictChanges += state.verdictChanges;
-    state.ruleFlows.forEach((flows, version) => {
-      const packets = state.rulePackets[version];
-      if (!flows || !packets) return;
-      for (let rule = 0; rule < flows.length; rule++) {
-        if (flows[rule] === 0) continue;
-        this.countRule(version, rule, packets[rule] as number, flows[rule] as number);
-      }
-    });
+    for (const r of state.rules) {
+      const use = this.absorbed.get(r.rule) ?? { flows: 0, packets: 0 };
+      use.flows += r.flows;
+      use.packets += r.packets;
+      this.absorbed.set(r.rule, use);
+    }
     for (const entry of state.top) this.offer(entry);
   }
 
@@ -133,7 +147,7 @@ export class FlowSummary {
     }
   }
 
-  private countRule(version: number, rule: number, packets: number, flowCount = 1): void {
+  private countRule(version: number, rule: number, packets: number): void {
     if (rule < 0) return;
     let flows = this.ruleFlows[version];
     let pkts = this.rulePackets[version];
@@ -147,7 +161,7 @@ export class FlowSummary {
       this.ruleFlows[version] = flows = nextFlows;
       this.rulePackets[version] = pkts = nextPackets;
     }
-    flows[rule] = (flows[rule] as number) + flowCount;
+    flows[rule] = (flows[rule] as number) + 1;
     pkts[rule] = (pkts[rule] as number) + packets;
   }
 
@@ -180,6 +194,7 @@ export class FlowSummary {
         rules.set(text, use);
       }
     });
+    addUses(rules, this.absorbed, true);
     return {
       format: 1,
       topN: this.topN,
@@ -206,6 +221,7 @@ export class FlowSummary {
         uses.set(text, use);
       }
     });
+    addUses(uses, this.absorbed, false);
     return [...uses.entries()].map(([rule, use]) => ({ rule, ...use })).sort((a, b) => b.packets - a.packets || (a.rule < b.rule ? -1 : 1));
   }
 

@@ -132,7 +132,15 @@ export function enumerateAllowRules(cluster: Cluster): { rules: RuleRef[]; polic
   return { rules, policies };
 }
 
+/** RuleCoverage's counters in a form another worker's RuleCoverage can add (`absorb`). */
+export interface CoverageCounts {
+  readonly rules: readonly { readonly ref: RuleRef; readonly counts: readonly number[] }[];
+  readonly pods: readonly (Float64Array | undefined)[];
+}
+
 export class RuleCoverage {
+  /** Rule counters of other workers (`absorb`), added by RuleRef when reporting. */
+  private readonly absorbedRules: { readonly ref: RuleRef; readonly counts: readonly number[] }[] = [];
   private readonly listers: AllowRuleLister[] = [];
   private readonly clusters: Cluster[] = [];
   private readonly ruleCounts: Float64Array[] = [];
@@ -184,22 +192,33 @@ export class RuleCoverage {
     counts[at] = (counts[at] as number) + 1;
   }
 
-  /** The raw counters, for combining a sharded replay's workers (`absorb`). */
-  exportCounts(): { readonly rules: readonly (Float64Array | undefined)[]; readonly pods: readonly (Float64Array | undefined)[] } {
-    return { rules: this.ruleCounts, pods: this.podCounts };
+  /**
+   * The counters, for combining a sharded replay's workers (`absorb`): rules by RuleRef (rule ids
+   * are an engine's own numbering — the naive engine's follow the order it met them), pods by
+   * endpoint id per policy version (the cluster's, the same in every worker).
+   */
+  exportCounts(): CoverageCounts {
+    const rules: { ref: RuleRef; counts: number[] }[] = [];
+    this.ruleCounts.forEach((counts, version) => {
+      const provenance = this.provenances[version] ?? this.provenances[0];
+      for (let id = 0; id * RULE_COLUMNS < counts.length; id++) {
+        const at = id * RULE_COLUMNS;
+        if (counts[at] === 0 && counts[at + 2] === 0) continue;
+        const ref = provenance?.rule(id) ?? null;
+        if (ref !== null) rules.push({ ref, counts: Array.from(counts.subarray(at, at + RULE_COLUMNS)) });
+      }
+    });
+    return { rules, pods: this.podCounts };
   }
 
   /** Add another shard's counters (same replay, same policy versions). */
-  absorb(counts: { readonly rules: readonly (Float64Array | undefined)[]; readonly pods: readonly (Float64Array | undefined)[] }): void {
-    const add = (into: Float64Array[], from: readonly (Float64Array | undefined)[]): void => {
-      from.forEach((source, version) => {
-        if (!source) return;
-        const target = this.grown(into, version, source.length);
-        for (let i = 0; i < source.length; i++) target[i] = (target[i] as number) + (source[i] as number);
-      });
-    };
-    add(this.ruleCounts, counts.rules);
-    add(this.podCounts, counts.pods);
+  absorb(counts: CoverageCounts): void {
+    this.absorbedRules.push(...counts.rules);
+    counts.pods.forEach((source, version) => {
+      if (!source) return;
+      const target = this.grown(this.podCounts, version, source.length);
+      for (let i = 0; i < source.length; i++) target[i] = (target[i] as number) + (source[i] as number);
+    });
   }
 
   /** The counter array of `version`, at least `size` long (doubling: rare, never per flow once grown). */
@@ -270,6 +289,12 @@ export class RuleCoverage {
         podRows.set(name, row);
       }
     });
+
+    for (const { ref, counts } of this.absorbedRules) {
+      addPolicy(rulePolicyName(ref));
+      const row = addRule(ref);
+      for (let c = 0; c < RULE_COLUMNS; c++) row.counts[c] = (row.counts[c] as number) + (counts[c] as number);
+    }
 
     const ruleRows: RuleCoverageRow[] = [...rows.values()].map(({ ref, counts }) => ({
       rule: formatRuleRef(ref),
