@@ -197,6 +197,8 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
 
   const timelinePath = stringOption(parsed, 'timeline');
   const events = timelinePath !== undefined ? loadTimeline(timelinePath) : null;
+  // Workers start loading their code now, while this thread loads the cluster.
+  const spawned = workers > 1 ? (await import('../parallel/replay-parallel.js')).spawnReplayWorkers(workers) : undefined;
   const { cluster, result: loaded } = await loadClusterInput('replay', parsed, io);
   const progress = io.stderr.isTTY === true && !io.env['CI'];
   const flowWriter = flowsPath === undefined ? null : flowsPath === '-' ? FlowLineWriter.toStream(io.stdout, 'standard output') : FlowLineWriter.toFile(flowsPath);
@@ -244,6 +246,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
       const { replayParallel } = await import('../parallel/replay-parallel.js');
       parallel = await replayParallel(cluster, captureArg, captureArg, {
         workers,
+        ...(spawned ? { spawned } : {}),
         machine,
         engineLabel: engine,
         profileLabel,

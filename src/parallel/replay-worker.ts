@@ -54,6 +54,7 @@ export interface ShardState {
 }
 
 export type MainToWorker =
+  | { readonly type: 'setup'; readonly setup: WorkerSetup }
   | { readonly type: 'reduce'; readonly states: readonly ShardState[]; readonly capture: CaptureInfo; readonly engine: string; readonly profile: string };
 
 export type WorkerToMain =
@@ -202,6 +203,7 @@ function run(setup: WorkerSetup): void {
   Atomics.store(status, setup.shard, WorkerStatus.DONE);
   mainBell.ring();
   port.once('message', (message: MainToWorker) => {
+    if (message.type !== 'reduce') return;
     try {
       const totals = sumTotals(state.totals, message.states.map((s) => s.totals));
       for (const other of message.states) {
@@ -233,11 +235,19 @@ function sumTotals(own: ShardState['totals'], others: readonly ShardState['total
   return { counters, decapsulated, conntrack: { counters: conntrack }, deniedFlowsEvicted: evicted, rejectsSent: rejects };
 }
 
-try {
-  run(workerData as WorkerSetup);
-} catch (error) {
-  const setup = workerData as WorkerSetup;
-  Atomics.store(new Int32Array(setup.status), setup.shard, WorkerStatus.FAILED);
-  new Doorbell(setup.mainBell).ring();
-  parentPort?.postMessage({ type: 'error', error: serializeError(error) } satisfies WorkerToMain);
+function start(setup: WorkerSetup): void {
+  try {
+    run(setup);
+  } catch (error) {
+    Atomics.store(new Int32Array(setup.status), setup.shard, WorkerStatus.FAILED);
+    new Doorbell(setup.mainBell).ring();
+    parentPort?.postMessage({ type: 'error', error: serializeError(error) } satisfies WorkerToMain);
+  }
 }
+
+// Started early (while the main thread still loads the cluster), the worker gets its setup as
+// a message; started with workerData, at once.
+if (workerData) start(workerData as WorkerSetup);
+else parentPort?.once('message', (message: MainToWorker) => {
+  if (message.type === 'setup') start(message.setup);
+});
