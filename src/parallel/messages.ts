@@ -14,7 +14,7 @@
  *             the reader reads the file into the pool, so frames are never copied)
  *   TICK      0 type | 8 packet index of the last record sent | 16 clock
  *   TIMELINE  0 type | 8 now (the capture time of the packet the events apply before)
- *   END       0 type | 8 clock
+ *   END       0 type | 8 clock | 16 packet index of the last record of the capture (-1: none)
  *
  *   FLOW      0 type | 8 end time | 16 end packet (-1 timeout, -2 open at the end) | 24 start packet
  *             | 32 seq (the worker's own start number) | 40 line length u32 | 44 line bytes (with "\n")
@@ -29,7 +29,7 @@ export const PACKET_HEADER = 44;
 export const FRAME_AT_BYTES = 48;
 export const TICK_BYTES = 24;
 export const TIMELINE_BYTES = 16;
-export const END_BYTES = 16;
+export const END_BYTES = 24;
 export const FLOW_HEADER = 44;
 export const VERDICT_HEADER = 24;
 export const WATERMARK_BYTES = 24;

@@ -17,6 +17,9 @@
  *   time on the capture clock, timeouts before packet-caused ends at the same instant, then the
  *   ending packet's index, then start packet; a line is written once every worker has reported
  *   (a watermark) that nothing earlier can still come. Flows open at the end follow in start order.
+ *   (A flow whose expiry is already behind the clock when set — the capture's time jumped — ends
+ *   at the next record in one replay: its key is that of the record that set it, see
+ *   replay-worker.ts endLate.)
  * - Written packets keep capture order: records are kept here until their worker's verdict
  *   arrives (only when --write-allowed/--write-dropped ask for it).
  * - At the end the workers' counters go to worker 0, which builds the summary with the single
@@ -259,8 +262,8 @@ async function drive(
         out.release();
       }
     }
-    if (onFlowLine) emitFlows(links, onFlowLine);
     if (pending && onPacket) pending.emit(links, onPacket);
+    if (onFlowLine) emitFlows(links, onFlowLine, pending);
     return any;
   };
 
@@ -364,6 +367,8 @@ async function drive(
   const onProgress = options.onProgress;
 
   const callback = (record: CaptureRecord): boolean | void => {
+    // Writing a packet failed: read no further (the error is thrown once the flow lines up to it are out).
+    if (pending !== null && pending.error !== null) return false;
     const now = record.tsSec + record.tsNsec * 1e-9;
     const index = record.index;
     try {
@@ -410,7 +415,7 @@ async function drive(
       const count = (sent[w] as number) + 1;
       sent[w] = count;
       if (k >= 0) sentUpTo[k * n + w] = count | 0;
-      if (pending) pending.add(record, w, length);
+      if (pending) pending.add(record, w, length, clock);
       lastIndex = index;
       if ((index & (TICK_EVERY - 1)) === TICK_EVERY - 1) {
         sendAll(InType.TICK, TICK_BYTES, index, clock);
@@ -431,8 +436,8 @@ async function drive(
   const end = await readCapture(source, callback, readOptions);
   if (failure === null) {
     try {
-      sendAll(InType.TICK, TICK_BYTES, lastIndex, clock);
-      sendAll(InType.END, END_BYTES, clock, 0);
+      // END ticks every worker to the final clock, except the worker of the last record (see replay-worker.ts).
+      sendAll(InType.END, END_BYTES, clock, lastIndex);
       for (const link of links) link.input.close();
       // Everything the workers still have: ended flows, those open at the end, verdicts.
       for (;;) {
@@ -450,6 +455,7 @@ async function drive(
     }
   }
   if (failure !== null) throw await workerError(links, (failure as WorkerFailed).shard);
+  if (pending !== null && pending.error !== null) throw pending.error.cause;
 
   const capture: CaptureInfo = {
     source: sourceName,
@@ -546,7 +552,23 @@ function covered(link: WorkerLink, head: EntryFifo): boolean {
   return cls === 0 || (cls === 1 && head.key(1) <= link.markIndex);
 }
 
-function emitFlows(links: WorkerLink[], onFlowLine: (bytes: Buffer, offset: number, length: number) => void): void {
+/**
+ * With packets written out, may the flow `head` be written before the first record whose packet
+ * is not written yet? The one-thread replay writes a record's packet after the flow lines its
+ * processing ended (timeouts up to its clock, flows it ended): so only those. Only matters when
+ * writing that packet fails — the flow lines then stop where the one-thread replay's stop.
+ */
+function beforeUnwritten(head: EntryFifo, pending: PendingRecords | null): boolean {
+  if (pending === null || pending.size === 0) return true;
+  const cls = keyClass(head.key(1));
+  if (cls === 2) return false;
+  const time = head.key(0);
+  const clock = pending.headClock;
+  if (time !== clock) return time < clock;
+  return cls === 0 || head.key(1) <= pending.headIndex;
+}
+
+function emitFlows(links: WorkerLink[], onFlowLine: (bytes: Buffer, offset: number, length: number) => void, pending: PendingRecords | null): void {
   for (;;) {
     let best: WorkerLink | null = null;
     for (const link of links) {
@@ -558,6 +580,7 @@ function emitFlows(links: WorkerLink[], onFlowLine: (bytes: Buffer, offset: numb
       if (link !== best && link.flows.size === 0 && !covered(link, best.flows)) return;
     }
     const fifo = best.flows;
+    if (!beforeUnwritten(fifo, pending)) return;
     onFlowLine(fifo.data, fifo.byteStart, fifo.byteLength);
     fifo.shift();
   }
@@ -571,10 +594,25 @@ function wantPending(onPacket: ParallelReplayOptions['onPacket']): boolean {
 
 /** The records sent to workers, kept until their verdicts return (only when packets are written). */
 class PendingRecords {
-  /** Keys: index, shard, tsSec, tsNsec, wireLength, linkType, nanosecond, interfaceId. */
-  private readonly fifo = new EntryFifo(8);
+  /** Keys: index, shard, tsSec, tsNsec, wireLength, linkType, nanosecond, interfaceId, capture clock. */
+  private readonly fifo = new EntryFifo(9);
+  /** Writing the head record failed (it stays the head): the error, thrown at the end. */
+  error: { readonly cause: unknown } | null = null;
 
-  add(record: CaptureRecord, shard: number, length: number): void {
+  get size(): number {
+    return this.fifo.size;
+  }
+
+  /** Global index and capture clock of the first record not written yet (size > 0). */
+  get headIndex(): number {
+    return this.fifo.key(0);
+  }
+
+  get headClock(): number {
+    return this.fifo.key(8);
+  }
+
+  add(record: CaptureRecord, shard: number, length: number, clock: number): void {
     const s = this.fifo.push(record.buffer, record.offset, length);
     this.fifo.setKey(s, 0, record.index);
     this.fifo.setKey(s, 1, shard);
@@ -584,11 +622,12 @@ class PendingRecords {
     this.fifo.setKey(s, 5, record.linkType);
     this.fifo.setKey(s, 6, record.nanosecondResolution ? 1 : 0);
     this.fifo.setKey(s, 7, record.interfaceId);
+    this.fifo.setKey(s, 8, clock);
   }
 
   emit(links: WorkerLink[], onPacket: NonNullable<ParallelReplayOptions['onPacket']>): void {
     const fifo = this.fifo;
-    while (fifo.size > 0) {
+    while (fifo.size > 0 && this.error === null) {
       const link = links[fifo.key(1)] as WorkerLink;
       const verdicts = link.verdicts;
       if (verdicts.size === 0) return;
@@ -605,7 +644,12 @@ class PendingRecords {
         interfaceId: fifo.key(7),
       };
       const rejectLength = verdicts.byteLength;
-      onPacket(view, verdicts.key(1), rejectLength > 0 ? verdicts.data.subarray(verdicts.byteStart) : null, rejectLength);
+      try {
+        onPacket(view, verdicts.key(1), rejectLength > 0 ? verdicts.data.subarray(verdicts.byteStart) : null, rejectLength);
+      } catch (cause) {
+        this.error = { cause };
+        return;
+      }
       verdicts.shift();
       fifo.shift();
     }

@@ -80,14 +80,16 @@ function run(setup: WorkerSetup): void {
   };
 
   const line = new FlowLineBuffer();
+  /** Set while endLate() ends the late flows of record lastOwn (their ordering key: see there). */
+  let late = false;
   const emitFlow = (records: FlowRecords, f: number, provenances: readonly FlowProvenance[]): void => {
     line.length = 0;
     encodeFlowLine(line, records, provenances, f);
     line.byte(0x0a);
     const at = reserve(FLOW_HEADER + line.length);
     outView.setUint8(at, OutType.FLOW);
-    outView.setFloat64(at + 8, records.endTime[f] as number, true);
-    outView.setFloat64(at + 16, records.endPacket[f] as number, true);
+    outView.setFloat64(at + 8, late ? dataplane.clock : (records.endTime[f] as number), true);
+    outView.setFloat64(at + 16, late ? lastOwn + 0.5 : (records.endPacket[f] as number), true);
     outView.setFloat64(at + 24, records.startPacket[f] as number, true);
     outView.setFloat64(at + 32, records.seq[f] as number, true);
     outView.setUint32(at + 40, line.length, true);
@@ -97,6 +99,28 @@ function run(setup: WorkerSetup): void {
 
   const machine = new ReplayMachine(setup.cluster, setup.wantFlows ? { ...setup.machine, onFlow: emitFlow } : setup.machine);
   const dataplane = machine.dataplane;
+  /** Global index of the last record this worker replayed (-1: none yet). */
+  let lastOwn = -1;
+  /**
+   * A packet older than the capture clock by more than a timeout (a capture whose timestamps
+   * jump) sets an expiry at or before the clock: the one-thread replay ends such a flow at the
+   * next record of the capture, whoever's it is, first thing (before that record's own timeouts,
+   * which lie later), or reports it as open at the end when there is no next record. So this
+   * worker ends them when it learns that a later record exists (its next record, a TICK past
+   * lastOwn, END past it) — but not before a TIMELINE event, which the one-thread replay also
+   * applies before the next record — with the ordering key (clock of lastOwn, lastOwn + 0.5):
+   * after what record lastOwn itself ended, before anything of the next record. Lines of one
+   * record come from one worker, already in the one-thread order.
+   */
+  const endLate = (): void => {
+    if (lastOwn < 0) return;
+    late = true;
+    try {
+      dataplane.tick(dataplane.clock);
+    } finally {
+      late = false;
+    }
+  };
   let conntrackPeak = 0;
   let deniedPeak = 0;
   Atomics.store(status, setup.shard, WorkerStatus.RUNNING);
@@ -125,11 +149,13 @@ function run(setup: WorkerSetup): void {
       const index = inF64[(at >> 3) + 1] as number;
       const now = inF64[(at >> 3) + 2] as number;
       const clock = inF64[(at >> 3) + 3] as number;
+      endLate();
       dataplane.packetIndex = index;
       dataplane.tick(clock);
       const category = type === InType.FRAME_AT
         ? dataplane.next(pool, inU32[word + 11] as number, inU32[word + 8] as number, inU32[word + 9] as number, inU32[word + 10] as number, now)
         : dataplane.next(inBytes, at + PACKET_HEADER, inU32[word + 8] as number, inU32[word + 9] as number, inU32[word + 10] as number, now);
+      lastOwn = index;
       // The frame's pool slot may be reused once every worker is past it.
       Atomics.store(progress, setup.shard, ++finished);
       if (setup.wantVerdicts) {
@@ -152,8 +178,13 @@ function run(setup: WorkerSetup): void {
       const index = inView.getFloat64(at + 8, true);
       const clock = inView.getFloat64(at + 16, true);
       input.release();
-      dataplane.packetIndex = index + 1;
-      dataplane.tick(clock);
+      // Right after this worker's own record: whether a next record exists is not known yet
+      // (the clock is the one that record ticked to: nothing but late flows could end).
+      if (index !== lastOwn) {
+        endLate();
+        dataplane.packetIndex = index + 1;
+        dataplane.tick(clock);
+      }
       const o = reserve(WATERMARK_BYTES);
       outView.setUint8(o, OutType.WATERMARK);
       outView.setFloat64(o + 8, index, true);
@@ -165,8 +196,14 @@ function run(setup: WorkerSetup): void {
       machine.applyTimeline(now);
     } else if (type === InType.END) {
       const clock = inView.getFloat64(at + 8, true);
+      const lastIndex = inView.getFloat64(at + 16, true);
       input.release();
-      dataplane.tick(clock);
+      // The worker of the capture's last record has ticked to the final clock before it; what
+      // that record set to expire already stays open, as in the one-thread replay.
+      if (lastIndex !== lastOwn) {
+        endLate();
+        dataplane.tick(clock);
+      }
       break;
     } else {
       throw new Error(`replay-worker: unknown input message type ${type}`);
