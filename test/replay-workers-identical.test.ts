@@ -22,7 +22,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { echoRest, ethernet, icmp, ipv4, tcp, udp, bytes as fill } from './helpers/build-frame.js';
 import { readPcapRecords } from './helpers/read-pcap-records.js';
+import { PcapWriter } from '../src/index.js';
 import { runCli, type CliRun } from './helpers/run-cli.js';
 
 const TMP = mkdtempSync(join(tmpdir(), 'npe-ident-'));
@@ -458,6 +460,139 @@ describe('replay --workers N - captures whose timestamps jump', () => {
     }));
     const one = await expectIdentical([path, '-f', made.dir, '--cni', cni, '--flows', '-', '-o', 'json'], { workers: [2, 3] });
     expect(one.code, one.stderr).toBe(0);
+  });
+});
+
+// ---- hand-built random traffic: fragments, ICMP errors, resets, port reuse ----------------------------
+
+/**
+ * A seeded random capture over the three-tier addresses of what synth does not make: UDP
+ * datagrams in IPv4 fragments (in order, out of order, first fragment missing), ICMP errors from
+ * routers about live connections (RELATED; quoting a pair other than their own), TCP handshakes
+ * closed by FIN or RST, SYN retries, client ports reused, echoes, and gaps of 20-60 s so flows
+ * time out between packets of other flows. (Stray ICMP errors about nothing conntrack holds are
+ * the documented exception and left out.)
+ */
+function randomTraffic(seed: number, events: number): string {
+  let x = seed;
+  const r = (): number => {
+    x = (Math.imul(x, 1103515245) + 12345) & 0x7fffffff;
+    return x / 0x80000000;
+  };
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(r() * list.length)] as T;
+  const pods = ['10.244.1.10', '10.244.1.11', '10.244.2.12', '10.244.1.2', '10.244.2.20', '10.244.2.30'];
+  const outside = ['203.0.113.50', '198.51.100.7', '172.18.0.2', '192.0.2.10'];
+  const routers = ['10.244.0.1', '192.0.2.254'];
+  const ports = [53, 80, 5678, 3306, 8125, 5353, 443];
+  const path = join(TMP, `random-traffic-${seed}.pcap`);
+  const writer = new PcapWriter(path);
+  let t = 1_700_000_000;
+  const put = (ip: Uint8Array): void => {
+    t += r() < 0.03 ? 20 + r() * 40 : r() * 0.05;
+    const frame = ethernet(0x0800, ip);
+    const sec = Math.floor(t);
+    writer.appendFrame(frame, 0, frame.length, frame.length, sec, Math.floor((t - sec) * 1e6) * 1000, 1);
+  };
+  const ip = (src: string, dst: string, protocol: number, payload: Uint8Array, more: Partial<Parameters<typeof ipv4>[0]> = {}): Uint8Array => ipv4({ src, dst, protocol, id: Math.floor(r() * 65536), ...more }, payload);
+  const usedPorts = [40000, 40001, 40002, 40003];
+  for (let e = 0; e < events; e++) {
+    const client = r() < 0.7 ? pick(pods) : pick(outside);
+    let server = pick(pods);
+    if (server === client) server = pick(outside);
+    const sport = r() < 0.2 ? pick(usedPorts) : 30000 + Math.floor(r() * 30000);
+    const dport = pick(ports);
+    const kind = r();
+    if (kind < 0.25) {
+      // UDP request, maybe answered, maybe an ICMP error from a router about it right after.
+      const request = ip(client, server, 17, udp(sport, dport, fill(20 + Math.floor(r() * 200))));
+      put(request);
+      if (r() < 0.6) put(ip(server, client, 17, udp(dport, sport, fill(40))));
+      if (r() < 0.25) put(ip(pick(routers), client, 1, icmp(r() < 0.5 ? 11 : 3, r() < 0.5 ? 0 : 4, 0, request.subarray(0, 28))));
+    } else if (kind < 0.45) {
+      // A UDP datagram in three IPv4 fragments: in order, shuffled, or without its first.
+      const id = Math.floor(r() * 65536);
+      const datagram = udp(sport, dport, fill(2952));
+      const part = (offset: number, length: number, more: boolean): Uint8Array => ipv4({ src: client, dst: server, protocol: 17, id, moreFragments: more, fragmentOffset: offset }, datagram.subarray(offset, offset + length));
+      const parts = [part(0, 1480, true), part(1480, 1480, true), part(2960, datagram.length - 2960, false)];
+      const order = r();
+      if (order < 0.5) parts.forEach(put);
+      else if (order < 0.8) [parts[1]!, parts[0]!, parts[2]!].forEach(put);
+      else [parts[1]!, parts[2]!].forEach(put);
+      if (r() < 0.5) put(ip(server, client, 17, udp(dport, sport, fill(10))));
+    } else if (kind < 0.8) {
+      // TCP: handshake, data, then FIN or RST; or SYN retries only.
+      const iss = Math.floor(r() * 2 ** 31);
+      const irs = Math.floor(r() * 2 ** 31);
+      put(ip(client, server, 6, tcp({ srcPort: sport, dstPort: dport, seq: iss, flags: 0x02, window: 1000 })));
+      if (r() < 0.3) {
+        put(ip(client, server, 6, tcp({ srcPort: sport, dstPort: dport, seq: iss, flags: 0x02, window: 1000 })));
+        continue;
+      }
+      put(ip(server, client, 6, tcp({ srcPort: dport, dstPort: sport, seq: irs, ack: iss + 1, flags: 0x12, window: 1000 })));
+      put(ip(client, server, 6, tcp({ srcPort: sport, dstPort: dport, seq: iss + 1, ack: irs + 1, flags: 0x10, window: 1000 })));
+      put(ip(client, server, 6, tcp({ srcPort: sport, dstPort: dport, seq: iss + 1, ack: irs + 1, flags: 0x18, window: 1000 }, fill(100))));
+      if (r() < 0.2) put(ip(pick(routers), client, 1, icmp(3, 4, 1400, ip(client, server, 6, tcp({ srcPort: sport, dstPort: dport, seq: iss + 1 })).subarray(0, 28))));
+      put(ip(server, client, 6, tcp({ srcPort: dport, dstPort: sport, seq: irs + 1, ack: iss + 101, flags: 0x10, window: 1000 })));
+      if (r() < 0.4) {
+        put(ip(client, server, 6, tcp({ srcPort: sport, dstPort: dport, seq: iss + 101, ack: irs + 1, flags: 0x04 })));
+      } else if (r() < 0.8) {
+        put(ip(client, server, 6, tcp({ srcPort: sport, dstPort: dport, seq: iss + 101, ack: irs + 1, flags: 0x11, window: 1000 })));
+        put(ip(server, client, 6, tcp({ srcPort: dport, dstPort: sport, seq: irs + 1, ack: iss + 102, flags: 0x11, window: 1000 })));
+        put(ip(client, server, 6, tcp({ srcPort: sport, dstPort: dport, seq: iss + 102, ack: irs + 2, flags: 0x10, window: 1000 })));
+      }
+    } else {
+      // ICMP echo, sometimes answered.
+      const id = Math.floor(r() * 65536);
+      put(ip(client, server, 1, icmp(8, 0, echoRest(id, 1), fill(56))));
+      if (r() < 0.6) put(ip(server, client, 1, icmp(0, 0, echoRest(id, 1), fill(56))));
+    }
+  }
+  writer.close();
+  return path;
+}
+
+/**
+ * A non-first IPv4 fragment that arrives after its datagram's flow timed out, as the first record
+ * past the expiry: one replay ends the flow inside that packet's next() but reports it after the
+ * packet, so the fragment counts on it. The workers once ticked to the record's clock first (and
+ * reported the flow before the packet); now they tick to the clock before the record only.
+ */
+describe('replay --workers N - a fragment after its flow timed out', () => {
+  it.each([
+    ['first record past the expiry', [0, 40]],
+    ['after another flow moved the clock past it', [0, 35, 40]],
+    ['right after a late flow of the same worker', [100, 0, 40, 41]],
+  ])('replay workers - the late fragment, %s', async (_label, times) => {
+    const path = join(TMP, `late-fragment-${times.join('-')}.pcap`);
+    const writer = new PcapWriter(path);
+    const datagram = udp(40000, 3306, fill(1600));
+    const first = ipv4({ src: '10.244.1.10', dst: '10.244.1.11', protocol: 17, id: 7, moreFragments: true }, datagram.subarray(0, 1480));
+    const last = ipv4({ src: '10.244.1.10', dst: '10.244.1.11', protocol: 17, id: 7, fragmentOffset: 1480 }, datagram.subarray(1480));
+    const other = (n: number): Uint8Array => ipv4({ src: '203.0.113.50', dst: '10.244.1.10', protocol: 17 }, udp(41000 + n, 80, fill(10)));
+    // The datagram's fragments are the records at 0 and 40 s; any others are other flows.
+    const ips = times.length === 2 ? [first, last] : times.length === 3 ? [first, other(1), last] : [other(2), first, last, other(3)];
+    ips.forEach((ip, i) => {
+      const frame = ethernet(0x0800, ip);
+      writer.appendFrame(frame, 0, frame.length, frame.length, 1_700_000_000 + (times[i] as number), 0, 1);
+    });
+    writer.close();
+    await expectIdentical([path, '-f', THREE_TIER, '--flows', '-', '-o', 'json'], { workers: [2, 3] });
+  });
+});
+
+describe('replay --workers N - hand-built random traffic', () => {
+  it.each([
+    [1, 'upstream'],
+    [2, 'calico'],
+    [3, 'kube-router'],
+    [4, 'cilium'],
+  ])('replay workers - random traffic seed %i, --cni %s', async (seed, cni) => {
+    const path = randomTraffic(seed, 1500);
+    const one = await expectIdentical([path, '-f', THREE_TIER, '--cni', cni, '--flows', '-', '-o', 'json', '--coverage'], { workers: [2, 3] });
+    expect(one.code, one.stderr).toBe(0);
+    const summary = summaryOf(one.stderr);
+    expect(summary.packets['allowedRelated']).toBeGreaterThan(0);
+    expect(summary.packets['allowedFragment']! + summary.packets['droppedFragment']!).toBeGreaterThan(0);
   });
 });
 

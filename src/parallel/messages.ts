@@ -8,7 +8,7 @@
  * Layouts (byte offsets inside a message; numbers that may pass 2^32 — packet indexes,
  * timestamps — are float64):
  *
- *   PACKET    0 type | 8 packet index | 16 now (s) | 24 clock (s) | 32 caplen u32 | 36 wire length u32
+ *   PACKET    0 type | 8 packet index | 16 now (s) | 24 clock before this record (s) | 32 caplen u32 | 36 wire length u32
  *             | 40 link type u32 | 44 frame bytes (a record the reader had to assemble: cut by a chunk end)
  *   FRAME_AT  the same header | 44 offset u32 of the frame in the shared chunk pool (most records:
  *             the reader reads the file into the pool, so frames are never copied)

@@ -7,7 +7,7 @@
  *   with a symmetric hash of the address pair the dataplane will see — after decapsulation and
  *   Service translation, the inner packet's for ICMP errors, no ports so fragments stay together
  *   (shard-of.ts) — and copies it, with its global packet index, timestamp and the capture clock
- *   (the latest timestamp so far), into that worker's SharedArrayBuffer ring (spsc-ring.ts).
+ *   (the latest timestamp before it), into that worker's SharedArrayBuffer ring (spsc-ring.ts).
  * - Each worker (replay-worker.ts) owns a whole ReplayMachine for its shard: conntrack, flow
  *   records, denied attempts, fragments, de-duplication, summary. Flows end at exact capture times
  *   (dataplane/expiry-queue.ts), and every TICK_EVERY records every worker hears the clock, so
@@ -382,6 +382,8 @@ async function drive(
           while (nextEvent < times.length && (times[nextEvent] as number) <= now) nextEvent++;
         }
       }
+      // The worker gets the clock before this record (see replay-worker.ts).
+      const clockBefore = clock;
       if (now > clock) clock = now;
       if (now < first) first = now;
       if (now > last) last = now;
@@ -405,7 +407,7 @@ async function drive(
       u32[word] = k >= 0 ? InType.FRAME_AT : InType.PACKET;
       f64[(at >> 3) + 1] = index;
       f64[(at >> 3) + 2] = now;
-      f64[(at >> 3) + 3] = clock;
+      f64[(at >> 3) + 3] = clockBefore;
       u32[word + 8] = length;
       u32[word + 9] = record.wireLength;
       u32[word + 10] = record.linkType;

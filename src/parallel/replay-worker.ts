@@ -82,14 +82,17 @@ function run(setup: WorkerSetup): void {
   const line = new FlowLineBuffer();
   /** Set while endLate() ends the late flows of record lastOwn (their ordering key: see there). */
   let late = false;
+  /** While next() replays the record right after lastOwn: timeouts due by this clock are lastOwn's late flows. */
+  let lateUpTo = -Infinity;
   const emitFlow = (records: FlowRecords, f: number, provenances: readonly FlowProvenance[]): void => {
     line.length = 0;
     encodeFlowLine(line, records, provenances, f);
     line.byte(0x0a);
     const at = reserve(FLOW_HEADER + line.length);
     outView.setUint8(at, OutType.FLOW);
-    outView.setFloat64(at + 8, late ? dataplane.clock : (records.endTime[f] as number), true);
-    outView.setFloat64(at + 16, late ? lastOwn + 0.5 : (records.endPacket[f] as number), true);
+    const lateFlow = late || ((records.endPacket[f] as number) === -1 && (records.endTime[f] as number) <= lateUpTo);
+    outView.setFloat64(at + 8, late ? dataplane.clock : lateFlow ? lateUpTo : (records.endTime[f] as number), true);
+    outView.setFloat64(at + 16, lateFlow ? lastOwn + 0.5 : (records.endPacket[f] as number), true);
     outView.setFloat64(at + 24, records.startPacket[f] as number, true);
     outView.setFloat64(at + 32, records.seq[f] as number, true);
     outView.setUint32(at + 40, line.length, true);
@@ -110,7 +113,8 @@ function run(setup: WorkerSetup): void {
    * lastOwn, END past it) — but not before a TIMELINE event, which the one-thread replay also
    * applies before the next record — with the ordering key (clock of lastOwn, lastOwn + 0.5):
    * after what record lastOwn itself ended, before anything of the next record. Lines of one
-   * record come from one worker, already in the one-thread order.
+   * record come from one worker, already in the one-thread order. When that next record is this
+   * worker's own (index lastOwn + 1), they end inside its next(), as in one replay (lateUpTo).
    */
   const endLate = (): void => {
     if (lastOwn < 0) return;
@@ -148,13 +152,27 @@ function run(setup: WorkerSetup): void {
       const word = at >> 2;
       const index = inF64[(at >> 3) + 1] as number;
       const now = inF64[(at >> 3) + 2] as number;
-      const clock = inF64[(at >> 3) + 3] as number;
-      endLate();
+      const clockBefore = inF64[(at >> 3) + 3] as number;
       dataplane.packetIndex = index;
-      dataplane.tick(clock);
-      const category = type === InType.FRAME_AT
-        ? dataplane.next(pool, inU32[word + 11] as number, inU32[word + 8] as number, inU32[word + 9] as number, inU32[word + 10] as number, now)
-        : dataplane.next(inBytes, at + PACKET_HEADER, inU32[word + 8] as number, inU32[word + 9] as number, inU32[word + 10] as number, now);
+      // One replay ends what is due by the clock before a record with the records before it, and
+      // what this record's time makes due inside next() — so after this packet, which may count
+      // on such a flow (a non-first fragment) — reporting both after the packet. Time moves on to
+      // the clock before this record with a tick (other workers' records), then next() does the
+      // rest. Right after this worker's own previous record, its late flows too end inside next().
+      if (lastOwn === index - 1) {
+        lateUpTo = dataplane.clock;
+      } else {
+        endLate();
+        dataplane.tick(clockBefore);
+      }
+      let category: number;
+      try {
+        category = type === InType.FRAME_AT
+          ? dataplane.next(pool, inU32[word + 11] as number, inU32[word + 8] as number, inU32[word + 9] as number, inU32[word + 10] as number, now)
+          : dataplane.next(inBytes, at + PACKET_HEADER, inU32[word + 8] as number, inU32[word + 9] as number, inU32[word + 10] as number, now);
+      } finally {
+        lateUpTo = -Infinity;
+      }
       lastOwn = index;
       // The frame's pool slot may be reused once every worker is past it.
       Atomics.store(progress, setup.shard, ++finished);
