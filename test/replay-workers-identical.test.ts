@@ -6,15 +6,17 @@
  * `--write-allowed` / `--write-dropped` pcaps byte for byte.
  *
  * Cases: every bundled and test capture with its cluster; option variety (CNI profiles incl. the
- * rejecting one, coverage, engines, top, de-duplication, decapsulation, timeout profiles,
- * timelines that revoke established connections) on the three-tier capture and on a synthetic
- * one; random synthetic captures of every link type whose UDP/ICMP flows time out during the
- * capture (so the order of the flow lines matters), one spanning several read chunks and TICKs;
- * damaged captures; error paths.
+ * rejecting one, coverage, top, de-duplication, decapsulation, timeout profiles, timelines that
+ * revoke established connections) on the three-tier capture and on a synthetic one; random
+ * synthetic captures of every link type whose UDP/ICMP flows time out during the capture (so the
+ * order of the flow lines matters), one spanning several read chunks and TICKs; timestamps that
+ * jump and jitter; hand-built random traffic with fragments, router ICMP errors and resets;
+ * damaged captures; write errors; usage errors. --engine naive is a known mismatch (it.fails).
  *
  * Not covered on purpose (README, documented exceptions): overflowing bounded tables
  * (--conntrack-max, --denied-flows-max) and stray ICMP errors that conntrack cannot relate and
- * that quote no denied attempt (src/parallel/shard-of.ts).
+ * that quote no denied attempt, or any INVALID ICMP error with dropInvalidCt=false
+ * (src/parallel/shard-of.ts).
  *
  * The workers run the compiled dist/src/parallel/replay-worker.js: build first (npm test does).
  */
