@@ -8,13 +8,13 @@
  * Layouts (byte offsets inside a message; numbers that may pass 2^32 — packet indexes,
  * timestamps — are float64):
  *
- *   PACKET    0 type | 8 packet index | 16 now (s) | 24 clock (s) | 32 caplen u32 | 36 wire length u32
+ *   PACKET    0 type | 8 packet index | 16 now (s) | 24 clock before this record (s) | 32 caplen u32 | 36 wire length u32
  *             | 40 link type u32 | 44 frame bytes (a record the reader had to assemble: cut by a chunk end)
  *   FRAME_AT  the same header | 44 offset u32 of the frame in the shared chunk pool (most records:
  *             the reader reads the file into the pool, so frames are never copied)
  *   TICK      0 type | 8 packet index of the last record sent | 16 clock
  *   TIMELINE  0 type | 8 now (the capture time of the packet the events apply before)
- *   END       0 type | 8 clock
+ *   END       0 type | 8 clock | 16 packet index of the last record of the capture (-1: none)
  *
  *   FLOW      0 type | 8 end time | 16 end packet (-1 timeout, -2 open at the end) | 24 start packet
  *             | 32 seq (the worker's own start number) | 40 line length u32 | 44 line bytes (with "\n")
@@ -29,7 +29,7 @@ export const PACKET_HEADER = 44;
 export const FRAME_AT_BYTES = 48;
 export const TICK_BYTES = 24;
 export const TIMELINE_BYTES = 16;
-export const END_BYTES = 16;
+export const END_BYTES = 24;
 export const FLOW_HEADER = 44;
 export const VERDICT_HEADER = 24;
 export const WATERMARK_BYTES = 24;

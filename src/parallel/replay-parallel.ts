@@ -7,7 +7,7 @@
  *   with a symmetric hash of the address pair the dataplane will see — after decapsulation and
  *   Service translation, the inner packet's for ICMP errors, no ports so fragments stay together
  *   (shard-of.ts) — and copies it, with its global packet index, timestamp and the capture clock
- *   (the latest timestamp so far), into that worker's SharedArrayBuffer ring (spsc-ring.ts).
+ *   (the latest timestamp before it), into that worker's SharedArrayBuffer ring (spsc-ring.ts).
  * - Each worker (replay-worker.ts) owns a whole ReplayMachine for its shard: conntrack, flow
  *   records, denied attempts, fragments, de-duplication, summary. Flows end at exact capture times
  *   (dataplane/expiry-queue.ts), and every TICK_EVERY records every worker hears the clock, so
@@ -17,6 +17,9 @@
  *   time on the capture clock, timeouts before packet-caused ends at the same instant, then the
  *   ending packet's index, then start packet; a line is written once every worker has reported
  *   (a watermark) that nothing earlier can still come. Flows open at the end follow in start order.
+ *   (A flow whose expiry is already behind the clock when set — the capture's time jumped — ends
+ *   at the next record in one replay: its key is that of the record that set it, see
+ *   replay-worker.ts endLate.)
  * - Written packets keep capture order: records are kept here until their worker's verdict
  *   arrives (only when --write-allowed/--write-dropped ask for it).
  * - At the end the workers' counters go to worker 0, which builds the summary with the single
@@ -277,9 +280,6 @@ async function drive(
         out.release();
       }
     }
-    // Packets first, then the flow lines up to the last packet written: if writing a packet
-    // fails (a classic pcap cannot hold a second link type), the lines out are exactly those a
-    // one-worker replay had written when it failed at that packet.
     if (pending && onPacket) pending.emit(links, onPacket);
     if (onFlowLine) emitFlows(links, onFlowLine, pending);
     return any;
@@ -385,6 +385,8 @@ async function drive(
   const onProgress = options.onProgress;
 
   const callback = (record: CaptureRecord): boolean | void => {
+    // Writing a packet failed: read no further (the error is thrown once the flow lines up to it are out).
+    if (pending !== null && pending.error !== null) return false;
     const now = record.tsSec + record.tsNsec * 1e-9;
     const index = record.index;
     try {
@@ -398,6 +400,8 @@ async function drive(
           while (nextEvent < times.length && (times[nextEvent] as number) <= now) nextEvent++;
         }
       }
+      // The worker gets the clock before this record (see replay-worker.ts).
+      const clockBefore = clock;
       if (now > clock) clock = now;
       if (now < first) first = now;
       if (now > last) last = now;
@@ -421,7 +425,7 @@ async function drive(
       u32[word] = k >= 0 ? InType.FRAME_AT : InType.PACKET;
       f64[(at >> 3) + 1] = index;
       f64[(at >> 3) + 2] = now;
-      f64[(at >> 3) + 3] = clock;
+      f64[(at >> 3) + 3] = clockBefore;
       u32[word + 8] = length;
       u32[word + 9] = record.wireLength;
       u32[word + 10] = record.linkType;
@@ -452,10 +456,9 @@ async function drive(
   const end = await readCapture(source, callback, readOptions);
   if (failure === null) {
     try {
-      sendAll(InType.TICK, TICK_BYTES, lastIndex, clock);
-      sendAll(InType.END, END_BYTES, clock, 0);
+      // END ticks every worker to the final clock, except the worker of the last record (see replay-worker.ts).
+      sendAll(InType.END, END_BYTES, clock, lastIndex);
       for (const link of links) link.input.close();
-      if (pending) pending.readDone = true;
       // Everything the workers still have: ended flows, those open at the end, verdicts.
       for (;;) {
         drain();
@@ -472,6 +475,7 @@ async function drive(
     }
   }
   if (failure !== null) throw await workerError(links, (failure as WorkerFailed).shard);
+  if (pending !== null && pending.error !== null) throw pending.error.cause;
 
   const capture: CaptureInfo = {
     source: sourceName,
@@ -572,7 +576,23 @@ function covered(link: WorkerLink, head: EntryFifo): boolean {
   return link.done || upTo(head, link.markClock, link.markIndex);
 }
 
-function emitFlows(links: WorkerLink[], onFlowLine: (bytes: Buffer, offset: number, length: number) => void, written: PendingRecords | null): void {
+/**
+ * With packets written out, may the flow `head` be written before the first record whose packet
+ * is not written yet? The one-thread replay writes a record's packet after the flow lines its
+ * processing ended (timeouts up to its clock, flows it ended): so only those. Only matters when
+ * writing that packet fails — the flow lines then stop where the one-thread replay's stop.
+ */
+function beforeUnwritten(head: EntryFifo, pending: PendingRecords | null): boolean {
+  if (pending === null || pending.size === 0) return true;
+  const cls = keyClass(head.key(1));
+  if (cls === 2) return false;
+  const time = head.key(0);
+  const clock = pending.headClock;
+  if (time !== clock) return time < clock;
+  return cls === 0 || head.key(1) <= pending.headIndex;
+}
+
+function emitFlows(links: WorkerLink[], onFlowLine: (bytes: Buffer, offset: number, length: number) => void, pending: PendingRecords | null): void {
   for (;;) {
     let best: WorkerLink | null = null;
     for (const link of links) {
@@ -583,9 +603,8 @@ function emitFlows(links: WorkerLink[], onFlowLine: (bytes: Buffer, offset: numb
     for (const link of links) {
       if (link !== best && link.flows.size === 0 && !covered(link, best.flows)) return;
     }
-    // With packets written: not past the last packet written (see drain).
-    if (written !== null && !written.finished && !upTo(best.flows, written.clock, written.index)) return;
     const fifo = best.flows;
+    if (!beforeUnwritten(fifo, pending)) return;
     onFlowLine(fifo.data, fifo.byteStart, fifo.byteLength);
     fifo.shift();
   }
@@ -599,17 +618,22 @@ function wantPending(onPacket: ParallelReplayOptions['onPacket']): boolean {
 
 /** The records sent to workers, kept until their verdicts return (only when packets are written). */
 class PendingRecords {
-  /** Keys: index, shard, tsSec, tsNsec, wireLength, linkType, nanosecond, interfaceId, clock. */
+  /** Keys: index, shard, tsSec, tsNsec, wireLength, linkType, nanosecond, interfaceId, capture clock. */
   private readonly fifo = new EntryFifo(9);
-  /** The last record written: its index and the capture clock there. */
-  index = -1;
-  clock = -Infinity;
-  /** Every record has been read (set by the reader at the end). */
-  readDone = false;
+  /** Writing the head record failed (it stays the head): the error, thrown at the end. */
+  error: { readonly cause: unknown } | null = null;
 
-  /** Every record has been read and written. */
-  get finished(): boolean {
-    return this.readDone && this.fifo.size === 0;
+  get size(): number {
+    return this.fifo.size;
+  }
+
+  /** Global index and capture clock of the first record not written yet (size > 0). */
+  get headIndex(): number {
+    return this.fifo.key(0);
+  }
+
+  get headClock(): number {
+    return this.fifo.key(8);
   }
 
   add(record: CaptureRecord, shard: number, length: number, clock: number): void {
@@ -627,7 +651,7 @@ class PendingRecords {
 
   emit(links: WorkerLink[], onPacket: NonNullable<ParallelReplayOptions['onPacket']>): void {
     const fifo = this.fifo;
-    while (fifo.size > 0) {
+    while (fifo.size > 0 && this.error === null) {
       const link = links[fifo.key(1)] as WorkerLink;
       const verdicts = link.verdicts;
       if (verdicts.size === 0) return;
@@ -644,9 +668,12 @@ class PendingRecords {
         interfaceId: fifo.key(7),
       };
       const rejectLength = verdicts.byteLength;
-      onPacket(view, verdicts.key(1), rejectLength > 0 ? verdicts.data.subarray(verdicts.byteStart) : null, rejectLength);
-      this.index = fifo.key(0);
-      this.clock = fifo.key(8);
+      try {
+        onPacket(view, verdicts.key(1), rejectLength > 0 ? verdicts.data.subarray(verdicts.byteStart) : null, rejectLength);
+      } catch (cause) {
+        this.error = { cause };
+        return;
+      }
       verdicts.shift();
       fifo.shift();
     }

@@ -82,14 +82,19 @@ function run(setup: WorkerSetup): void {
   };
 
   const line = new FlowLineBuffer();
+  /** Set while endLate() ends the late flows of record lastOwn (their ordering key: see there). */
+  let late = false;
+  /** While next() replays the record right after lastOwn: timeouts due by this clock are lastOwn's late flows. */
+  let lateUpTo = -Infinity;
   const emitFlow = (records: FlowRecords, f: number, provenances: readonly FlowProvenance[]): void => {
     line.length = 0;
     encodeFlowLine(line, records, provenances, f);
     line.byte(0x0a);
     const at = reserve(FLOW_HEADER + line.length);
     outView.setUint8(at, OutType.FLOW);
-    outView.setFloat64(at + 8, records.endTime[f] as number, true);
-    outView.setFloat64(at + 16, records.endPacket[f] as number, true);
+    const lateFlow = late || ((records.endPacket[f] as number) === -1 && (records.endTime[f] as number) <= lateUpTo);
+    outView.setFloat64(at + 8, late ? dataplane.clock : lateFlow ? lateUpTo : (records.endTime[f] as number), true);
+    outView.setFloat64(at + 16, lateFlow ? lastOwn + 0.5 : (records.endPacket[f] as number), true);
     outView.setFloat64(at + 24, records.startPacket[f] as number, true);
     outView.setFloat64(at + 32, records.seq[f] as number, true);
     outView.setUint32(at + 40, line.length, true);
@@ -99,6 +104,29 @@ function run(setup: WorkerSetup): void {
 
   const machine = new ReplayMachine(setup.cluster, setup.wantFlows ? { ...setup.machine, onFlow: emitFlow } : setup.machine);
   const dataplane = machine.dataplane;
+  /** Global index of the last record this worker replayed (-1: none yet). */
+  let lastOwn = -1;
+  /**
+   * A packet older than the capture clock by more than a timeout (a capture whose timestamps
+   * jump) sets an expiry at or before the clock: the one-thread replay ends such a flow at the
+   * next record of the capture, whoever's it is, first thing (before that record's own timeouts,
+   * which lie later), or reports it as open at the end when there is no next record. So this
+   * worker ends them when it learns that a later record exists (its next record, a TICK past
+   * lastOwn, END past it) — but not before a TIMELINE event, which the one-thread replay also
+   * applies before the next record — with the ordering key (clock of lastOwn, lastOwn + 0.5):
+   * after what record lastOwn itself ended, before anything of the next record. Lines of one
+   * record come from one worker, already in the one-thread order. When that next record is this
+   * worker's own (index lastOwn + 1), they end inside its next(), as in one replay (lateUpTo).
+   */
+  const endLate = (): void => {
+    if (lastOwn < 0) return;
+    late = true;
+    try {
+      dataplane.tick(dataplane.clock);
+    } finally {
+      late = false;
+    }
+  };
   let conntrackPeak = 0;
   let deniedPeak = 0;
   Atomics.store(status, setup.shard, WorkerStatus.RUNNING);
@@ -126,12 +154,28 @@ function run(setup: WorkerSetup): void {
       const word = at >> 2;
       const index = inF64[(at >> 3) + 1] as number;
       const now = inF64[(at >> 3) + 2] as number;
-      const clock = inF64[(at >> 3) + 3] as number;
+      const clockBefore = inF64[(at >> 3) + 3] as number;
       dataplane.packetIndex = index;
-      dataplane.tick(clock);
-      const category = type === InType.FRAME_AT
-        ? dataplane.next(pool, inU32[word + 11] as number, inU32[word + 8] as number, inU32[word + 9] as number, inU32[word + 10] as number, now)
-        : dataplane.next(inBytes, at + PACKET_HEADER, inU32[word + 8] as number, inU32[word + 9] as number, inU32[word + 10] as number, now);
+      // One replay ends what is due by the clock before a record with the records before it, and
+      // what this record's time makes due inside next() — so after this packet, which may count
+      // on such a flow (a non-first fragment) — reporting both after the packet. Time moves on to
+      // the clock before this record with a tick (other workers' records), then next() does the
+      // rest. Right after this worker's own previous record, its late flows too end inside next().
+      if (lastOwn === index - 1) {
+        lateUpTo = dataplane.clock;
+      } else {
+        endLate();
+        dataplane.tick(clockBefore);
+      }
+      let category: number;
+      try {
+        category = type === InType.FRAME_AT
+          ? dataplane.next(pool, inU32[word + 11] as number, inU32[word + 8] as number, inU32[word + 9] as number, inU32[word + 10] as number, now)
+          : dataplane.next(inBytes, at + PACKET_HEADER, inU32[word + 8] as number, inU32[word + 9] as number, inU32[word + 10] as number, now);
+      } finally {
+        lateUpTo = -Infinity;
+      }
+      lastOwn = index;
       // The frame's pool slot may be reused once every worker is past it.
       Atomics.store(progress, setup.shard, ++finished);
       if (setup.wantVerdicts) {
@@ -154,8 +198,13 @@ function run(setup: WorkerSetup): void {
       const index = inView.getFloat64(at + 8, true);
       const clock = inView.getFloat64(at + 16, true);
       input.release();
-      dataplane.packetIndex = index + 1;
-      dataplane.tick(clock);
+      // Right after this worker's own record: whether a next record exists is not known yet
+      // (the clock is the one that record ticked to: nothing but late flows could end).
+      if (index !== lastOwn) {
+        endLate();
+        dataplane.packetIndex = index + 1;
+        dataplane.tick(clock);
+      }
       const o = reserve(WATERMARK_BYTES);
       outView.setUint8(o, OutType.WATERMARK);
       outView.setFloat64(o + 8, index, true);
@@ -167,8 +216,14 @@ function run(setup: WorkerSetup): void {
       machine.applyTimeline(now);
     } else if (type === InType.END) {
       const clock = inView.getFloat64(at + 8, true);
+      const lastIndex = inView.getFloat64(at + 16, true);
       input.release();
-      dataplane.tick(clock);
+      // The worker of the capture's last record has ticked to the final clock before it; what
+      // that record set to expire already stays open, as in the one-thread replay.
+      if (lastIndex !== lastOwn) {
+        endLate();
+        dataplane.tick(clock);
+      }
       break;
     } else {
       throw new Error(`replay-worker: unknown input message type ${type}`);
