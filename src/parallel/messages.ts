@@ -1,15 +1,16 @@
 /**
  * The messages of a sharded replay's rings (spsc-ring.ts), read and written in place: PACKET and
  * FRAME_AT headers (the per-record path) with typed-array views in host byte order (both threads
- * run on one machine), the rest through a DataView (little-endian). Main → worker: the records of the worker's shard, clock ticks, the
- * timeline, the end. Worker → main: flow lines with their ordering key, per-packet verdicts
- * (only when packets are written out), watermarks, done.
+ * run on one machine), the rest through a DataView (little-endian). Main → worker: the records of
+ * the worker's shard, clock ticks, the timeline, the end. Worker → main: flow lines with their
+ * ordering key, per-packet verdicts (only when packets are written out), watermarks, done.
  *
  * Layouts (byte offsets inside a message; numbers that may pass 2^32 — packet indexes,
  * timestamps — are float64):
  *
- *   PACKET    0 type | 8 packet index | 16 now (s) | 24 clock before this record (s) | 32 caplen u32 | 36 wire length u32
- *             | 40 link type u32 | 44 frame bytes (a record the reader had to assemble: cut by a chunk end)
+ *   PACKET    0 type | 8 packet index | 16 now (s) | 24 clock before this record (s) | 32 caplen u32
+ *             | 36 wire length u32 | 40 link type u32 | 44 frame bytes (a record the reader had to
+ *             assemble: cut by a chunk end)
  *   FRAME_AT  the same header | 44 offset u32 of the frame in the shared chunk pool (most records:
  *             the reader reads the file into the pool, so frames are never copied)
  *   TICK      0 type | 8 packet index of the last record sent | 16 clock
