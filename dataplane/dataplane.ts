@@ -102,6 +102,11 @@ export class Dataplane {
   readonly conntrack: ConntrackTable;
   /** Flow record of the last packet, or -1 (non-IP, undecodable, duplicates). */
   lastFlow = -1;
+  /** Its direction relative to the record (CtDirection), when lastFlow >= 0. */
+  private lastDirection = 0;
+  /** The current first fragment's addresses before Service translation. */
+  private readonly fragmentSrc = new Uint32Array(4);
+  private readonly fragmentDst = new Uint32Array(4);
   private readonly denied: DeniedFlowIndex;
   private readonly fragments = new FragmentCache();
   private readonly dedupe = new DedupeFilter();
@@ -319,6 +324,12 @@ export class Dataplane {
       if (inner !== DecodeStatus.OK) return this.count(inner === DecodeStatus.NOT_IP ? PacketCategory.NOT_IP : PacketCategory.UNDECODABLE, wireLength);
     }
     // Service translation first, so a node capture's pre- and post-DNAT copies fingerprint alike.
+    // A first fragment is remembered under its addresses as captured: the later fragments carry
+    // no ports, are never translated, and look it up that way (Linux reassembles before NAT).
+    if (meta.isFragment && meta.fragmentOffset === 0) {
+      this.fragmentSrc.set(meta.src);
+      this.fragmentDst.set(meta.dst);
+    }
     let nat: NatResult = NatResult.NONE;
     this.natFrontend = -1;
     this.natBackend = -1;
@@ -353,7 +364,7 @@ export class Dataplane {
     }
     if (meta.isFragment) {
       const f = this.lastFlow;
-      this.fragments.remember(meta.src, meta.dst, meta.protocol, meta.fragmentId, category <= PacketCategory.ALLOWED_FRAGMENT, f, f >= 0 ? (this.flows.seq[f] as number) : -1);
+      this.fragments.remember(this.fragmentSrc, this.fragmentDst, meta.protocol, meta.fragmentId, category <= PacketCategory.ALLOWED_FRAGMENT, f, f >= 0 ? (this.flows.seq[f] as number) : -1, this.lastDirection);
     }
     return category;
   }
@@ -553,11 +564,8 @@ export class Dataplane {
     const category = this.fragments.foundAllowed ? PacketCategory.ALLOWED_FRAGMENT : PacketCategory.DROPPED_FRAGMENT;
     // The datagram's flow may have ended (and its slot been reused) since the first fragment.
     if (f < 0 || !this.flows.isLive(f) || this.flows.seq[f] !== this.fragments.foundSeq) return this.count(category, bytes);
-    const r = this.flows;
-    // Direction relative to the record: does this fragment go the way the first packet went?
-    let same = r.family[f] === meta.ipVersion;
-    for (let i = 0; i < 4 && same; i++) same = r.src[f * 4 + i] === meta.src[i];
-    return this.countOnFlow(f, same ? CtDirection.ORIGINAL : CtDirection.REPLY, category, bytes, nowSec);
+    // The datagram goes the way its first fragment went.
+    return this.countOnFlow(f, this.fragments.foundDirection, category, bytes, nowSec);
   }
 
   private count(category: PacketCategory, bytes: number): PacketCategory {
@@ -568,6 +576,7 @@ export class Dataplane {
 
   private countOnFlow(f: number, direction: number, category: PacketCategory, bytes: number, nowSec: number): PacketCategory {
     this.lastFlow = f;
+    this.lastDirection = direction;
     if (f >= 0 && this.flows.live[f] === 1) this.flows.addPacket(f, direction, bytes, nowSec, isDropped(category));
     return this.count(category, bytes);
   }

@@ -15,10 +15,13 @@ export class FragmentCache {
   private readonly flow = new Int32Array(SLOTS);
   /** The flow record's seq, to tell a reused record slot from the datagram's own flow. */
   private readonly flowSeq = new Float64Array(SLOTS);
+  /** The first fragment's direction relative to the flow record (CtDirection). */
+  private readonly direction = new Uint8Array(SLOTS);
   /** Results of the last `find`. */
   foundAllowed = false;
   foundFlow = -1;
   foundSeq = -1;
+  foundDirection = 0;
 
   private slotOf(src: Uint32Array, dst: Uint32Array, protocol: number, id: number): number {
     let h = Math.imul(id ^ protocol, 0x9e3779b1);
@@ -26,7 +29,7 @@ export class FragmentCache {
     return (h >>> 0) % SLOTS;
   }
 
-  remember(src: Uint32Array, dst: Uint32Array, protocol: number, id: number, allowed: boolean, flow: number, flowSeq: number): void {
+  remember(src: Uint32Array, dst: Uint32Array, protocol: number, id: number, allowed: boolean, flow: number, flowSeq: number, direction = 0): void {
     const slot = this.slotOf(src, dst, protocol, id);
     const base = slot * 10;
     for (let i = 0; i < 4; i++) {
@@ -39,6 +42,7 @@ export class FragmentCache {
     this.allowed[slot] = allowed ? 1 : 0;
     this.flow[slot] = flow;
     this.flowSeq[slot] = flowSeq;
+    this.direction[slot] = direction;
   }
 
   find(src: Uint32Array, dst: Uint32Array, protocol: number, id: number): boolean {
@@ -51,6 +55,7 @@ export class FragmentCache {
     this.foundAllowed = this.allowed[slot] === 1;
     this.foundFlow = this.flow[slot] as number;
     this.foundSeq = this.flowSeq[slot] as number;
+    this.foundDirection = this.direction[slot] as number;
     return true;
   }
 }

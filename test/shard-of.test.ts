@@ -512,13 +512,28 @@ describe('shard-of - what the single-threaded dataplane does in the cases the ke
     return { categories, flows, dataplane };
   }
 
-  it('shard-of - non-first fragments of a datagram to a Service frontend find no first fragment (it was remembered translated): dropped, on no flow, whatever the shard', () => {
+  it('shard-of - non-first fragments of a datagram to a Service frontend follow their first fragment (remembered as captured, before translation), on its flow and with its verdict', () => {
     const datagram = udp(40000, 80, bytes(72, 1));
     const parts = fragments4('10.244.1.10', '10.96.0.20', 17, datagram, 0x4444, [32, 64]);
-    const { categories, flows } = replayAll(parts);
+    const { categories, flows, dataplane } = replayAll(parts);
     expect(flows[0]).toBeGreaterThanOrEqual(0);
-    expect(categories.slice(1)).toEqual([PacketCategory.DROPPED_FRAGMENT, PacketCategory.DROPPED_FRAGMENT]);
-    expect(flows.slice(1)).toEqual([-1, -1]);
+    const verdict = (categories[0] as number) <= PacketCategory.ALLOWED_FRAGMENT ? PacketCategory.ALLOWED_FRAGMENT : PacketCategory.DROPPED_FRAGMENT;
+    expect(categories.slice(1)).toEqual([verdict, verdict]);
+    expect(flows.slice(1)).toEqual([flows[0], flows[0]]);
+    // All three packets on the flow record, in the direction of the first (forward).
+    const f = flows[0] as number;
+    expect([dataplane.flows.packets[f * 2], dataplane.flows.packets[f * 2 + 1]]).toEqual([3, 0]);
+    // A fragmented answer captured before un-translation (from the frontend; the request was
+    // denied, so the answer starts a flow of its own): its fragments follow its first one.
+    const request = v4('10.244.1.10', '10.96.0.20', 17, udp(40001, 80, bytes(8, 1)), 0x5000);
+    const answer = fragments4('10.96.0.20', '10.244.1.10', 17, udp(80, 40001, bytes(72, 2)), 0x5001, [32, 64]);
+    const both = replayAll([request, ...answer]);
+    const g = both.flows[1] as number;
+    expect(g).toBeGreaterThanOrEqual(0);
+    expect(both.flows.slice(2)).toEqual([g, g]);
+    const answerVerdict = (both.categories[1] as number) <= PacketCategory.ALLOWED_FRAGMENT ? PacketCategory.ALLOWED_FRAGMENT : PacketCategory.DROPPED_FRAGMENT;
+    expect(both.categories.slice(2)).toEqual([answerVerdict, answerVerdict]);
+    expect((both.dataplane.flows.packets[g * 2] as number) + (both.dataplane.flows.packets[g * 2 + 1] as number)).toBe(g === both.flows[0] ? 4 : 3);
     // Sent straight to an endpoint, the same datagram's fragments are counted on its flow.
     const direct = replayAll(fragments4('10.244.1.10', '10.244.1.20', 17, udp(40000, 8080, bytes(72, 1)), 0x4445, [32, 64]));
     expect(direct.flows[1]).toBe(direct.flows[0]);

@@ -55,9 +55,9 @@
  *   the pair cannot tell; so this function remembers, in a small direct-mapped table, each first
  *   fragment's (untranslated src, dst, protocol, id) → shard, and sends the later fragments there
  *   (falling back to the pair when the entry was overwritten). For a Service datagram C→V the
- *   dataplane remembers C→E while the non-first fragments are C→V: it never finds them
- *   (DROPPED_FRAGMENT, no flow) whichever worker has them, so the outcome is the single replay's
- *   (see "dataplane" below).
+ *   dataplane remembers the first fragment as captured (C→V, before translation, as Linux
+ *   reassembles before NAT) and the later fragments, C→V too, find it in the worker this table
+ *   sent them to: the first fragment's.
  * - `-i any` copies: the DedupeFilter fingerprints a Service packet in its translated form, so
  *   the pre- and post-DNAT copies are only duplicates when they translate to the same packet:
  *   same pair, same key. Copies of a plain packet have the same addresses. The tunnelled copy of
