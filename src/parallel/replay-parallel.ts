@@ -37,7 +37,7 @@ import type { Readable } from 'node:stream';
 import type { Cluster } from '../../compiler/model.js';
 import { readCapture } from '../capture/open-capture.js';
 import type { CaptureEnd, CaptureRecord } from '../capture/capture-record.js';
-import { isoTime } from '../replay/flow-report.js';
+import { CaptureStats } from '../replay/capture-stats.js';
 import type { ReplayMachineOptions } from '../replay/replay-capture.js';
 import { buildServiceNat } from '../replay/build-service-nat.js';
 import type { CaptureInfo, ReplaySummary } from '../replay/summarize.js';
@@ -375,11 +375,7 @@ async function drive(
 
   // ---- reading -------------------------------------------------------------------------------
   let clock = -Infinity;
-  let first = Infinity;
-  let last = -Infinity;
-  let bytesRead = 0;
-  const linkTypes: number[] = [];
-  let lastLinkType = -1;
+  const stats = new CaptureStats();
   let lastIndex = -1;
   let failure: WorkerFailed | null = null;
   const onProgress = options.onProgress;
@@ -403,13 +399,7 @@ async function drive(
       // The worker gets the clock before this record (see replay-worker.ts).
       const clockBefore = clock;
       if (now > clock) clock = now;
-      if (now < first) first = now;
-      if (now > last) last = now;
-      bytesRead += record.capturedLength;
-      if (record.linkType !== lastLinkType) {
-        lastLinkType = record.linkType;
-        if (!linkTypes.includes(record.linkType)) linkTypes.push(record.linkType);
-      }
+      stats.add(record, now);
       const length = Math.min(record.capturedLength, record.buffer.length - record.offset);
       const w = shards.shardOf(record.buffer, record.offset, length, record.wireLength, record.linkType);
       // In the pool: send where the frame is. Else (a record the parser assembled across two
@@ -442,7 +432,7 @@ async function drive(
         for (const link of links) link.input.flush();
         drain();
       }
-      if (onProgress && (index & 0xffff) === 0xffff) onProgress(index + 1, bytesRead);
+      if (onProgress && (index & 0xffff) === 0xffff) onProgress(index + 1, stats.bytes);
     } catch (error) {
       if (error instanceof WorkerFailed) {
         failure = error;
@@ -477,18 +467,8 @@ async function drive(
   if (failure !== null) throw await workerError(links, (failure as WorkerFailed).shard);
   if (pending !== null && pending.error !== null) throw pending.error.cause;
 
-  const capture: CaptureInfo = {
-    source: sourceName,
-    format: end.format,
-    linkTypes: linkTypes.sort((a, b) => a - b),
-    records: end.records,
-    bytesRead: end.bytesRead,
-    end: end.kind,
-    message: end.message,
-    byteOffset: end.byteOffset,
-    firstPacket: Number.isFinite(first) ? isoTime(first) : null,
-    lastPacket: Number.isFinite(last) ? isoTime(last) : null,
-  };
+  const capture = stats.info(sourceName, end);
+
 
   // Worker 0 combines everyone's counters into the summary.
   const states: ShardState[] = [];

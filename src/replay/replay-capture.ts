@@ -15,12 +15,12 @@ import { readCapture, type OpenCaptureOptions } from '../capture/open-capture.js
 import type { CaptureEnd, CaptureRecord } from '../capture/capture-record.js';
 import { compiledProvenance, type FlowProvenance } from '../engines/flow-provenance.js';
 import { NaivePacketPolicy } from '../engines/naive-packet-policy.js';
-import { isoTime } from './flow-report.js';
 import type { RawObject } from '../load/read-manifests.js';
 import type { TimelineEvent } from '../timeline/load-timeline.js';
 import { TimelineRunner, type AppliedEvent } from '../timeline/run-timeline.js';
 import type { CaptureInfo } from './summarize.js';
 import { FlowSummary } from './flow-summary.js';
+import { CaptureStats } from './capture-stats.js';
 import type { FlowRecords } from '../../dataplane/flow-records.js';
 import { buildServiceNat, type ServiceNatOptions } from './build-service-nat.js';
 import { asAllowRuleLister, RuleCoverage } from './rule-coverage.js';
@@ -162,26 +162,16 @@ export async function replayCapture(cluster: Cluster, source: string | Readable,
   const machine = new ReplayMachine(cluster, options);
   const { dataplane, provenances, coverage, timeline } = machine;
   const flowSummary = machine.flows;
-  const linkTypes: number[] = [];
-  let lastLinkType = -1;
-  let first = Infinity;
-  let last = -Infinity;
-  let bytes = 0;
+  const stats = new CaptureStats();
   const onPacket = options.onPacket;
   const onProgress = options.onProgress;
   const callback = (record: CaptureRecord): void => {
     const now = record.tsSec + record.tsNsec * 1e-9;
     if (timeline) machine.applyTimeline(now);
-    if (now < first) first = now;
-    if (now > last) last = now;
-    bytes += record.capturedLength;
-    if (record.linkType !== lastLinkType) {
-      lastLinkType = record.linkType;
-      if (!linkTypes.includes(record.linkType)) linkTypes.push(record.linkType);
-    }
+    stats.add(record, now);
     const category = dataplane.next(record.buffer, record.offset, record.capturedLength, record.wireLength, record.linkType, now);
     if (onPacket) onPacket(record, category, dataplane);
-    if (onProgress && (record.index & 0xffff) === 0xffff) onProgress(record.index + 1, bytes);
+    if (onProgress && (record.index & 0xffff) === 0xffff) onProgress(record.index + 1, stats.bytes);
   };
   const readOptions: OpenCaptureOptions = options.betweenChunks ? { betweenChunks: options.betweenChunks } : {};
   const end = await (options.reader ? options.reader(source, callback, readOptions) : readCapture(source, callback, readOptions));
@@ -195,17 +185,6 @@ export async function replayCapture(cluster: Cluster, source: string | Readable,
       if (wait) await wait;
     }
   }
-  const capture: CaptureInfo = {
-    source: sourceName,
-    format: end.format,
-    linkTypes: linkTypes.sort((a, b) => a - b),
-    records: end.records,
-    bytesRead: end.bytesRead,
-    end: end.kind,
-    message: end.message,
-    byteOffset: end.byteOffset,
-    firstPacket: Number.isFinite(first) ? isoTime(first) : null,
-    lastPacket: Number.isFinite(last) ? isoTime(last) : null,
-  };
+  const capture = stats.info(sourceName, end);
   return { dataplane, provenance: provenances, timeline: timeline?.applied ?? [], capture, end, flows: flowSummary, coverage };
 }
