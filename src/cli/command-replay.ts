@@ -238,9 +238,11 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
   const profileLabel = profile.overrides.length ? `${profile.name} (${profile.overrides.map((k) => `${k}=${String(profile.values[k])}`).join(', ')})` : profile.name;
   // With --flows -, stdout carries the flows; the summary goes to stderr so both stay parseable.
   const summaryOut = flowsPath === '-' ? io.stderr : io.stdout;
-  if (workers > 1) {
-    let parallel: ParallelReplayResult;
-    try {
+  const stdin = io.stdin as Readable | undefined;
+  let parallel: ParallelReplayResult | null = null;
+  let result: ReplayResult | null = null;
+  try {
+    if (workers > 1) {
       const { onFlow: _unused, onPacket: _packets, betweenChunks: _between, onProgress: _progress, reader: _reader, ...machine } = options;
       // Loaded only when used: a one-thread replay does not pay for it at start.
       const { replayParallel } = await import('../parallel/replay-parallel.js');
@@ -254,47 +256,31 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
         ...(allowedWriter || droppedWriter ? { onPacket: retainedPacketWriter(allowedWriter, droppedWriter) } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       });
-    } finally {
-      allowedWriter?.close();
-      droppedWriter?.close();
-      await flowWriter?.end();
+    } else {
+      result = await replayCapture(cluster, captureArg === '-' ? (stdin as Readable) : captureArg, captureArg === '-' ? '<stdin>' : captureArg, options);
     }
-    if (progress) io.stderr.write('\r\x1b[K');
-    if (parallel.end.kind === 'read-failed' && parallel.end.records === 0) throw new UserError(`replay: ${parallel.end.message ?? 'cannot read the capture'}`, ExitCode.CAPTURE_ERROR);
-    if (flowWriter?.closedEarly) io.stderr.write(`netpol-emu: replay: the flow output was closed by its reader after ${flowWriter.lines} line(s); the replay went on\n`);
-    if (parallel.limitsReached.length) io.stderr.write(`netpol-emu: replay: the ${workers} workers together held more than the limit of ${parallel.limitsReached.join(' and ')}: a replay with --workers 1 could have evicted where these did not; raise the limit or use --workers 1 for exact results\n`);
-    const coverage = parallel.coverage;
-    if (output === 'json') summaryOut.write(`${JSON.stringify(coverage ? { ...parallel.summary, coverage } : parallel.summary, null, 2)}\n`);
-    else summaryOut.write(coverage && flagOption(parsed, 'coverage') ? formatSummary(parallel.summary) + formatCoverage(coverage) : formatSummary(parallel.summary));
-    if (parallel.end.kind !== 'complete') {
-      io.stderr.write(`netpol-emu: replay: ${parallel.end.message ?? parallel.end.kind}\n`);
-      return ExitCode.CAPTURE_ERROR;
-    }
-    return ExitCode.OK;
-  }
-  const stdin = io.stdin as Readable | undefined;
-  let result: ReplayResult;
-  try {
-    result = await replayCapture(cluster, captureArg === '-' ? (stdin as Readable) : captureArg, captureArg === '-' ? '<stdin>' : captureArg, options);
   } finally {
     allowedWriter?.close();
     droppedWriter?.close();
     await flowWriter?.end();
   }
+  const end = parallel ? parallel.end : (result as ReplayResult).end;
   if (progress) io.stderr.write('\r\x1b[K');
-  if (result.end.kind === 'read-failed' && result.end.records === 0) throw new UserError(`replay: ${result.end.message ?? 'cannot read the capture'}`, ExitCode.CAPTURE_ERROR);
+  if (end.kind === 'read-failed' && end.records === 0) throw new UserError(`replay: ${end.message ?? 'cannot read the capture'}`, ExitCode.CAPTURE_ERROR);
 
   if (flowWriter?.closedEarly) io.stderr.write(`netpol-emu: replay: the flow output was closed by its reader after ${flowWriter.lines} line(s); the replay went on\n`);
-  const summary = summarize(result.dataplane, result.flows, result.capture, engine, profileLabel, result.timeline);
-  const coverage = result.coverage?.report();
+  if (parallel?.limitsReached.length) io.stderr.write(`netpol-emu: replay: the ${workers} workers together held more than the limit of ${parallel.limitsReached.join(' and ')}: a replay with --workers 1 could have evicted where these did not; raise the limit or use --workers 1 for exact results\n`);
+  const one = result;
+  const summary = one ? summarize(one.dataplane, one.flows, one.capture, engine, profileLabel, one.timeline) : (parallel as ParallelReplayResult).summary;
+  const coverage = one ? (one.coverage?.report() ?? null) : (parallel as ParallelReplayResult).coverage;
   if (output === 'json') summaryOut.write(`${JSON.stringify(coverage ? { ...summary, coverage } : summary, null, 2)}\n`);
   else summaryOut.write(coverage && flagOption(parsed, 'coverage') ? formatSummary(summary) + formatCoverage(coverage) : formatSummary(summary));
   if (collector && reportPath !== undefined) {
     const counts = { namespaces: cluster.namespaces.length, pods: cluster.pods.length, policies: cluster.policies.length, adminPolicies: cluster.adminPolicies?.length ?? 0, services: cluster.services?.length ?? 0 };
-    writeHtmlReport('replay', reportPath, renderHtmlReport(reportData(`netpol-emu replay: ${captureArg}`, summary, counts, collector, coverage ?? null)));
+    writeHtmlReport('replay', reportPath, renderHtmlReport(reportData(`netpol-emu replay: ${captureArg}`, summary, counts, collector, coverage)));
   }
-  if (result.end.kind !== 'complete') {
-    io.stderr.write(`netpol-emu: replay: ${result.end.message ?? result.end.kind}\n`);
+  if (end.kind !== 'complete') {
+    io.stderr.write(`netpol-emu: replay: ${end.message ?? end.kind}\n`);
     return ExitCode.CAPTURE_ERROR;
   }
   return ExitCode.OK;

@@ -101,15 +101,9 @@ export class FlowSummary {
     // The index of the flow's first packet: the start order a sharded replay agrees on.
     const seq = r.startPacket[f] as number;
     const heap = this.top;
+    // Checked before the report is built: most denied flows never make the top N.
     if (heap.length >= this.topN && !ranksBefore(dropped, first, seq, heap[0] as TopEntry)) return;
-    const entry: TopEntry = { dropped, firstSeenUs: first, seq, report: flowReport(r, this.provenances, f) };
-    if (heap.length < this.topN) {
-      heap.push(entry);
-      this.siftUp(heap.length - 1);
-    } else {
-      heap[0] = entry;
-      this.siftDown(0);
-    }
+    this.offer({ dropped, firstSeenUs: first, seq, report: flowReport(r, this.provenances, f) });
   }
 
   /** The counts so far (arrays are this summary's own: hand them off only when done with it). */
