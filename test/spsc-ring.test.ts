@@ -14,6 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { byteAt, messageLength } from './fixtures/ring/message-stream.mjs';
 import { createRing, Doorbell, maxMessageBytes, RingReader, RingWriter } from '../src/parallel/spsc-ring.js';
 
 const WORKER = fileURLToPath(new URL('./fixtures/ring/ring-worker.mjs', import.meta.url));
@@ -33,27 +34,7 @@ afterAll(() => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-// --- the deterministic message stream (same as the worker fixture's) ---
-function mix(seed: number, i: number): number {
-  let t = Math.imul((i ^ seed) >>> 0, 0x9e3779b1) ^ i;
-  t ^= t >>> 15;
-  t = Math.imul(t, 0x85ebca6b);
-  t ^= t >>> 13;
-  t = Math.imul(t, 0xc2b2ae35);
-  return (t ^ (t >>> 16)) >>> 0;
-}
-function messageLength(seed: number, i: number, max: number): number {
-  const h = mix(seed, i);
-  const r = h % 100;
-  const h2 = h >>> 8;
-  if (r < 5) return 0;
-  if (r < 85) return h2 % 65;
-  if (r < 97) return h2 % Math.min(513, max + 1);
-  return h2 % 2 === 0 ? max : max - (h2 % 16);
-}
-function byteAt(seed: number, i: number, j: number): number {
-  return (Math.imul(i, 7) + Math.imul(j, 13) + (i >>> 8) + seed) & 255;
-}
+// --- the deterministic message stream, shared with the worker fixture ---
 function fill(w: RingWriter, off: number, len: number, seed: number, i: number): void {
   for (let j = 0; j < len; j++) w.bytes[off + j] = byteAt(seed, i, j);
   if (len >= 4) w.view.setUint32(off, i, true);

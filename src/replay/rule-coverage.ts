@@ -264,18 +264,12 @@ export class RuleCoverage {
         if (!podRows.has(name)) podRows.set(name, [0, 0, 0, 0]);
       }
     }
-    this.ruleCounts.forEach((counts, version) => {
-      const provenance = this.provenances[version] ?? this.provenances[0];
-      for (let id = 0; id * RULE_COLUMNS < counts.length; id++) {
-        const at = id * RULE_COLUMNS;
-        if (counts[at] === 0 && counts[at + 2] === 0) continue;
-        const ref = provenance?.rule(id) ?? null;
-        if (ref === null) continue;
-        addPolicy(rulePolicyName(ref));
-        const row = addRule(ref);
-        for (let c = 0; c < RULE_COLUMNS; c++) row.counts[c] = (row.counts[c] as number) + (counts[at + c] as number);
-      }
-    });
+    // This replay's counted rules (by version and id), then other workers' (absorb).
+    for (const { ref, counts } of [...this.exportCounts().rules, ...this.absorbedRules]) {
+      addPolicy(rulePolicyName(ref));
+      const row = addRule(ref);
+      for (let c = 0; c < RULE_COLUMNS; c++) row.counts[c] = (row.counts[c] as number) + (counts[c] as number);
+    }
     this.podCounts.forEach((counts, version) => {
       const provenance = this.provenances[version] ?? this.provenances[0];
       for (let e = 0; e * POD_COLUMNS < counts.length; e++) {
@@ -289,12 +283,6 @@ export class RuleCoverage {
         podRows.set(name, row);
       }
     });
-
-    for (const { ref, counts } of this.absorbedRules) {
-      addPolicy(rulePolicyName(ref));
-      const row = addRule(ref);
-      for (let c = 0; c < RULE_COLUMNS; c++) row.counts[c] = (row.counts[c] as number) + (counts[c] as number);
-    }
 
     const ruleRows: RuleCoverageRow[] = [...rows.values()].map(({ ref, counts }) => ({
       rule: formatRuleRef(ref),
