@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { readCapture } from '../src/capture/open-capture.js';
 import { loadCluster } from '../src/load/load-cluster.js';
 import { buildServiceNat } from '../src/replay/build-service-nat.js';
-import { ShardFunction } from '../src/parallel/shard-of.js';
+import { ShardFunction } from '../src/replay/shard-of.js';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const CHUNK = 1 << 20;

@@ -16,7 +16,7 @@
  * Not covered on purpose (README, documented exceptions): overflowing bounded tables
  * (--conntrack-max, --denied-flows-max) and stray ICMP errors that conntrack cannot relate and
  * that quote no denied attempt, or any INVALID ICMP error with dropInvalidCt=false
- * (src/parallel/shard-of.ts).
+ * (src/replay/shard-of.ts).
  *
  * The workers run the compiled dist/src/parallel/replay-worker.js: build first (npm test does).
  */
