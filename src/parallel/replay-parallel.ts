@@ -2,7 +2,7 @@
  * `replay --workers N`: one capture over N worker threads, with results identical to one
  * worker's (flow lines in the same order, the same summary, packets written in capture order).
  *
- * Design (README "Multi-core replay"):
+ * Design (docs/multi-core-and-merging.md, "Multi-core replay"):
  * - This thread reads the capture (the double-buffered reader), decides each record's worker
  *   with a symmetric hash of the address pair the dataplane will see — after decapsulation and
  *   Service translation, the inner packet's for ICMP errors, no ports so fragments stay together
