@@ -1,8 +1,8 @@
 /**
- * The matrix and diff HTML reports in a real headless browser (Debian's chromium over the
- * DevTools protocol, test/helpers/drive-chromium.ts, as test/report-html-browser.test.ts): each
- * page loads with no console errors, shows as many cells or rows as the command's JSON, and a
- * filter or a click changes what is shown. NETPOL_SKIP_BROWSER=1 skips it.
+ * The matrix and diff HTML reports in a real headless browser (scripts/lib/drive-chromium.ts, as
+ * test/report-html-browser.test.ts): each page loads with no console errors, shows as many cells
+ * or rows as the command's JSON, and a filter or a click changes what is shown.
+ * NETPOL_SKIP_BROWSER=1 skips it, and says so.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,17 +10,15 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/run-cli.js';
-import { chromiumPath, HeadlessPage } from './helpers/drive-chromium.js';
+import { browserSkipReason, browserSuiteTitle } from './helpers/skip-browser.js';
+import { HeadlessPage } from '../scripts/lib/drive-chromium.js';
 
-const skip = process.env['NETPOL_SKIP_BROWSER'] === '1';
+const skipReason = browserSkipReason('report-matrix-diff-html-browser.test.ts');
 const root = mkdtempSync(join(tmpdir(), 'netpol-report2-browser-'));
 let page: HeadlessPage;
 
 beforeAll(async () => {
-  if (skip) return;
-  const executable = chromiumPath();
-  if (executable === null) throw new Error('no chromium found (apt-get install chromium, or set CHROMIUM_PATH; NETPOL_SKIP_BROWSER=1 skips this test)');
-  page = await HeadlessPage.open(executable);
+  if (skipReason === null) page = await HeadlessPage.open();
 }, 60_000);
 
 afterAll(async () => {
@@ -40,7 +38,7 @@ const count = (selector: string): Promise<number> => page.evaluate<number>(`docu
 const change = (id: string, value: string): Promise<unknown> =>
   page.evaluate(`(function () { var s = document.getElementById(${JSON.stringify(id)}); s.value = ${JSON.stringify(value)}; s.dispatchEvent(new Event('change')); })()`);
 
-describe.skipIf(skip)('matrix and diff --report - in a headless browser', () => {
+describe.skipIf(skipReason !== null)(browserSuiteTitle('matrix and diff --report - in a headless browser', skipReason), () => {
   it('matrix report - one heatmap per probe with every cell of -o json; a namespace filter and a denied cell click', async () => {
     const { url, json } = await report<{ pods: string[]; probes: { matrix: Record<string, Record<string, boolean>> }[] }>(
       ['matrix', '-f', 'examples/three-tier', '--probe', '80/TCP', '--probe', '53/UDP'],
