@@ -82,8 +82,8 @@ ${PAGE_DOM_HELPERS}${VIRTUAL_TABLE_SCRIPT}  function cellText(v) { return v === 
     if (s === null) return ['no such flow', '', ''];
     return [s.verdict, s.reason, s.rule || (s.isolatedBy.length ? 'isolated by ' + s.isolatedBy.join(', ') : '')];
   }
-  var WIDTHS = { probe: 90, from: 260, to: 260, left: 90, right: 90, difference: 90, src: 130, sport: 70, dst: 130, dport: 60, protocol: 80, srcPod: 220, dstPod: 220,
-    'left verdict': 100, 'left reason': 200, 'left rule': 300, 'right verdict': 100, 'right reason': 200, 'right rule': 300 };
+  var WIDTHS = { probe: 90, from: 260, to: 260, left: 90, right: 90, difference: 100, src: 130, sport: 70, dst: 130, dport: 60, protocol: 90, srcPod: 220, dstPod: 220,
+    'left verdict': 110, 'left reason': 200, 'left rule': 300, 'right verdict': 110, 'right reason': 200, 'right rule': 300 };
   if (matrixMode) {
     COLS = ['probe', 'from', 'to', 'left', 'right'];
     rows = R.cells.map(function (c) { return [c.probe, c.from, c.to, cellText(c.left), cellText(c.right)]; });

@@ -17,7 +17,7 @@ export function virtualTableHtml(prefix: string): string {
 }
 
 export const VIRTUAL_TABLE_STYLE = `
-.vt-viewport { height: 480px; overflow: auto; border: 1px solid var(--line); position: relative; }
+.vt-viewport { max-height: 480px; overflow: auto; border: 1px solid var(--line); position: relative; }
 .vt-head { position: sticky; top: 0; background: var(--bg); z-index: 1; table-layout: fixed; }
 .vt-head th { cursor: pointer; border-bottom: 1px solid var(--line); user-select: none; }
 .vt-spacer { position: relative; }
