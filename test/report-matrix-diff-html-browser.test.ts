@@ -124,14 +124,17 @@ describe.skipIf(skipReason !== null)(browserSuiteTitle('matrix and diff --report
     expect(await page.evaluate<string>("document.getElementById('row-count').textContent")).toBe(`${total} of ${total} flows`);
 
     // The rows drawn: [data-row, src, sport, dst, dport] as the cells' text, and whether the row at
-    // data-row `at` is what the viewport shows at that row's height (not clipped, not under the header).
+    // data-row `at` is what the viewport shows at that row's height (not clipped, not under the header;
+    // the viewport is first brought into the window, as elementFromPoint sees only the window).
     type Drawn = [number, string, string, string, string];
-    const drawn = (at: number): Promise<{ rows: Drawn[]; inView: boolean }> =>
+    const drawn = (at: number): Promise<{ rows: Drawn[]; inView: boolean; where: unknown }> =>
       page.evaluate(
-        `(function () { var vp = document.getElementById('diff-viewport').getBoundingClientRect(), tr = document.querySelector('#diff-body tr[data-row="${at}"]'), r = tr && tr.getBoundingClientRect();
+        `(function () { var box = document.getElementById('diff-viewport'); box.scrollIntoView({ block: 'start' });
+          var vp = box.getBoundingClientRect(), tr = document.querySelector('#diff-body tr[data-row="${at}"]'), r = tr && tr.getBoundingClientRect();
           var hit = r && document.elementFromPoint(vp.left + 20, r.top + r.height / 2);
           return { rows: Array.prototype.map.call(document.querySelectorAll('#diff-body tr'), function (t) { var c = t.children; return [Number(t.getAttribute('data-row')), c[1].textContent, c[2].textContent, c[3].textContent, c[4].textContent]; }),
-            inView: !!hit && hit.closest('tr') === tr && r.top >= vp.top && r.bottom <= vp.bottom }; })()`,
+            inView: !!hit && hit.closest('tr') === tr && r.top >= vp.top && r.bottom <= vp.bottom,
+            where: { viewport: [vp.top, vp.bottom], row: r ? [r.top, r.bottom] : null, hit: hit ? hit.outerHTML.slice(0, 80) : null, window: innerHeight } }; })()`,
       );
     const text = (port: number | null | undefined): string => (port === null || port === undefined ? '' : String(port));
     const expectRowsOfJson = (rows: Drawn[], order: readonly Flow[]): void => {
@@ -141,7 +144,7 @@ describe.skipIf(skipReason !== null)(browserSuiteTitle('matrix and diff --report
     expect(top.rows.length).toBeGreaterThan(10);
     expect(top.rows.length).toBeLessThan(60);
     expect(top.rows[0]?.[0]).toBe(0);
-    expect(top.inView).toBe(true);
+    expect(top.inView, JSON.stringify(top.where)).toBe(true);
     expectRowsOfJson(top.rows, flows);
 
     // Scroll to the middle: other rows replace the first ones, and they are where the viewport shows.
@@ -151,7 +154,7 @@ describe.skipIf(skipReason !== null)(browserSuiteTitle('matrix and diff --report
     expect(mid.rows.length).toBeLessThan(60);
     expect(mid.rows.map((r) => r[0])).toContain(middle);
     expect(mid.rows.map((r) => r[0])).not.toContain(0);
-    expect(mid.inView).toBe(true);
+    expect(mid.inView, JSON.stringify(mid.where)).toBe(true);
     expectRowsOfJson(mid.rows, flows);
 
     // Sorting by destination port, descending (no port last): the first rows carry the largest
@@ -163,7 +166,7 @@ describe.skipIf(skipReason !== null)(browserSuiteTitle('matrix and diff --report
     expect(sortedTop.rows.map((r) => r[4])).toEqual(ports.slice(0, sortedTop.rows.length));
     await page.evaluate(`(function () { var v = document.getElementById('diff-viewport'); v.scrollTop = v.scrollHeight; v.dispatchEvent(new Event('scroll')); })()`);
     const end = await drawn(total - 1);
-    expect(end.inView).toBe(true);
+    expect(end.inView, JSON.stringify(end.where)).toBe(true);
     expect(end.rows.at(-1)?.[0]).toBe(total - 1);
     expect(end.rows.at(-1)?.[4]).toBe(ports.at(-1));
     expect(page.consoleErrors).toEqual([]);
