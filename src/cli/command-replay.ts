@@ -20,13 +20,15 @@ import { formatSummary, summarize, type ReplaySummary } from '../replay/summariz
 import { formatCoverage } from '../replay/rule-coverage.js';
 import { loadTimeline } from '../timeline/load-timeline.js';
 import type { CliIo } from './io.js';
-import type { Dataplane, DataplaneOptions } from '../../dataplane/dataplane.js';
-import type { ResolvedProfile } from '../../compiler/cni-profiles.js';
+import type { Dataplane } from '../../dataplane/dataplane.js';
 import { CNI_OPTIONS, CNI_OPTIONS_HELP, readCniProfile } from './read-cni-profile.js';
 import { policySemantics } from '../../compiler/policy-semantics.js';
 import { loadClusterInput } from './load-cluster-input.js';
 import { CLUSTER_OPTIONS, CLUSTER_OPTIONS_HELP, choiceOption, flagOption, parseCommandArgs, stringOption } from './parse-options.js';
 import { ENGINES } from './select-engine.js';
+import { profileDataplaneOptions } from '../replay/profile-dataplane-options.js';
+
+export { profileDataplaneOptions };
 import type { ServiceNatOptions } from '../replay/build-service-nat.js';
 import { RecordedVerdicts } from '../replay/compare-recorded-verdicts.js';
 import type { HubbleFlowReader } from '../replay/read-hubble-flows.js';
@@ -110,33 +112,6 @@ function positiveInteger(command: string, flag: string, text: string | undefined
   if (text === undefined) return fallback;
   if (!/^\d+$/.test(text) || Number(text) < 1) throw new UserError(`${command}: ${flag} must be a positive integer, got ${JSON.stringify(text)}`, ExitCode.USAGE);
   return Number(text);
-}
-
-function nextPowerOfTwo(n: number): number {
-  let p = 16;
-  while (p < n) p *= 2;
-  return p;
-}
-
-/** The dataplane a CNI profile describes (conntrack timeouts, INVALID handling, deny action, ICMP). */
-export function profileDataplaneOptions(
-  profile: ResolvedProfile,
-  conntrackMax = 196_608,
-  timeouts: CtTimeoutProfileName = profile.values.conntrackTimeouts,
-  dedupe: 'auto' | 'on' | 'off' = 'auto',
-  decap: 'auto' | 'on' | 'off' = 'auto',
-): DataplaneOptions {
-  return {
-    decap,
-    conntrackCapacity: nextPowerOfTwo(Math.ceil((conntrackMax * 4) / 3) + 1),
-    conntrackMax,
-    timeouts: CT_TIMEOUT_PROFILES[timeouts],
-    dedupe,
-    dropInvalid: profile.values.dropInvalidCt,
-    denyAction: profile.values.denyAction,
-    icmpPolicy: profile.values.icmpPolicy,
-    reevaluateEstablished: profile.values.reevaluateEstablished,
-  };
 }
 
 export async function runReplay(args: readonly string[], io: CliIo): Promise<number> {

@@ -57,7 +57,7 @@ export interface RecordedSummary {
     readonly audit: number;
     /** Packets in time ranges with lost events (counted in the others too). */
     readonly inLostRanges: number;
-    /** Recorded as replies (is_reply) but a new connection to the emulator: it began before the export. */
+    /** Recorded as replies (is_reply) but a new connection to the emulator: it began before the export, or was denied. */
     readonly repliesStartingFlows: number;
   };
   readonly flows: { readonly agree: number; readonly disagree: number; readonly notCompared: number };
@@ -306,7 +306,7 @@ export function formatRecorded(s: RecordedSummary): string {
   out.push(`  packets: ${p.agree} agree, ${p.disagree} disagree${pct}; ${p.droppedNotPolicy} dropped for a reason that is not policy (not compared), ${p.noVerdict} without a verdict`);
   if (p.audit) out.push(`  audit mode: ${p.audit} packets recorded AUDIT (counted as would-have-been-dropped)`);
   if (p.inLostRanges) out.push(`  unreliable: ${p.inLostRanges} packets fall in time ranges where Hubble lost events`);
-  if (p.repliesStartingFlows) out.push(`  ${p.repliesStartingFlows} packets recorded as replies started a connection here (it began before the export)`);
+  if (p.repliesStartingFlows) out.push(`  ${p.repliesStartingFlows} packets recorded as replies were new connections here (their connection began before the export, or was denied)`);
   out.push(`  flows: ${s.flows.agree} agree, ${s.flows.disagree} disagree, ${s.flows.notCompared} not compared`);
   const reasons = Object.entries(s.droppedNotPolicy);
   if (reasons.length) out.push(`  recorded drops that are not policy: ${reasons.map(([k, v]) => `${k} ${v}`).join(', ')}`);

@@ -102,7 +102,9 @@ function outcomeOf(e: HubbleEvent): RecordedOutcome {
 
 /** The kind of an observation, for the de-dup: node, point, event type and direction. */
 function observationKey(node: number, e: HubbleEvent): number {
-  const type = e.eventType === HubbleEventType.TRACE ? 0 : e.eventType === HubbleEventType.DROP || e.verdict === HubbleVerdict.DROPPED ? 1 : e.eventType === HubbleEventType.POLICY_VERDICT ? 2 : 3;
+  // A policy verdict and the drop event of the same packet are two observations, whatever their verdicts.
+  const t = e.eventType;
+  const type = t === HubbleEventType.TRACE ? 0 : t === HubbleEventType.POLICY_VERDICT ? 2 : t === HubbleEventType.DROP || e.verdict === HubbleVerdict.DROPPED ? 1 : 3;
   return ((node * 16 + e.point) * 4 + type) * 3 + e.direction;
 }
 
