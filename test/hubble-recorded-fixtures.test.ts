@@ -48,7 +48,7 @@ describe('hubble recorded fixtures', () => {
     expect(s.packets.total).toBe(s.hubble.packetsReplayed);
     expect(s.capture.format).toBe('hubble');
     const r = s.recorded.packets;
-    expect(r.agree + r.disagree + r.droppedNotPolicy + r.noVerdict).toBe(s.hubble.packetsReplayed);
+    expect(r.agree + r.disagree + r.droppedNotPolicy + r.noVerdict + r.notPolicedHere).toBe(s.hubble.packetsReplayed);
   });
 
   it('hubble replay - the three-tier capture and its Hubble rendering give the same flows and verdicts', async () => {

@@ -18,7 +18,7 @@
  * (top N) with both sides' reasons. Per-flow state is typed arrays indexed by flow record slot,
  * reset when a new flow takes the slot (FlowRecords.seq), so memory follows the live flows.
  */
-import { PacketCategory, isForwarded } from '../../dataplane/packet-category.js';
+import { PacketCategory, isDropped, isForwarded } from '../../dataplane/packet-category.js';
 import type { Dataplane } from '../../dataplane/dataplane.js';
 import type { FlowRecords } from '../../dataplane/flow-records.js';
 import type { FlowProvenance } from '../engines/flow-provenance.js';
@@ -53,6 +53,11 @@ export interface RecordedSummary {
     readonly droppedNotPolicy: number;
     /** No observation of the packet carried a verdict. */
     readonly noVerdict: number;
+    /**
+     * The emulator did not police the packet (undecodable: an ICMP error, whose quoted packet
+     * Hubble does not print; not IP): not compared.
+     */
+    readonly notPolicedHere: number;
     /** Recorded AUDIT (policy audit mode): counted as would-have-been-dropped. */
     readonly audit: number;
     /** Packets in time ranges with lost events (counted in the others too). */
@@ -96,6 +101,7 @@ export class RecordedVerdicts {
   private disagree = 0;
   private notPolicy = 0;
   private noVerdict = 0;
+  private notPolicedHere = 0;
   private audits = 0;
   private lostRange = 0;
   private replyStarts = 0;
@@ -175,6 +181,7 @@ export class RecordedVerdicts {
     let flowOutcome = 0;
     let agrees = -1;
     if (outcome === RecordedOutcome.NONE) this.noVerdict++;
+    else if (outcome !== RecordedOutcome.OTHER_DROP && !isForwarded(category) && !isDropped(category)) this.notPolicedHere++;
     else if (outcome === RecordedOutcome.OTHER_DROP) {
       this.notPolicy++;
       const key = recordedText(p.verdict, p.dropReason);
@@ -286,6 +293,7 @@ export class RecordedVerdicts {
         disagree: this.disagree,
         droppedNotPolicy: this.notPolicy,
         noVerdict: this.noVerdict,
+        notPolicedHere: this.notPolicedHere,
         audit: this.audits,
         inLostRanges: this.lostRange,
         repliesStartingFlows: this.replyStarts,
@@ -304,6 +312,7 @@ export function formatRecorded(s: RecordedSummary): string {
   const pct = compared ? ` (${((100 * p.agree) / compared).toFixed(compared === p.agree ? 0 : 2)}% agree)` : '';
   const out = ['', `recorded verdicts (Hubble) vs emulated:`];
   out.push(`  packets: ${p.agree} agree, ${p.disagree} disagree${pct}; ${p.droppedNotPolicy} dropped for a reason that is not policy (not compared), ${p.noVerdict} without a verdict`);
+  if (p.notPolicedHere) out.push(`  not policed by the emulator (ICMP errors without their quoted packet, not IP): ${p.notPolicedHere} (not compared)`);
   if (p.audit) out.push(`  audit mode: ${p.audit} packets recorded AUDIT (counted as would-have-been-dropped)`);
   if (p.inLostRanges) out.push(`  unreliable: ${p.inLostRanges} packets fall in time ranges where Hubble lost events`);
   if (p.repliesStartingFlows) out.push(`  ${p.repliesStartingFlows} packets recorded as replies were new connections here (their connection began before the export, or was denied)`);
