@@ -150,8 +150,8 @@ let cachedSeconds = 0;
  */
 function parseTimestamp(text: string, out: HubbleEvent): boolean {
   if (text.length < 20 || text.charCodeAt(text.length - 1) !== 0x5a /* Z */ || text.charCodeAt(10) !== 0x54 /* T */) return false;
-  const prefix = text.slice(0, 19);
-  if (prefix !== cachedPrefix) {
+  if (cachedPrefix === '' || !text.startsWith(cachedPrefix)) {
+    const prefix = text.slice(0, 19);
     const ms = Date.parse(`${prefix}Z`);
     if (!Number.isFinite(ms)) return false;
     cachedPrefix = prefix;
@@ -280,9 +280,11 @@ function podOf(e: Json | undefined): string {
   return `${typeof ns === 'string' ? ns : ''}/${name}`;
 }
 
+const POLICY_FIELDS = ['egress_allowed_by', 'ingress_allowed_by', 'egress_denied_by', 'ingress_denied_by'] as const;
+
 function policyNames(f: Json): string {
   let out = '';
-  for (const field of ['egress_allowed_by', 'ingress_allowed_by', 'egress_denied_by', 'ingress_denied_by']) {
+  for (const field of POLICY_FIELDS) {
     const list = f[field];
     if (list === undefined) continue;
     if (!Array.isArray(list)) throw new HubbleLineError(`flow.${field}`, `field "flow.${field}" must be a list of policies; got ${shown(list)}`);
