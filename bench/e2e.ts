@@ -15,6 +15,9 @@
  * - the compiled/naive ratio of the marginal rates, measured in the same run.
  * Then the flood: N new connections (default 10M) streamed from `synth` into `replay` through
  * a named pipe, with the replay's peak RSS and whether every packet was accounted for.
+ * Then the Hubble row: a `hubble observe -o json` export of N lines (default 10M, `--hubble=N`,
+ * bench/write-hubble-export.ts) streamed through a named pipe into `replay --flows-in`: events/s
+ * of the whole process, peak RSS, and whether every line was accounted for.
  *
  * Each timing is the median of `REPEAT` runs (best of noise on a shared machine). Prints a
  * Markdown table and writes bench/results/e2e.json (or e2e-smoke.json).
@@ -27,6 +30,9 @@ import { fileURLToPath } from 'node:url';
 import { readManifests } from '../src/load/read-manifests.js';
 
 const SMOKE = process.argv.includes('--smoke');
+/** `--hubble=N`: lines of the Hubble row's export (0 skips the row). */
+const hubbleArg = process.argv.find((a) => a.startsWith('--hubble='));
+const HUBBLE_EVENTS = hubbleArg ? Number(hubbleArg.slice('--hubble='.length)) : SMOKE ? 100_000 : 10_000_000;
 const floodArg = process.argv.find((a) => a.startsWith('--flood='));
 const FLOOD = floodArg ? Number(floodArg.slice('--flood='.length)) : SMOKE ? 200_000 : 10_000_000;
 const REPEAT = SMOKE ? 1 : 3;
@@ -237,9 +243,60 @@ async function flood(dir: string, connections: number): Promise<FloodResult> {
   };
 }
 
+interface HubbleResult {
+  readonly lines: number;
+  readonly seconds: number;
+  readonly eventsPerSecond: number;
+  readonly maxRssMiB: number;
+  readonly packetsReplayed: number;
+  /** The summary's event counters add up to the lines written. */
+  readonly accounted: boolean;
+}
+
+/**
+ * The Hubble row: an export of N lines (bench/write-hubble-export.ts, 17 lines per connection)
+ * streamed through a named pipe into `replay --flows-in`: the whole CLI process, parse to
+ * summary, with its peak RSS (memory must not grow with N).
+ */
+async function hubble(dir: string, events: number): Promise<HubbleResult> {
+  const cluster = join(dir, 'hubble-cluster');
+  synth(['-o', cluster, '--seed', '12', '--pods', '1000', '--policies', '200']);
+  const fifo = join(dir, 'hubble.json');
+  if (spawnSync('mkfifo', [fifo]).status !== 0) throw new Error('mkfifo failed');
+  const start = process.hrtime.bigint();
+  const producer = spawn(process.execPath, [join(ROOT, 'dist/bench/write-hubble-export.js'), cluster, String(events), fifo], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // --flows-format: a named pipe cannot be peeked at for the format.
+  const consumer = spawn(process.execPath, ['-r', RSS_PRELOAD, BIN, 'replay', '--flows-in', fifo, '--flows-format', 'hubble', '-f', cluster, '--cni', 'cilium', '-o', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let produced = '';
+  producer.stderr.on('data', (d: Buffer) => (produced += d.toString()));
+  producer.on('exit', (c) => {
+    if (c !== 0) consumer.kill();
+  });
+  let out = '';
+  let err = '';
+  consumer.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  consumer.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await new Promise<number | null>((resolve) => consumer.on('close', resolve));
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (code !== 0) throw new Error(`hubble replay exited ${code} after ${seconds.toFixed(1)} s: ${err.slice(-600)}`);
+  await new Promise((resolve) => (producer.exitCode !== null ? resolve(null) : producer.on('exit', resolve)));
+  const s = JSON.parse(out) as { hubble: { lines: number; packetsReplayed: number; events: Record<string, number> } };
+  const written = Number(/(\d+) lines/.exec(produced)?.[1] ?? Number.NaN);
+  const rss = /NETPOL_EMU_MAX_RSS (\d+)/.exec(err);
+  const sum = Object.values(s.hubble.events).reduce((a, b) => a + b, 0);
+  return {
+    lines: s.hubble.lines,
+    seconds,
+    eventsPerSecond: s.hubble.lines / seconds,
+    maxRssMiB: rss ? Number(rss[1]) / 2 ** 20 : Number.NaN,
+    packetsReplayed: s.hubble.packetsReplayed,
+    accounted: sum === written && s.hubble.lines === written,
+  };
+}
+
 const mpps = (pps: number): string => (pps >= 1e6 ? `${(pps / 1e6).toFixed(2)} M` : `${(pps / 1e3).toFixed(0)} K`);
 
-function table(results: readonly ScaleResult[], floodResult: FloodResult | null): string {
+function table(results: readonly ScaleResult[], floodResult: FloodResult | null, hubbleResult: HubbleResult | null = null): string {
   const lines = [
     '| scale | load JSON (RSS) | load YAML (RSS) | engine | new connections pps (ns) | mixed pps (ns) | `--flows` flows/s |',
     '|---|---:|---:|---|---:|---:|---:|',
@@ -265,6 +322,10 @@ function table(results: readonly ScaleResult[], floodResult: FloodResult | null)
     const f = floodResult;
     lines.push('', `Flood: ${f.connections.toLocaleString('en-US')} new connections (synth → named pipe → replay, 1K pods): ${f.seconds.toFixed(1)} s, peak RSS ${f.maxRssMiB.toFixed(0)} MiB; ${f.records.toLocaleString('en-US')} records, categories sum to ${f.categoriesTotal.toLocaleString('en-US')}; ${f.flows.toLocaleString('en-US')} flows reported; conntrack early drops ${(f.conntrack['early-dropped'] ?? 0).toLocaleString('en-US')}, table full ${(f.conntrack['table-full'] ?? 0).toLocaleString('en-US')}; denied attempts evicted ${f.deniedFlowsEvicted.toLocaleString('en-US')}.`);
   }
+  if (hubbleResult) {
+    const h = hubbleResult;
+    lines.push('', `Hubble: ${h.lines.toLocaleString('en-US')} \`hubble observe -o json\` lines (named pipe → replay --flows-in --cni cilium, 1K pods): ${h.seconds.toFixed(1)} s, ${mpps(h.eventsPerSecond)} events/s end to end, peak RSS ${h.maxRssMiB.toFixed(0)} MiB; ${h.packetsReplayed.toLocaleString('en-US')} packets replayed; every line accounted for: ${h.accounted ? 'yes' : 'NO'}.`);
+  }
   return lines.join('\n');
 }
 
@@ -285,13 +346,21 @@ async function main(): Promise<void> {
         process.stderr.write(`flood: ${floodError}\n`);
       }
     }
-    const text = `${table(results, floodResult)}${floodError ? `\n\nFlood of ${FLOOD.toLocaleString('en-US')} failed: ${floodError.split('\n')[0]}` : ''}`;
+    let hubbleResult: HubbleResult | null = null;
+    if (HUBBLE_EVENTS > 0) {
+      try {
+        hubbleResult = await hubble(dir, HUBBLE_EVENTS);
+      } catch (error) {
+        process.stderr.write(`hubble: ${(error as Error).message}\n`);
+      }
+    }
+    const text = `${table(results, floodResult, hubbleResult)}${floodError ? `\n\nFlood of ${FLOOD.toLocaleString('en-US')} failed: ${floodError.split('\n')[0]}` : ''}`;
     process.stdout.write(`${text}\n`);
     const outDir = join(ROOT, 'bench/results');
     mkdirSync(outDir, { recursive: true });
     const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
     const name = process.argv.find((a) => a.startsWith('--out='))?.slice('--out='.length) ?? (SMOKE ? 'e2e-smoke.json' : 'e2e.json');
-    writeFileSync(join(outDir, name), `${JSON.stringify({ machine, bin: BIN, repeat: REPEAT, results, flood: floodResult, floodError, table: text }, null, 2)}\n`);
+    writeFileSync(join(outDir, name), `${JSON.stringify({ machine, bin: BIN, repeat: REPEAT, results, flood: floodResult, floodError, hubble: hubbleResult, table: text }, null, 2)}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

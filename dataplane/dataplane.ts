@@ -102,6 +102,11 @@ export class Dataplane {
   readonly conntrack: ConntrackTable;
   /** Flow record of the last packet, or -1 (non-IP, undecodable, duplicates). */
   lastFlow = -1;
+  /**
+   * Category of the packet `next` is processing, once counted (-1 before): an `onFlowEnd`
+   * listener called for the packet that ended its flow (lastFlow) reads its verdict here.
+   */
+  lastCategory = -1;
   /** Its direction relative to the record (CtDirection), when lastFlow >= 0. */
   private lastDirection = 0;
   /** The current first fragment's addresses before Service translation. */
@@ -200,6 +205,8 @@ export class Dataplane {
   next(buf: Uint8Array, offset: number, capturedLength: number, wireLength: number, linkType: number, nowSec: number): PacketCategory {
     // Flows whose time ran out before this packet end first (the kernel's gc_worker finds them
     // some time after; ending each at its exact expiry keeps the order independent of layout).
+    this.lastFlow = -1;
+    this.lastCategory = -1;
     const clock = nowSec > this.clock ? nowSec : this.clock;
     if (clock !== this.clock || this.expiries.nextKey <= clock) this.advance(clock);
     const category = this.step(buf, offset, capturedLength, wireLength, linkType, nowSec);
@@ -569,6 +576,7 @@ export class Dataplane {
   }
 
   private count(category: PacketCategory, bytes: number): PacketCategory {
+    this.lastCategory = category;
     this.counters[category * 2] = (this.counters[category * 2] as number) + 1;
     this.counters[category * 2 + 1] = (this.counters[category * 2 + 1] as number) + bytes;
     return category;

@@ -13,6 +13,10 @@ import { runCli } from './helpers/run-cli.js';
 const OTHER_PROGRAMS = new Set([
   '--bin', // bench/e2e.ts: time another build
   '--cpu-prof', // node
+  '--since', // hubble observe (docs/hubble.md: how to export flows)
+  '--follow', // hubble observe
+  '--last', // hubble observe
+  '--hubble', // bench/e2e.ts: the Hubble row's event count
 ]);
 
 const FLAG = /(?<![\w-])(--[a-z][a-z0-9-]*)(?![\w-])/g;

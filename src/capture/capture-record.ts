@@ -6,8 +6,8 @@
  * Numbers only, every field set in the constructor: one hidden class, no allocation per packet.
  */
 
-/** 'jsonl': a JSONL flow file (replay --flows-in), whose frames are built from the lines. */
-export type CaptureFormat = 'pcap' | 'pcapng' | 'jsonl';
+/** 'jsonl': a JSONL flow file (replay --flows-in), whose frames are built from the lines; 'hubble': a Hubble flow export, likewise. */
+export type CaptureFormat = 'pcap' | 'pcapng' | 'jsonl' | 'hubble';
 
 export class CaptureRecord {
   /** Holds the frame at `offset`; owned by the reader, overwritten after the callback returns. */

@@ -12,7 +12,7 @@ import { adviceFileName, advisePolicies, renderAdvisedYaml } from '../advise/adv
 import { observeConnections, type ReplaySetup } from '../advise/observe-connections.js';
 import { clusterWithAdvice, proveAdvice, type AdviceProof, type ProofItem } from '../advise/prove-advice.js';
 import { ExitCode, UserError } from '../diagnostics.js';
-import { readFlowsJsonl } from '../replay/read-flows-jsonl.js';
+import { FLOWS_INPUT_HELP, FLOWS_INPUT_OPTIONS, readFlowsInput, rejectFlowsOptionsWithoutInput } from './read-flows-input.js';
 import { profileDataplaneOptions } from './command-replay.js';
 import type { CliIo } from './io.js';
 import { loadClusterInput } from './load-cluster-input.js';
@@ -20,7 +20,7 @@ import { CLUSTER_OPTIONS, CLUSTER_OPTIONS_HELP, flagOption, parseCommandArgs, st
 import { CNI_OPTIONS, CNI_OPTIONS_HELP, readCniProfile } from './read-cni-profile.js';
 
 export const ADVISE_HELP = `Usage: netpol-emu advise CAPTURE -f PATH... [-o DIR] [options]
-       netpol-emu advise --flows-in FILE.jsonl -f PATH... [-o DIR] [options]
+       netpol-emu advise --flows-in FILE -f PATH... [-o DIR] [options]
 
 Writes least-privilege NetworkPolicies from traffic: the capture is replayed with every policy
 removed, and each connection that got an answer becomes a rule. Pods are grouped into workloads
@@ -37,7 +37,9 @@ current policies, or by a rule an answered connection needed) are listed.
                           proof; without it the policies go to standard output and the proof
                           to standard error
   --default-deny          also write a default deny (every pod, both directions) per namespace
-  --flows-in FILE         read a JSONL flow file instead of a capture
+  --flows-in FILE         read flow records instead of a capture: a Hubble export or a JSONL
+                          flow file (see replay --help)
+${FLOWS_INPUT_HELP}
 ${CNI_OPTIONS_HELP}
 ${CLUSTER_OPTIONS_HELP}
 
@@ -68,7 +70,7 @@ export async function runAdvise(args: readonly string[], io: CliIo): Promise<num
   const parsed = parseCommandArgs(
     'advise',
     args,
-    { ...CLUSTER_OPTIONS, ...CNI_OPTIONS, output: { type: 'string', short: 'o' }, 'default-deny': { type: 'boolean' }, 'flows-in': { type: 'string' } },
+    { ...CLUSTER_OPTIONS, ...CNI_OPTIONS, output: { type: 'string', short: 'o' }, 'default-deny': { type: 'boolean' }, 'flows-in': { type: 'string' }, ...FLOWS_INPUT_OPTIONS },
     true,
   );
   if (flagOption(parsed, 'help')) {
@@ -79,6 +81,8 @@ export async function runAdvise(args: readonly string[], io: CliIo): Promise<num
   if (flowsIn !== undefined && parsed.positionals.length !== 0) throw new UserError('advise: give either a capture file or --flows-in FILE, not both', ExitCode.USAGE);
   if (flowsIn === undefined && parsed.positionals.length !== 1) throw new UserError(`advise: expected exactly one capture file, got ${parsed.positionals.length} (see netpol-emu advise --help)`, ExitCode.USAGE);
   const capture = flowsIn ?? (parsed.positionals[0] as string);
+  if (flowsIn === undefined) rejectFlowsOptionsWithoutInput('advise', parsed);
+  const flowsInput = flowsIn !== undefined ? readFlowsInput('advise', parsed, flowsIn) : null;
   // The capture is read twice (observation, proof): standard input cannot be.
   if (capture === '-') throw new UserError('advise: the capture is read twice, so it must be a file, not standard input', ExitCode.USAGE);
   const outDir = stringOption(parsed, 'output');
@@ -88,7 +92,8 @@ export async function runAdvise(args: readonly string[], io: CliIo): Promise<num
     semantics: policySemantics(profile.values),
     dataplane: profileDataplaneOptions(profile),
     services: { seed: 0, endpointOverrides: new Map() },
-    ...(flowsIn !== undefined ? { reader: readFlowsJsonl } : {}),
+    // Read twice (observation, proof): a fresh reader each time.
+    ...(flowsInput ? { reader: (source, callback, options) => flowsInput.reader(cluster)(source, callback, options) } : {}),
   };
 
   const observation = await observeConnections(cluster, capture, capture, setup);

@@ -18,9 +18,11 @@ import { profileDataplaneOptions } from './command-replay.js';
 import { ENGINES, selectEngine } from './select-engine.js';
 import { renderDiffReport } from '../report/render-diff-report.js';
 import { writeHtmlReport } from './write-html-report.js';
+import { FLOWS_INPUT_HELP, FLOWS_INPUT_OPTIONS, readFlowsInput, rejectFlowsOptionsWithoutInput } from './read-flows-input.js';
 
 export const DIFF_HELP = `Usage: netpol-emu diff CAPTURE [options] --left SIDE-OPTIONS --right SIDE-OPTIONS
        netpol-emu diff CAPTURE -f PATH... --left-cni NAME --right-cni NAME
+       netpol-emu diff --flows-in FILE [options] --left SIDE-OPTIONS --right SIDE-OPTIONS
        netpol-emu diff --matrix [--probe PORT/PROTOCOL]... [options] --left ... --right ...
 
 Replays the same capture (or computes the same reachability matrix) twice and lists the flows
@@ -32,6 +34,9 @@ ones), --cni NAME, --cni-opt KEY=VALUE and the live-cluster flags.
   --left-cni NAME         shorthand for --left --cni NAME
   --right-cni NAME        shorthand for --right --cni NAME
   --matrix                compare all-pairs pod reachability instead of a capture
+  --flows-in FILE         replay flow records instead of a capture: a Hubble export or a JSONL
+                          flow file (see replay --help)
+${FLOWS_INPUT_HELP}
   --probe PORT/PROTOCOL   matrix probes (default 80/TCP); repeatable
   -o, --output FORMAT     text (default) or json
   --report FILE.html      also write a self-contained HTML page: the counts and a sortable,
@@ -94,6 +99,8 @@ export async function runDiff(args: readonly string[], io: CliIo): Promise<numbe
       output: { type: 'string', short: 'o' },
       engine: { type: 'string' },
       report: { type: 'string' },
+      'flows-in': { type: 'string' },
+      ...FLOWS_INPUT_OPTIONS,
     },
     true,
   );
@@ -108,7 +115,7 @@ export async function runDiff(args: readonly string[], io: CliIo): Promise<numbe
   const leftOwn = parseCommandArgs('diff --left', split.left, SIDE_OPTIONS);
   const rightOwn = parseCommandArgs('diff --right', split.right, SIDE_OPTIONS);
   const sharedValues = { ...common.values };
-  for (const name of ['left-cni', 'right-cni', 'matrix', 'probe', 'output', 'engine', 'report']) delete sharedValues[name];
+  for (const name of ['left-cni', 'right-cni', 'matrix', 'probe', 'output', 'engine', 'report', 'flows-in', ...Object.keys(FLOWS_INPUT_OPTIONS)]) delete sharedValues[name];
   const shared: ParsedArgs = { values: sharedValues, positionals: [] };
   const left = mergeSide(shared, leftOwn, stringOption(common, 'left-cni'));
   const right = mergeSide(shared, rightOwn, stringOption(common, 'right-cni'));
@@ -117,8 +124,9 @@ export async function runDiff(args: readonly string[], io: CliIo): Promise<numbe
   }
   const sides = [left, right].map((parsed, i) => ({ parsed, profile: readCniProfile(i === 0 ? 'diff --left' : 'diff --right', parsed), label: sideLabel(parsed) }));
 
+  const flowsIn = stringOption(common, 'flows-in');
   if (matrixMode) {
-    if (common.positionals.length > 0) throw new UserError('diff --matrix takes no capture', ExitCode.USAGE);
+    if (common.positionals.length > 0 || flowsIn !== undefined) throw new UserError('diff --matrix takes no capture', ExitCode.USAGE);
     const probeTexts = listOption(common, 'probe');
     const probes: Probe[] = probeTexts.length ? probeTexts.map(parseProbe) : [{ port: 80, protocol: IP_PROTOCOL.TCP, label: '80/TCP' }];
     const matrices = [];
@@ -156,9 +164,12 @@ export async function runDiff(args: readonly string[], io: CliIo): Promise<numbe
     return cells.length ? 1 : ExitCode.OK;
   }
 
-  if (common.positionals.length !== 1) throw new UserError('diff: expected one capture file (or --matrix)', ExitCode.USAGE);
-  const capture = common.positionals[0] as string;
+  if (flowsIn !== undefined && common.positionals.length !== 0) throw new UserError('diff: give either a capture file or --flows-in FILE, not both', ExitCode.USAGE);
+  if (flowsIn === undefined && common.positionals.length !== 1) throw new UserError('diff: expected one capture file (or --flows-in FILE, or --matrix)', ExitCode.USAGE);
+  if (flowsIn === undefined) rejectFlowsOptionsWithoutInput('diff', common);
+  const capture = flowsIn ?? (common.positionals[0] as string);
   if (capture === '-') throw new UserError('diff: the capture is read twice, so it cannot come from standard input', ExitCode.USAGE);
+  const flowsInput = flowsIn !== undefined ? readFlowsInput('diff', common, flowsIn) : null;
   const reports: FlowReport[][] = [];
   for (const s of sides) {
     const { cluster } = await loadClusterInput('diff', s.parsed, io);
@@ -170,6 +181,7 @@ export async function runDiff(args: readonly string[], io: CliIo): Promise<numbe
       dataplane: profileDataplaneOptions(s.profile),
       services: { externalSource: s.profile.values.externalSource },
       onFlow: (records, f, provenances) => flows.push(flowReport(records, provenances, f)),
+      ...(flowsInput ? { reader: flowsInput.reader(cluster) } : {}),
     });
     if (result.end.kind !== 'complete') {
       io.stderr.write(`netpol-emu: diff: ${result.end.message ?? result.end.kind}\n`);

@@ -16,18 +16,23 @@ import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { FlowLineWriter } from '../replay/write-flow-lines.js';
 import { DEFAULT_DENIED_FLOWS_MAX } from '../../dataplane/dataplane.js';
-import { formatSummary, summarize } from '../replay/summarize.js';
+import { formatSummary, summarize, type ReplaySummary } from '../replay/summarize.js';
 import { formatCoverage } from '../replay/rule-coverage.js';
 import { loadTimeline } from '../timeline/load-timeline.js';
 import type { CliIo } from './io.js';
-import type { Dataplane, DataplaneOptions } from '../../dataplane/dataplane.js';
-import type { ResolvedProfile } from '../../compiler/cni-profiles.js';
+import type { Dataplane } from '../../dataplane/dataplane.js';
 import { CNI_OPTIONS, CNI_OPTIONS_HELP, readCniProfile } from './read-cni-profile.js';
 import { policySemantics } from '../../compiler/policy-semantics.js';
 import { loadClusterInput } from './load-cluster-input.js';
 import { CLUSTER_OPTIONS, CLUSTER_OPTIONS_HELP, choiceOption, flagOption, parseCommandArgs, stringOption } from './parse-options.js';
 import { ENGINES } from './select-engine.js';
+import { profileDataplaneOptions } from '../replay/profile-dataplane-options.js';
+
+export { profileDataplaneOptions };
 import type { ServiceNatOptions } from '../replay/build-service-nat.js';
+import { RecordedVerdicts } from '../replay/compare-recorded-verdicts.js';
+import type { HubbleFlowReader } from '../replay/read-hubble-flows.js';
+import { FLOWS_INPUT_HELP, FLOWS_INPUT_OPTIONS, readFlowsInput, rejectFlowsOptionsWithoutInput } from './read-flows-input.js';
 
 /** `--workers auto` uses several workers only for captures this large (MB): below it the threads' start costs more than they save. */
 const AUTO_WORKERS_MIN_MB = 64;
@@ -37,7 +42,7 @@ const AUTO_WORKERS_MIN_CORES = 4;
 const TIMEOUT_PROFILES = Object.keys(CT_TIMEOUT_PROFILES) as CtTimeoutProfileName[];
 
 export const REPLAY_HELP = `Usage: netpol-emu replay CAPTURE -f PATH... [options]
-       netpol-emu replay --flows-in FILE.jsonl -f PATH... [options]
+       netpol-emu replay --flows-in FILE -f PATH... [options]
 
 Replays a pcap or pcapng capture (or '-' for standard input) through the emulated dataplane:
 every packet is decoded, looked up in conntrack and, when it starts a connection, checked
@@ -51,9 +56,12 @@ traffic. Every record lands in exactly one category; the categories add up to th
                           '-' = stdout
   --write-allowed FILE    the packets that pass (allowed, and non-IP frames) as pcap
   --write-dropped FILE    the packets the dataplane drops as pcap (same link type and timestamps)
-  --flows-in FILE         replay a JSONL flow file instead of a capture (one packet or flow
-                          per line, as 'synth --flows-out' writes; format:
-                          docs/jsonl-flow-format.md)
+  --flows-in FILE         replay flow records instead of a capture: a Hubble export
+                          ('hubble observe -o json', the exporter's file: every L3/L4 event a
+                          packet, each packet once; recorded verdicts compared with the
+                          emulated ones; docs/hubble.md) or a JSONL flow file ('synth
+                          --flows-out'; format: docs/jsonl-flow-format.md)
+${FLOWS_INPUT_HELP}
   --reader NAME           default (built-in streaming reader: pcap and pcapng) or pcap-parser
                           (the npm package, classic microsecond pcap only: a cross-check)
   --top N                 denied flows listed in the summary (default 10)
@@ -107,33 +115,6 @@ function positiveInteger(command: string, flag: string, text: string | undefined
   return Number(text);
 }
 
-function nextPowerOfTwo(n: number): number {
-  let p = 16;
-  while (p < n) p *= 2;
-  return p;
-}
-
-/** The dataplane a CNI profile describes (conntrack timeouts, INVALID handling, deny action, ICMP). */
-export function profileDataplaneOptions(
-  profile: ResolvedProfile,
-  conntrackMax = 196_608,
-  timeouts: CtTimeoutProfileName = profile.values.conntrackTimeouts,
-  dedupe: 'auto' | 'on' | 'off' = 'auto',
-  decap: 'auto' | 'on' | 'off' = 'auto',
-): DataplaneOptions {
-  return {
-    decap,
-    conntrackCapacity: nextPowerOfTwo(Math.ceil((conntrackMax * 4) / 3) + 1),
-    conntrackMax,
-    timeouts: CT_TIMEOUT_PROFILES[timeouts],
-    dedupe,
-    dropInvalid: profile.values.dropInvalidCt,
-    denyAction: profile.values.denyAction,
-    icmpPolicy: profile.values.icmpPolicy,
-    reevaluateEstablished: profile.values.reevaluateEstablished,
-  };
-}
-
 export async function runReplay(args: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseCommandArgs(
     'replay',
@@ -158,6 +139,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
       reader: { type: 'string' },
       timeline: { type: 'string' },
       'flows-in': { type: 'string' },
+      ...FLOWS_INPUT_OPTIONS,
       coverage: { type: 'boolean' },
       report: { type: 'string' },
     },
@@ -173,7 +155,8 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
     if (stringOption(parsed, 'reader') !== undefined) throw new UserError('replay: --reader applies to captures, not to --flows-in', ExitCode.USAGE);
   } else if (parsed.positionals.length !== 1) {
     throw new UserError(`replay: expected exactly one capture file (or '-'), got ${parsed.positionals.length} (see netpol-emu replay --help)`, ExitCode.USAGE);
-  }
+  } else rejectFlowsOptionsWithoutInput('replay', parsed);
+  const flowsInput = flowsIn !== undefined ? readFlowsInput('replay', parsed, flowsIn) : null;
   const captureArg = flowsIn ?? (parsed.positionals[0] as string);
   const output = choiceOption('replay', parsed, 'output', ['text', 'json'] as const, 'text');
   const engine = choiceOption('replay', parsed, 'engine', ENGINES, 'compiled');
@@ -207,6 +190,8 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
   const droppedWriter = droppedPath !== undefined ? new PcapWriter(droppedPath) : null;
   const reportPath = stringOption(parsed, 'report');
   const collector = reportPath !== undefined ? new ReportCollector() : null;
+  const hubble: HubbleFlowReader | null = flowsInput?.format === 'hubble' ? flowsInput.hubbleReader(cluster) : null;
+  const recorded = hubble ? new RecordedVerdicts(hubble, top) : null;
   const writePackets =
     allowedWriter || droppedWriter
       ? (record: CaptureRecord, category: number, dataplane: Dataplane): void => {
@@ -220,7 +205,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
         }
       : undefined;
   const onPacket = collector ? withTimeline(collector, writePackets) : writePackets;
-  const onFlow = flowWriter || collector ? flowOutputs(flowWriter, collector) : undefined;
+  const onFlow = flowWriter || collector ? flowOutputs(flowWriter, collector, recorded) : undefined;
   const options: ReplayOptions = {
     engine,
     semantics: policySemantics(profile.values),
@@ -232,7 +217,8 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
     ...(onPacket ? { onPacket } : {}),
     ...(events ? { timeline: { events, objects: loaded.objects } } : {}),
     ...(readerName === 'pcap-parser' ? { reader: async (source, callback) => (await openCaptureWithPcapParser(source)).forEach(callback) } : {}),
-    ...(flowsIn !== undefined ? { reader: readFlowsJsonl } : {}),
+    ...(flowsIn !== undefined ? { reader: hubble ? hubble.read : readFlowsJsonl } : {}),
+    ...(recorded ? { recorded } : {}),
     services: { ...serviceOptions(parsed), externalSource: profile.values.externalSource },
     ...(flagOption(parsed, 'coverage') || collector ? { coverage: true } : {}),
   };
@@ -272,7 +258,8 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
   if (flowWriter?.closedEarly) io.stderr.write(`netpol-emu: replay: the flow output was closed by its reader after ${flowWriter.lines} line(s); the replay went on\n`);
   if (parallel?.limitsReached.length) io.stderr.write(`netpol-emu: replay: the ${workers} workers together held more than the limit of ${parallel.limitsReached.join(' and ')}: a replay with --workers 1 could have evicted where these did not; raise the limit or use --workers 1 for exact results\n`);
   const one = result;
-  const summary = one ? summarize(one.dataplane, one.flows, one.capture, engine, profileLabel, one.timeline) : (parallel as ParallelReplayResult).summary;
+  const replayed = one ? summarize(one.dataplane, one.flows, one.capture, engine, profileLabel, one.timeline) : (parallel as ParallelReplayResult).summary;
+  const summary = hubble ? withHubble(replayed, hubble, recorded, io, stringOption(parsed, 'cni') === undefined) : replayed;
   const coverage = one ? (one.coverage?.report() ?? null) : (parallel as ParallelReplayResult).coverage;
   if (output === 'json') summaryOut.write(`${JSON.stringify(coverage ? { ...summary, coverage } : summary, null, 2)}\n`);
   else summaryOut.write(coverage && flagOption(parsed, 'coverage') ? formatSummary(summary) + formatCoverage(coverage) : formatSummary(summary));
@@ -322,10 +309,22 @@ function withTimeline(collector: ReportCollector, next: ReplayOptions['onPacket'
   };
 }
 
+/**
+ * A Hubble input's part of the summary (what was read; the recorded verdicts when it has any),
+ * and its notes on stderr: pods the cluster lacks, and the CNI profile to compare with Cilium.
+ */
+function withHubble(summary: ReplaySummary, hubble: HubbleFlowReader, recorded: RecordedVerdicts | null, io: CliIo, noProfile: boolean): ReplaySummary {
+  const stats = hubble.stats();
+  const missing = stats.podsNotInCluster;
+  if (missing.pods > 0) io.stderr.write(`netpol-emu: replay: warning: ${missing.pods} pod${missing.pods === 1 ? '' : 's'} named in the Hubble input ${missing.pods === 1 ? 'is' : 'are'} not in the cluster (${missing.observations} observations; e.g. ${missing.examples.join(', ')}): their addresses are replayed as what the cluster says they are\n`);
+  if (noProfile && stats.hasVerdicts) io.stderr.write(`netpol-emu: replay: note: the input is Hubble (Cilium): add --cni cilium to emulate Cilium's dataplane when comparing with its recorded verdicts\n`);
+  return { ...summary, hubble: stats, ...(recorded && stats.hasVerdicts ? { recorded: recorded.summary() } : {}) };
+}
+
 /** The per-flow hook: `--flows` lines and the report's rows, as asked. */
-function flowOutputs(writer: FlowLineWriter | null, collector: ReportCollector | null): NonNullable<ReplayOptions['onFlow']> {
+function flowOutputs(writer: FlowLineWriter | null, collector: ReportCollector | null, recorded: RecordedVerdicts | null): NonNullable<ReplayOptions['onFlow']> {
   return (flows, f, provenances) => {
-    if (writer) writer.addFlow(flows, provenances, f);
+    if (writer) writer.addFlow(flows, provenances, f, recorded ? recorded.lastFlowMembers : '');
     if (collector) collector.addFlow(flowReport(flows, provenances, f));
   };
 }

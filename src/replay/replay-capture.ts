@@ -24,6 +24,7 @@ import { CaptureStats } from './capture-stats.js';
 import type { FlowRecords } from '../../dataplane/flow-records.js';
 import { buildServiceNat, type ServiceNatOptions } from './build-service-nat.js';
 import { asAllowRuleLister, RuleCoverage } from './rule-coverage.js';
+import type { RecordedVerdicts } from './compare-recorded-verdicts.js';
 
 export interface ReplayOptions {
   readonly engine: 'compiled' | 'naive';
@@ -52,6 +53,8 @@ export interface ReplayOptions {
   readonly services?: ServiceNatOptions;
   /** Count, per allow rule, the flows it matched and those it decided (`--coverage`; rule-coverage.ts). Off: no cost. */
   readonly coverage?: boolean;
+  /** Compare each packet's verdict with the one its input recorded (a Hubble export: compare-recorded-verdicts.ts). */
+  readonly recorded?: RecordedVerdicts;
 }
 
 export interface ReplayResult {
@@ -86,7 +89,7 @@ export function createEngine(
 }
 
 /** What a replay needs besides the capture: engine, dataplane and the per-flow accounting. */
-export type ReplayMachineOptions = Pick<ReplayOptions, 'engine' | 'dataplane' | 'semantics' | 'timeline' | 'onFlow' | 'topN' | 'services' | 'coverage'>;
+export type ReplayMachineOptions = Pick<ReplayOptions, 'engine' | 'dataplane' | 'semantics' | 'timeline' | 'onFlow' | 'topN' | 'services' | 'coverage' | 'recorded'>;
 
 /**
  * The engine, the dataplane and the accounting of one replay, wired together: flows that end
@@ -125,12 +128,19 @@ export class ReplayMachine {
         }
       : (f: number): void => flowSummary.add(records, f);
     const onFlow = options.onFlow;
-    dataplane.onFlowEnd = onFlow
-      ? (f) => {
+    const recorded = options.recorded;
+    const report = onFlow
+      ? (f: number): void => {
           account(f);
           onFlow(records, f, provenances);
         }
       : account;
+    dataplane.onFlowEnd = recorded
+      ? (f) => {
+          recorded.flowEnded(records, f, dataplane, provenances);
+          report(f);
+        }
+      : report;
     this.timeline = options.timeline
       ? new TimelineRunner(options.timeline.events, options.timeline.objects, cluster, semantics, (c, s) => createEngine(c, options.engine, s, compiler), () => performance.now())
       : null;
@@ -165,11 +175,14 @@ export async function replayCapture(cluster: Cluster, source: string | Readable,
   const stats = new CaptureStats();
   const onPacket = options.onPacket;
   const onProgress = options.onProgress;
+  const recorded = options.recorded;
   const callback = (record: CaptureRecord): void => {
     const now = record.tsSec + record.tsNsec * 1e-9;
     if (timeline) machine.applyTimeline(now);
     stats.add(record, now);
+    if (recorded) recorded.beforePacket();
     const category = dataplane.next(record.buffer, record.offset, record.capturedLength, record.wireLength, record.linkType, now);
+    if (recorded) recorded.afterPacket(category, dataplane);
     if (onPacket) onPacket(record, category, dataplane);
     if (onProgress && (record.index & 0xffff) === 0xffff) onProgress(record.index + 1, stats.bytes);
   };

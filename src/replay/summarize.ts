@@ -9,6 +9,8 @@ import { isoTime, type FlowReport } from './flow-report.js';
 import type { FlowSummary, RuleUse } from './flow-summary.js';
 import type { AppliedEvent } from '../timeline/run-timeline.js';
 import type { MergeableSummary } from './mergeable-summary.js';
+import { formatHubbleInput, type HubbleInputStats } from './read-hubble-flows.js';
+import { formatRecorded, type RecordedSummary } from './compare-recorded-verdicts.js';
 
 export type { RuleUse } from './flow-summary.js';
 
@@ -52,6 +54,10 @@ export interface ReplaySummary {
   readonly decapsulated?: Record<string, number>;
   /** What `merge` needs to combine summaries exactly (mergeable-summary.ts); JSON only. */
   readonly mergeable?: MergeableSummary;
+  /** A Hubble input: what was read, every line accounted for (read-hubble-flows.ts). */
+  readonly hubble?: HubbleInputStats;
+  /** A Hubble input with verdicts: the recorded verdicts against the emulated ones. */
+  readonly recorded?: RecordedSummary;
 }
 
 /** The dataplane counters a summary reads (a Dataplane, or the sum of a sharded replay's). */
@@ -185,5 +191,5 @@ export function formatSummary(s: ReplaySummary): string {
     out.push('', 'rules that allowed traffic:');
     for (const use of s.allowedBy) out.push(`  ${use.rule}: ${use.flows} flow${use.flows === 1 ? '' : 's'}, ${use.packets} packets`);
   }
-  return `${out.join('\n')}\n`;
+  return `${out.join('\n')}\n${s.hubble ? formatHubbleInput(s.hubble) : ''}${s.recorded ? formatRecorded(s.recorded) : ''}`;
 }

@@ -91,10 +91,18 @@ export class FlowLineWriter {
     return new FlowLineWriter(out, name);
   }
 
-  /** Queue flow `f`'s line (see encodeFlowLine); the record need not outlive the call. */
-  addFlow(records: FlowRecords, provenances: readonly FlowProvenance[], f: number): void {
+  /**
+   * Queue flow `f`'s line (see encodeFlowLine); the record need not outlive the call. `members`
+   * (JSON members, ',' first) go at the end of the object: the recorded verdict of a Hubble input.
+   */
+  addFlow(records: FlowRecords, provenances: readonly FlowProvenance[], f: number, members = ''): void {
     if (this.closedEarly || this.failure) return;
     encodeFlowLine(this.batch, records, provenances, f);
+    if (members !== '') {
+      this.batch.length--; // the object's closing brace
+      this.batch.utf8(members);
+      this.batch.byte(0x7d);
+    }
     this.batch.byte(0x0a);
     this.lines++;
     if (this.batch.length >= BATCH_BYTES) this.flush();

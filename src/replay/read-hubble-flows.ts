@@ -1,0 +1,316 @@
+/**
+ * `replay --flows-in FILE` with a Hubble export (`hubble observe -o json|jsonpb`, the exporter's
+ * file, bare legacy flows): each L3/L4 observation is parsed (parse-hubble-line.ts), observations
+ * of one packet are merged and packets put in time order (order-hubble-packets.ts), and each
+ * packet is built into one reused frame (src/synth/build-frames.ts, as the JSONL reader does) and
+ * handed out in the reused `CaptureRecord`, so the dataplane replays ordinary packets: conntrack,
+ * replies and policy run as for a capture. While the callback runs, `current` holds what Hubble
+ * recorded for that packet (the oracle reads it: compare-recorded-verdicts.ts).
+ *
+ * Hubble carries no sequence numbers, payload lengths, IP ids or ICMP echo ids. The frames get:
+ * no payload; TCP seq 0 on a SYN and 1 after it, ack 1 on every ACK (so each side acknowledges
+ * the other's SYN and nothing is left unacknowledged: conntrack keeps the established timeout,
+ * not the 300 s unacknowledged-data one); a window that changes from packet to packet, never 0
+ * (identical consecutive segments would count as retransmissions, conntrack's RETRANS timer);
+ * ICMP echo id and sequence 0; IPv4 id the packet's number.
+ *
+ * Memory: one line at a time (JSON.parse per line), the order buffer's fixed capacity, and the
+ * lost-event ranges (at most LOST_RANGES_MAX, merged beyond). A bad line ends the read as
+ * `corrupt` naming the file, line and field; the packets before it are replayed.
+ */
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { CaptureRecord, type CaptureEnd, type CaptureEndKind, type RecordCallback } from '../capture/capture-record.js';
+import type { OpenCaptureOptions } from '../capture/open-capture.js';
+import { TcpFlag } from '../../dataplane/packet-meta.js';
+import { buildFrame, FrameFields } from '../synth/build-frames.js';
+import { DEFAULT_ORDER_CAPACITY, DEFAULT_REORDER_WINDOW_S, HubblePacketOrder, OrderedPacket } from './order-hubble-packets.js';
+import { ENDPOINT_KIND_NAME, HUBBLE_EVENT_KIND_NAME, HubbleEvent, HubbleEventKind, HubbleLineError, parseHubbleLine } from './parse-hubble-line.js';
+
+const FRAME_BUFFER_BYTES = 256;
+const READ_CHUNK_BYTES = 1 << 20;
+/** Lost-event ranges kept; beyond it neighbours are merged (the report stays readable too). */
+const LOST_RANGES_MAX = 1000;
+/** Pod names remembered for the "absent from the cluster" warning (the count goes on beyond). */
+const MISSING_PODS_MAX = 10_000;
+
+export interface HubbleReadOptions {
+  /** `namespace/name` of the cluster's pods: pods the export names that are not here are counted. */
+  readonly knownPods?: ReadonlySet<string>;
+  /** Seconds a packet waits for earlier ones (default DEFAULT_REORDER_WINDOW_S). */
+  readonly reorderWindowSec?: number;
+  /** Packets held at most (default DEFAULT_ORDER_CAPACITY). */
+  readonly orderCapacity?: number;
+}
+
+/** A time range whose events Hubble says it lost: verdicts there are incomplete. */
+export interface LostRange {
+  from: number;
+  to: number;
+  events: number;
+}
+
+/** What the reader saw, for the summary: every line is in exactly one `events` counter. */
+export interface HubbleInputStats {
+  /** Lines per kind (`packets` = L3/L4 observations); they add up to `lines`. */
+  readonly events: Record<string, number>;
+  readonly lines: number;
+  /** Packets replayed (observations merged into one packet are not replayed again). */
+  readonly packetsReplayed: number;
+  /** Observations merged into a packet already read (the same packet at another point or node). */
+  readonly observationsMerged: number;
+  /** Packets replayed after a later one (their delay exceeded the reorder window). */
+  readonly late: number;
+  /** Packets that left the reorder buffer before their window because it was full. */
+  readonly releasedEarly: number;
+  readonly reorderWindowSec: number;
+  /** Observation endpoints by identity (source and destination of every L3/L4 observation). */
+  readonly endpoints: Record<string, number>;
+  /** Observations with IP.source_xlated (replayed with IP.source, the pre-translation address). */
+  readonly sourceTranslated: number;
+  /** Pods the export names that the cluster does not have: how many, and how many observations. */
+  readonly podsNotInCluster: { readonly pods: number; readonly observations: number; readonly examples: readonly string[] };
+  /** Events Hubble reported lost, and when. */
+  readonly lostEvents: { readonly events: number; readonly ranges: readonly { readonly from: string; readonly to: string; readonly events: number }[] };
+  /** Some observation carried a verdict (the recorded-verdict comparison has something to compare). */
+  readonly hasVerdicts: boolean;
+}
+
+function isoOf(seconds: number): string {
+  return Number.isFinite(seconds) ? new Date(Math.round(seconds * 1000)).toISOString() : '?';
+}
+
+export class HubbleFlowReader {
+  /** What Hubble recorded for the packet being delivered (valid during the callback). */
+  readonly current = new OrderedPacket();
+  private readonly kinds = new Float64Array(HUBBLE_EVENT_KIND_NAME.length);
+  private readonly endpointKinds = new Float64Array(ENDPOINT_KIND_NAME.length);
+  private lines = 0;
+  private packets = 0;
+  private translated = 0;
+  private missingObservations = 0;
+  private missingOverflow = 0;
+  private readonly missingPods = new Set<string>();
+  private lostTotal = 0;
+  private readonly lost: LostRange[] = [];
+  private verdicts = false;
+  private readonly order: HubblePacketOrder;
+
+  constructor(private readonly options: HubbleReadOptions = {}) {
+    this.order = new HubblePacketOrder(options.reorderWindowSec ?? DEFAULT_REORDER_WINDOW_S, options.orderCapacity ?? DEFAULT_ORDER_CAPACITY);
+  }
+
+  /** True when `seconds` falls in a range Hubble reported events lost in (known so far). */
+  inLostRange(seconds: number): boolean {
+    const lost = this.lost;
+    for (let i = 0; i < lost.length; i++) {
+      const r = lost[i] as LostRange;
+      if (seconds >= r.from && seconds <= r.to) return true;
+    }
+    return false;
+  }
+
+  get hasLostRanges(): boolean {
+    return this.lost.length > 0;
+  }
+
+  stats(): HubbleInputStats {
+    const events: Record<string, number> = {};
+    HUBBLE_EVENT_KIND_NAME.forEach((name, kind) => {
+      if (kind !== HubbleEventKind.BLANK) events[name] = this.kinds[kind] as number;
+    });
+    const endpoints: Record<string, number> = {};
+    ENDPOINT_KIND_NAME.forEach((name, kind) => {
+      if ((this.endpointKinds[kind] as number) > 0) endpoints[name] = this.endpointKinds[kind] as number;
+    });
+    return {
+      events,
+      lines: this.lines,
+      packetsReplayed: this.packets,
+      observationsMerged: this.order.merged,
+      late: this.order.late,
+      releasedEarly: this.order.releasedEarly,
+      reorderWindowSec: this.order.windowSec,
+      endpoints,
+      sourceTranslated: this.translated,
+      podsNotInCluster: { pods: this.missingPods.size + this.missingOverflow, observations: this.missingObservations, examples: [...this.missingPods].sort().slice(0, 5) },
+      lostEvents: { events: this.lostTotal, ranges: this.lost.map((r) => ({ from: isoOf(r.from), to: isoOf(r.to), events: r.events })) },
+      hasVerdicts: this.verdicts,
+    };
+  }
+
+  private noteLost(e: HubbleEvent): void {
+    this.lostTotal += e.lostCount;
+    const at = e.tsSec + e.tsNsec * 1e-9;
+    const from = Number.isNaN(e.lostFrom) ? at : e.lostFrom;
+    const to = Number.isNaN(e.lostTo) ? at : e.lostTo;
+    const lost = this.lost;
+    const last = lost[lost.length - 1];
+    if (last && from <= last.to + this.order.windowSec) {
+      last.to = Math.max(last.to, to);
+      last.from = Math.min(last.from, from);
+      last.events += e.lostCount;
+    } else if (lost.length >= LOST_RANGES_MAX && last) {
+      last.to = Math.max(last.to, to);
+      last.events += e.lostCount;
+    } else lost.push({ from: Math.min(from, to), to: Math.max(from, to), events: e.lostCount });
+  }
+
+  private notePods(e: HubbleEvent): void {
+    const known = this.options.knownPods;
+    if (!known) return;
+    let missing = false;
+    for (const pod of [e.srcPod, e.dstPod]) {
+      if (pod === '' || known.has(pod)) continue;
+      missing = true;
+      if (!this.missingPods.has(pod)) {
+        if (this.missingPods.size < MISSING_PODS_MAX) this.missingPods.add(pod);
+        else this.missingOverflow++;
+      }
+    }
+    if (missing) this.missingObservations++;
+  }
+
+  /** The replay's reader (ReplayOptions.reader): reads `source` and calls `callback` per packet. */
+  readonly read = async (source: string | Readable, callback: RecordCallback, options: OpenCaptureOptions = {}): Promise<CaptureEnd> => {
+    const name = typeof source === 'string' ? source : '<stream>';
+    const input: Readable = typeof source === 'string' ? (source === '-' ? process.stdin : createReadStream(source, { highWaterMark: READ_CHUNK_BYTES })) : source;
+    const betweenChunks = options.betweenChunks;
+    const record = new CaptureRecord();
+    record.buffer = Buffer.allocUnsafe(FRAME_BUFFER_BYTES);
+    record.linkType = 1;
+    const fields = new FrameFields();
+    const event = new HubbleEvent();
+    const order = this.order;
+    const packet = this.current;
+    let bytesRead = 0;
+    let lineNumber = 0;
+    let stopped = false;
+
+    const end = (kind: CaptureEndKind, message: string | null): CaptureEnd => ({ kind, records: this.packets, bytesRead, byteOffset: bytesRead, format: 'hubble', message });
+    const deliver = (): boolean => {
+      order.take(packet);
+      const n = this.packets;
+      fields.ipVersion = packet.ipVersion;
+      fields.src.set(packet.src);
+      fields.dst.set(packet.dst);
+      fields.protocol = packet.protocol;
+      fields.srcPort = packet.srcPort;
+      fields.dstPort = packet.dstPort;
+      const flags = packet.tcpFlags;
+      fields.tcpFlags = flags;
+      fields.tcpSeq = (flags & TcpFlag.SYN) !== 0 ? 0 : 1;
+      fields.tcpAck = (flags & TcpFlag.ACK) !== 0 ? 1 : 0;
+      fields.tcpWindow = 1024 + (n & 0x3fff);
+      fields.icmpType = packet.icmpType;
+      fields.icmpCode = packet.icmpCode;
+      fields.icmpId = 0;
+      fields.icmpSeq = 0;
+      fields.payloadLength = 0;
+      fields.ipId = n & 0xffff;
+      fields.payloadTag = n & 0xffff;
+      const length = buildFrame(record.buffer, 0, record.linkType, fields);
+      record.capturedLength = length;
+      record.wireLength = length;
+      record.tsSec = packet.tsSec;
+      record.tsNsec = packet.tsNsec;
+      record.fileOffset = bytesRead;
+      record.index = n;
+      this.packets++;
+      return callback(record) !== false;
+    };
+    /** Handles one line; false when the callback asked to stop. */
+    const line = (text: string): boolean => {
+      lineNumber++;
+      parseHubbleLine(text, event);
+      const kind = event.kind;
+      if (kind === HubbleEventKind.BLANK) return true;
+      this.lines++;
+      this.kinds[kind] = (this.kinds[kind] as number) + 1;
+      if (kind === HubbleEventKind.LOST_EVENTS) this.noteLost(event);
+      if (kind !== HubbleEventKind.PACKET) return true;
+      this.endpointKinds[event.srcKind] = (this.endpointKinds[event.srcKind] as number) + 1;
+      this.endpointKinds[event.dstKind] = (this.endpointKinds[event.dstKind] as number) + 1;
+      if (event.sourceXlated) this.translated++;
+      if (event.verdict !== 0) this.verdicts = true;
+      if (event.srcPod !== '' || event.dstPod !== '') this.notePods(event);
+      if (order.full && !deliver()) return false;
+      order.offer(event);
+      while (order.ready()) if (!deliver()) return false;
+      return true;
+    };
+
+    /** A bad line: the packets read before it are still replayed, then the read ends naming it. */
+    const corrupt = (error: HubbleLineError): CaptureEnd => {
+      while (order.size > 0) if (!deliver()) break;
+      return end('corrupt', `${name} line ${lineNumber}: ${error.message}`);
+    };
+
+    let carry: Buffer | null = null;
+    try {
+      for await (const chunk of input) {
+        const buf: Buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+        let start = 0;
+        for (;;) {
+          const nl = buf.indexOf(10, start);
+          if (nl < 0) break;
+          let text: string;
+          if (carry) {
+            text = Buffer.concat([carry, buf.subarray(start, nl)]).toString('utf8');
+            carry = null;
+          } else text = buf.toString('utf8', start, nl);
+          const lineBytes = nl + 1 - start;
+          try {
+            stopped = !line(text);
+          } catch (error) {
+            if (!(error instanceof HubbleLineError)) throw error;
+            return corrupt(error);
+          }
+          bytesRead += lineBytes;
+          start = nl + 1;
+          if (stopped) return end('stopped', null);
+        }
+        if (start < buf.length) carry = carry ? Buffer.concat([carry, buf.subarray(start)]) : Buffer.from(buf.subarray(start));
+        if (betweenChunks) {
+          const wait = betweenChunks();
+          if (wait) await wait;
+        }
+      }
+      if (carry && carry.length > 0) {
+        try {
+          stopped = !line(carry.toString('utf8'));
+        } catch (error) {
+          if (!(error instanceof HubbleLineError)) throw error;
+          return corrupt(error);
+        }
+        bytesRead += carry.length;
+        if (stopped) return end('stopped', null);
+      }
+      while (order.size > 0) if (!deliver()) return end('stopped', null);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === undefined) throw error;
+      return end('read-failed', `cannot read flows ${name} after ${this.packets} packet(s): ${(error as Error).message}`);
+    } finally {
+      if (typeof source === 'string' && source !== '-') input.destroy();
+    }
+    return end('complete', null);
+  };
+}
+
+/** The text lines about a Hubble input (after the replay summary). */
+export function formatHubbleInput(h: HubbleInputStats): string {
+  const e = h.events;
+  const skipped = Object.entries(e).filter(([k, v]) => k !== 'packets' && v > 0).map(([k, v]) => `${k} ${v}`);
+  const out = ['', `Hubble input: ${h.lines} events; ${e['packets'] ?? 0} L3/L4 observations replayed as ${h.packetsReplayed} packets (${h.observationsMerged} merged: the same packet at another point or node)`];
+  out.push(`  skipped (not L3/L4 packets): ${skipped.length ? skipped.join(', ') : 'none'}`);
+  out.push(`  reorder window ${h.reorderWindowSec} s: ${h.late} packets later than the window${h.releasedEarly ? `, ${h.releasedEarly} released early (buffer full)` : ''}`);
+  const endpoints = Object.entries(h.endpoints);
+  if (endpoints.length) out.push(`  endpoints: ${endpoints.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (h.sourceTranslated) out.push(`  source-NATed observations (IP.source_xlated; replayed with IP.source): ${h.sourceTranslated}`);
+  if (h.lostEvents.events || h.lostEvents.ranges.length) {
+    out.push(`  lost events: ${h.lostEvents.events}; verdicts unreliable in ${h.lostEvents.ranges.length} time range${h.lostEvents.ranges.length === 1 ? '' : 's'}:`);
+    for (const r of h.lostEvents.ranges.slice(0, 10)) out.push(`    ${r.from} .. ${r.to}: ${r.events} events lost`);
+  }
+  return `${out.join('\n')}\n`;
+}
