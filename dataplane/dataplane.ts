@@ -17,6 +17,7 @@ import { decodeFrame, TUNNEL_KIND_COUNT, TunnelDecoder, TunnelResult, type Decap
 import { DedupeFilter } from './dedupe-filter.js';
 import { RejectBuilder } from './build-reject.js';
 import { FlowRecords, DeniedFlowIndex, DeniedRemoveReason } from './flow-records.js';
+import { openingAnswer, replyAnswer } from './flow-answer.js';
 import { FragmentCache } from './fragment-cache.js';
 import type { NewFlowPolicy } from './new-flow-policy.js';
 import { DecodeStatus, PacketMeta } from './packet-meta.js';
@@ -381,10 +382,14 @@ export class Dataplane {
           const verdict = this.recheckEstablished(f, ct.direction, nowSec);
           if (verdict !== PacketCategory.ALLOWED_ESTABLISHED) return this.countOnFlow(f, ct.direction, verdict, bytes, nowSec);
         }
+        if (ct.direction === CtDirection.REPLY) this.noteAnswer(f, false);
         return this.countOnFlow(f, ct.direction, PacketCategory.ALLOWED_ESTABLISHED, bytes, nowSec);
       }
-      case CtResult.RELATED:
-        return this.countOnFlow(ct.flowIdOf(ct.index), ct.direction, PacketCategory.ALLOWED_RELATED, bytes, nowSec);
+      case CtResult.RELATED: {
+        const f = ct.flowIdOf(ct.index);
+        if (ct.direction === CtDirection.REPLY) this.noteAnswer(f, true);
+        return this.countOnFlow(f, ct.direction, PacketCategory.ALLOWED_RELATED, bytes, nowSec);
+      }
       case CtResult.UNTRACKED:
         return this.count(PacketCategory.ALLOWED_UNTRACKED, bytes);
       case CtResult.INVALID:
@@ -419,6 +424,12 @@ export class Dataplane {
     const blocked = flows.blocked[f] as number;
     if (blocked === 2 || (blocked === 1 && direction === CtDirection.ORIGINAL)) return this.dropCategory(flows.changedReason[f] as number);
     return PacketCategory.ALLOWED_ESTABLISHED;
+  }
+
+  /** Record how the reply side answered flow `f` (flow-answer.ts). */
+  private noteAnswer(f: number, related: boolean): void {
+    const flows = this.flows;
+    if (f >= 0 && flows.live[f] === 1) flows.answer[f] = (flows.answer[f] as number) | replyAnswer(this.meta, related);
   }
 
   /** A flow record's "source port": the TCP/UDP/SCTP port, or the ICMP echo id. */
@@ -535,6 +546,7 @@ export class Dataplane {
     flows.policyVersion[f] = this.policyVersion;
     flows.createdVersion[f] = this.policyVersion;
     flows.tunnel[f] = meta.tunnel;
+    flows.answer[f] = openingAnswer(meta);
     if (this.natFrontend >= 0) {
       flows.service[f] = this.natFrontend;
       flows.endpoint[f] = this.natBackend;
