@@ -23,7 +23,7 @@ import type { NewFlowPolicy } from './new-flow-policy.js';
 import { DecodeStatus, PacketMeta } from './packet-meta.js';
 import { ExpiryQueue } from './expiry-queue.js';
 import { NatResult, type ServiceNat } from './service-nat.js';
-import { isDropped, PACKET_CATEGORY_COUNT, PacketCategory } from './packet-category.js';
+import { isDropped, isPolicyDrop, PACKET_CATEGORY_COUNT, PacketCategory } from './packet-category.js';
 
 /** Flow reasons the dataplane adds to compiler/verdict.ts's Reason (which stops below 128). */
 export const FlowReason = {
@@ -359,7 +359,7 @@ export class Dataplane {
     if (meta.isFragment && meta.fragmentOffset > 0) return this.nonFirstFragment(wireLength, nowSec);
     const category = this.track(nowSec);
     // A tunnelled packet's answer would go back inside the tunnel: not built (decode-tunnel.ts).
-    if (this.reject && meta.tunnel === 0 && (category === PacketCategory.DROPPED_EGRESS || category === PacketCategory.DROPPED_INGRESS)) {
+    if (this.reject && meta.tunnel === 0 && isPolicyDrop(category)) {
       this.rejected = this.rejectFrame.build(buf, offset, capturedLength, linkType, meta);
       if (this.rejected) this.rejectsSent++;
     }
@@ -563,6 +563,16 @@ export class Dataplane {
   }
 
   private dropCategory(reason: number): PacketCategory {
+    switch (reason) {
+      case Reason.DROP_EGRESS_ADMIN_DENY:
+        return PacketCategory.DROPPED_EGRESS_ADMIN;
+      case Reason.DROP_INGRESS_ADMIN_DENY:
+        return PacketCategory.DROPPED_INGRESS_ADMIN;
+      case Reason.DROP_EGRESS_BASELINE_DENY:
+        return PacketCategory.DROPPED_EGRESS_BASELINE;
+      case Reason.DROP_INGRESS_BASELINE_DENY:
+        return PacketCategory.DROPPED_INGRESS_BASELINE;
+    }
     if (reason === Reason.DROP_EGRESS_DEFAULT_DENY || isEgressDrop(reason)) return PacketCategory.DROPPED_EGRESS;
     if (reason === Reason.DROP_INGRESS_DEFAULT_DENY || isIngressDrop(reason)) return PacketCategory.DROPPED_INGRESS;
     if (reason === FlowReason.CT_TABLE_FULL) return PacketCategory.DROPPED_CT_FULL;
