@@ -6,7 +6,7 @@
  * isolated pod) the attributions are named; the rows and the attributions are checked against
  * plain replays (`replay --cni P`, `replay --cni upstream --cni-opt SWITCH`).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,6 +97,21 @@ describe('diff --cni all', () => {
     expect(toy?.reference?.reason).toBe('drop-egress-admin-deny');
     expect(toy?.causes['cilium']).toEqual({ switches: ['admin tiers as cilium implements them'], together: false });
     expect(run.stderr).toContain('warning: cilium: AdminNetworkPolicy/sandbox-isolation is ignored');
+  });
+
+  it('diff cni all - a difference no single switch explains is attributed to the switches together', async () => {
+    // A lone RST to an isolated pod: conntrack INVALID. flannel lets it through only because it
+    // neither drops INVALID packets nor enforces policy; either switch alone still denies it.
+    const flows = join(root, 'rst.jsonl');
+    writeFileSync(flows, '{"format":"netpol-emu-flows","version":1,"linkType":1}\n{"ts":1764720000.0,"src":"10.244.1.10","dst":"10.244.2.12","protocol":"TCP","sport":41000,"dport":3306,"flags":"R","seq":5,"ack":0,"win":0,"bytes":0}\n');
+    const pcap = join(root, 'rst.pcap');
+    expect((await runCli(['replay', '--flows-in', flows, '-f', 'examples/three-tier', '--cni', 'flannel', '--write-allowed', pcap])).code).toBe(0);
+    const run = await runCli(['diff', pcap, '-f', 'examples/three-tier', '--cni', 'upstream,flannel']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('      flannel: allowed — enforce=false + dropInvalidCt=false (only together)\n');
+    const json = JSON.parse((await runCli(['diff', pcap, '-f', 'examples/three-tier', '--cni', 'upstream,flannel', '-o', 'json'])).stdout) as ProfilesJson;
+    expect(json.differences.map((d) => d.causes['flannel'])).toEqual([{ switches: ['enforce=false', 'dropInvalidCt=false'], together: true }]);
+    expect(json.differences[0]?.reference?.reason).toBe('drop-conntrack-invalid');
   });
 
   it('diff cni all - --report embeds the JSON output; the page script parses', async () => {
