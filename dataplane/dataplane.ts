@@ -17,12 +17,13 @@ import { decodeFrame, TUNNEL_KIND_COUNT, TunnelDecoder, TunnelResult, type Decap
 import { DedupeFilter } from './dedupe-filter.js';
 import { RejectBuilder } from './build-reject.js';
 import { FlowRecords, DeniedFlowIndex, DeniedRemoveReason } from './flow-records.js';
+import { openingAnswer, replyAnswer } from './flow-answer.js';
 import { FragmentCache } from './fragment-cache.js';
 import type { NewFlowPolicy } from './new-flow-policy.js';
 import { DecodeStatus, PacketMeta } from './packet-meta.js';
 import { ExpiryQueue } from './expiry-queue.js';
 import { NatResult, type ServiceNat } from './service-nat.js';
-import { isDropped, PACKET_CATEGORY_COUNT, PacketCategory } from './packet-category.js';
+import { isDropped, isPolicyDrop, PACKET_CATEGORY_COUNT, PacketCategory } from './packet-category.js';
 
 /** Flow reasons the dataplane adds to compiler/verdict.ts's Reason (which stops below 128). */
 export const FlowReason = {
@@ -365,7 +366,7 @@ export class Dataplane {
     if (meta.isFragment && meta.fragmentOffset > 0) return this.nonFirstFragment(wireLength, nowSec);
     const category = this.track(nowSec);
     // A tunnelled packet's answer would go back inside the tunnel: not built (decode-tunnel.ts).
-    if (this.reject && meta.tunnel === 0 && (category === PacketCategory.DROPPED_EGRESS || category === PacketCategory.DROPPED_INGRESS)) {
+    if (this.reject && meta.tunnel === 0 && isPolicyDrop(category)) {
       this.rejected = this.rejectFrame.build(buf, offset, capturedLength, linkType, meta);
       if (this.rejected) this.rejectsSent++;
     }
@@ -388,10 +389,14 @@ export class Dataplane {
           const verdict = this.recheckEstablished(f, ct.direction, nowSec);
           if (verdict !== PacketCategory.ALLOWED_ESTABLISHED) return this.countOnFlow(f, ct.direction, verdict, bytes, nowSec);
         }
+        if (ct.direction === CtDirection.REPLY) this.noteAnswer(f, false);
         return this.countOnFlow(f, ct.direction, PacketCategory.ALLOWED_ESTABLISHED, bytes, nowSec);
       }
-      case CtResult.RELATED:
-        return this.countOnFlow(ct.flowIdOf(ct.index), ct.direction, PacketCategory.ALLOWED_RELATED, bytes, nowSec);
+      case CtResult.RELATED: {
+        const f = ct.flowIdOf(ct.index);
+        if (ct.direction === CtDirection.REPLY) this.noteAnswer(f, true);
+        return this.countOnFlow(f, ct.direction, PacketCategory.ALLOWED_RELATED, bytes, nowSec);
+      }
       case CtResult.UNTRACKED:
         return this.count(PacketCategory.ALLOWED_UNTRACKED, bytes);
       case CtResult.INVALID:
@@ -426,6 +431,12 @@ export class Dataplane {
     const blocked = flows.blocked[f] as number;
     if (blocked === 2 || (blocked === 1 && direction === CtDirection.ORIGINAL)) return this.dropCategory(flows.changedReason[f] as number);
     return PacketCategory.ALLOWED_ESTABLISHED;
+  }
+
+  /** Record how the reply side answered flow `f` (flow-answer.ts). */
+  private noteAnswer(f: number, related: boolean): void {
+    const flows = this.flows;
+    if (f >= 0 && flows.live[f] === 1) flows.answer[f] = (flows.answer[f] as number) | replyAnswer(this.meta, related);
   }
 
   /** A flow record's "source port": the TCP/UDP/SCTP port, or the ICMP echo id. */
@@ -542,6 +553,7 @@ export class Dataplane {
     flows.policyVersion[f] = this.policyVersion;
     flows.createdVersion[f] = this.policyVersion;
     flows.tunnel[f] = meta.tunnel;
+    flows.answer[f] = openingAnswer(meta);
     if (this.natFrontend >= 0) {
       flows.service[f] = this.natFrontend;
       flows.endpoint[f] = this.natBackend;
@@ -558,6 +570,16 @@ export class Dataplane {
   }
 
   private dropCategory(reason: number): PacketCategory {
+    switch (reason) {
+      case Reason.DROP_EGRESS_ADMIN_DENY:
+        return PacketCategory.DROPPED_EGRESS_ADMIN;
+      case Reason.DROP_INGRESS_ADMIN_DENY:
+        return PacketCategory.DROPPED_INGRESS_ADMIN;
+      case Reason.DROP_EGRESS_BASELINE_DENY:
+        return PacketCategory.DROPPED_EGRESS_BASELINE;
+      case Reason.DROP_INGRESS_BASELINE_DENY:
+        return PacketCategory.DROPPED_INGRESS_BASELINE;
+    }
     if (reason === Reason.DROP_EGRESS_DEFAULT_DENY || isEgressDrop(reason)) return PacketCategory.DROPPED_EGRESS;
     if (reason === Reason.DROP_INGRESS_DEFAULT_DENY || isIngressDrop(reason)) return PacketCategory.DROPPED_INGRESS;
     if (reason === FlowReason.CT_TABLE_FULL) return PacketCategory.DROPPED_CT_FULL;

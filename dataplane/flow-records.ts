@@ -95,6 +95,8 @@ export class FlowRecords {
   endpoint = new Int32Array(INITIAL);
   /** Service flows: bit i set when the frontend's endpoint i would be allowed (first 32 endpoints). */
   endpointAllowed = new Uint32Array(INITIAL);
+  /** How the connection was answered: flow-answer.ts FlowAnswer bits, set by the dataplane. */
+  answer = new Uint8Array(INITIAL);
 
   private ensure(): void {
     if (this.count < this.capacity) return;
@@ -133,6 +135,7 @@ export class FlowRecords {
     this.service = grow(this.service, c);
     this.endpoint = grow(this.endpoint, c);
     this.endpointAllowed = grow(this.endpointAllowed, c);
+    this.answer = grow(this.answer, c);
     this.capacity = c;
   }
 
@@ -181,6 +184,7 @@ export class FlowRecords {
     this.service[f] = -1;
     this.endpoint[f] = -1;
     this.endpointAllowed[f] = 0;
+    this.answer[f] = 0;
     return f;
   }
 

@@ -13,9 +13,9 @@ export const PacketCategory = {
   ALLOWED_UNTRACKED: 3,
   /** A non-first IP fragment following its allowed first fragment. */
   ALLOWED_FRAGMENT: 4,
-  /** Denied by the source pod's egress policy (default deny). */
+  /** Denied by the source pod's egress NetworkPolicies (default deny). */
   DROPPED_EGRESS: 5,
-  /** Denied by the destination pod's ingress policy (default deny). */
+  /** Denied by the destination pod's ingress NetworkPolicies (default deny). */
   DROPPED_INGRESS: 6,
   /** conntrack INVALID (no entry for a reply, bad TCP flags or transition, orphan ICMP error). */
   DROPPED_CT_INVALID: 7,
@@ -35,9 +35,17 @@ export const PacketCategory = {
   ENCRYPTED: 14,
   /** Sent to a Service address with no usable endpoint: kube-proxy rejects or drops it (service-nat.ts). */
   DROPPED_NO_ENDPOINT: 15,
+  /** Denied by an admin-tier Deny rule (AdminNetworkPolicy, ClusterNetworkPolicy Admin) at the source's egress. */
+  DROPPED_EGRESS_ADMIN: 16,
+  /** Denied by an admin-tier Deny rule at the destination's ingress. */
+  DROPPED_INGRESS_ADMIN: 17,
+  /** Denied by a baseline-tier Deny rule (BaselineAdminNetworkPolicy, ClusterNetworkPolicy Baseline) at egress. */
+  DROPPED_EGRESS_BASELINE: 18,
+  /** Denied by a baseline-tier Deny rule at ingress. */
+  DROPPED_INGRESS_BASELINE: 19,
 } as const;
 export type PacketCategory = (typeof PacketCategory)[keyof typeof PacketCategory];
-export const PACKET_CATEGORY_COUNT = 16;
+export const PACKET_CATEGORY_COUNT = 20;
 /**
  * Categories from this number on were added after the first release: summaries list them only
  * when non-zero, so the output for a capture without them stays what it was.
@@ -61,6 +69,10 @@ export const PACKET_CATEGORY_NAME: readonly string[] = [
   'duplicate',
   'encrypted',
   'droppedNoEndpoint',
+  'droppedEgressAdmin',
+  'droppedIngressAdmin',
+  'droppedEgressBaseline',
+  'droppedIngressBaseline',
 ];
 
 /** Forwarded (would reach its destination): the allowed categories and unpoliced non-IP frames. */
@@ -69,5 +81,10 @@ export function isForwarded(category: number): boolean {
 }
 
 export function isDropped(category: number): boolean {
-  return (category >= PacketCategory.DROPPED_EGRESS && category <= PacketCategory.DROPPED_FRAGMENT) || category === PacketCategory.DROPPED_NO_ENDPOINT;
+  return (category >= PacketCategory.DROPPED_EGRESS && category <= PacketCategory.DROPPED_FRAGMENT) || category >= PacketCategory.DROPPED_NO_ENDPOINT;
+}
+
+/** Denied by a policy (NetworkPolicy default deny or a tier's Deny), either direction. */
+export function isPolicyDrop(category: number): boolean {
+  return category === PacketCategory.DROPPED_EGRESS || category === PacketCategory.DROPPED_INGRESS || category >= PacketCategory.DROPPED_EGRESS_ADMIN;
 }

@@ -80,6 +80,8 @@ export class PacketMeta {
   icmpCode = -1;
   /** ICMP/ICMPv6 echo identifier (the "port" of an echo flow). */
   icmpId = 0;
+  /** SCTP: the first chunk's type (RFC 9260 §3.2: 1 INIT, 2 INIT ACK, 6 ABORT); -1 when not captured. */
+  sctpChunkType = -1;
 
   /** ICMP errors: the embedded (offending) packet's header, which conntrack looks up as RELATED. */
   hasInner = false;
@@ -135,6 +137,7 @@ export class PacketMeta {
     this.icmpType = -1;
     this.icmpCode = -1;
     this.icmpId = 0;
+    this.sctpChunkType = -1;
     this.hasInner = false;
     this.innerIpVersion = 0;
     clearAddress(this.innerSrc);

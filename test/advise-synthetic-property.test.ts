@@ -1,6 +1,8 @@
 /**
  * `advise` on synthetic traffic: for seeded random clusters and captures (`synth`, with a share
- * of flows the current policies deny, which the capture shows unanswered), replaying the
+ * of flows the current policies deny, which the capture shows unanswered: synth answers a
+ * connection with a SYN-ACK or a reply, never a RST or an ICMP error, so here a flow with a reply
+ * packet is one that worked), replaying the
  * capture against the pods with only the advised policies allows every answered connection,
  * the never-answered attempts it still allows are listed by the proof, and `diff` of the current
  * vs the advised policies drops nothing the current ones allowed.
@@ -59,7 +61,7 @@ describe('advise - synthetic traffic', () => {
         for (const k of answered) expect(verdict.get(k), k).toBe('allowed');
         const stillAllowed = [...unanswered].filter((k) => verdict.get(k) === 'allowed');
         // The proof (cluster plus advice) never allows less than the advice alone.
-        expect(advise.stdout).toContain(`answered connections allowed: ${answered.size} of ${answered.size}`);
+        expect(advise.stdout).toContain(`connections that worked, allowed: ${answered.size} of ${answered.size}`);
         for (const k of stillAllowed) expect(advise.stdout).toContain(k);
         // Current vs advised policies on this capture (recorded as if under the current ones): the
         // advice drops nothing the current policies allowed; what it opens is only the listed attempts.

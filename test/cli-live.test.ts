@@ -74,6 +74,7 @@ describe('cli - live cluster input and snapshot', () => {
     expect(list.metadata.annotations['netpol-emu.io/namespace']).toBe('db');
     expect(list.items.map((o) => `${o.kind} ${o.metadata.name}`)).toEqual(['Namespace db', 'Pod backup-29000000-xyz12', 'Pod postgres-0', 'NetworkPolicy postgres']);
     expect(run.stderr).toContain('warning: only namespace "db" was read');
+    expect(run.stderr).toContain('warning: cluster-scoped objects were not read with -n: AdminNetworkPolicies, BaselineAdminNetworkPolicies, ClusterNetworkPolicies and Nodes are unknown');
   });
 
   it('matrix - -f objects replace live ones with a warning and change the verdicts', async () => {

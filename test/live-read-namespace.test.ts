@@ -63,8 +63,15 @@ describe('readLiveCluster - namespace-limited reads (-n)', () => {
       'NetworkPolicy web/default-deny-ingress',
     ]);
     expect(read.namespace).toBe('web');
-    expect(read.diagnostics.map((d) => [d.severity, d.code])).toEqual([['warning', 'limited-scope']]);
+    expect(read.diagnostics.map((d) => [d.severity, d.code])).toEqual([
+      ['warning', 'limited-scope'],
+      ['warning', 'limited-scope'],
+    ]);
     expect(read.diagnostics[0]?.message).toContain('cross-namespace peers cannot be resolved');
+    // The cluster-scoped objects a full read would list are named as not read.
+    expect(read.diagnostics[1]?.message).toBe(
+      'cluster-scoped objects were not read with -n: AdminNetworkPolicies, BaselineAdminNetworkPolicies, ClusterNetworkPolicies and Nodes are unknown, so no admin or baseline tier applies and nodes peers match no node; read without -n, or give them with -f',
+    );
   });
 
   it('readLiveCluster - -n gives the full read\'s verdicts for traffic between pods of that namespace', async () => {
@@ -80,7 +87,7 @@ describe('readLiveCluster - namespace-limited reads (-n)', () => {
     const read = await readLiveCluster({ kubeconfigPath: restrictedConfig, namespace: 'web', env: {}, homeDir: dir });
     expect(kinds(read.objects).filter((k) => k.startsWith('Namespace'))).toEqual([]);
     expect(kinds(read.objects).filter((k) => k.startsWith('Pod'))).toHaveLength(3);
-    expect(read.diagnostics.map((d) => d.code)).toEqual(['limited-scope', 'limited-scope']);
+    expect(read.diagnostics.map((d) => d.code)).toEqual(['limited-scope', 'limited-scope', 'limited-scope']);
     expect(read.diagnostics[0]?.message).toBe(
       'context "test" may not list namespaces (403 Forbidden), so namespace labels are unknown: namespaceSelector peers see only the label kubernetes.io/metadata.name; grant "list" on namespaces for exact results',
     );

@@ -40,6 +40,8 @@ describe('load admin policy errors', () => {
       `${at(12, 'ClusterNetworkPolicy no-tier')}: spec.tier: Required value: "Admin" or "Baseline"`,
       `${at(13, 'ClusterNetworkPolicy v1-ports')}: spec.ingress[0]: unknown field "ports" (known fields: name, action, from, protocols)`,
       `${at(14, 'AdminNetworkPolicy pods-without-pod-selector')}: spec.subject.pods.podSelector: Required value`,
+      `${at(15, 'AdminNetworkPolicy pods-without-namespace-selector')}: spec.subject.pods.namespaceSelector: Required value`,
+      `${at(16, 'AdminNetworkPolicy peer-without-namespace-selector')}: spec.ingress[0].from[0].pods.namespaceSelector: Required value`,
     ]);
   });
 

@@ -63,6 +63,8 @@ import { TCP_FLAGS_CHECKED_MASK, TCP_VALID_FLAGS, TcpClass, tcpClassOf, tcpNextS
 const PROTO_ICMP = 1;
 const PROTO_TCP = 6;
 const PROTO_UDP = 17;
+/** Keyed by its ports like UDP (nf_conntrack_core.c nf_ct_get_tuple); its states are not modelled: generic timeout. */
+const PROTO_SCTP = 132;
 const PROTO_ICMPV6 = 58;
 
 const KEY_V6 = 1 << 8;
@@ -332,7 +334,7 @@ export class ConntrackTable {
       if (meta.l4Offset < 0) return this.invalid(CtInvalidCause.NO_L4_HEADER);
       if (TCP_VALID_FLAGS[meta.tcpFlags & TCP_FLAGS_CHECKED_MASK] !== 1) return this.invalid(CtInvalidCause.TCP_BAD_FLAGS);
       this.setKeyL4(v6, meta.src, meta.dst, proto, meta.srcPort, meta.dstPort);
-    } else if (proto === PROTO_UDP) {
+    } else if (proto === PROTO_UDP || proto === PROTO_SCTP) {
       if (meta.l4Offset < 0) return this.invalid(CtInvalidCause.NO_L4_HEADER);
       this.setKeyL4(v6, meta.src, meta.dst, proto, meta.srcPort, meta.dstPort);
     } else if ((proto === PROTO_ICMP && !v6) || (proto === PROTO_ICMPV6 && v6)) {
@@ -444,7 +446,7 @@ export class ConntrackTable {
       const inv = t >= 0 && t <= 255 ? (v6 ? ICMP6_INVMAP : ICMP4_INVMAP)[t]! : -1;
       if (inv < 0) return this.invalid(CtInvalidCause.ICMP_ERROR_NO_FLOW);
       this.setKeyIcmp(v6, meta.innerDst, meta.innerSrc, p, meta.innerIcmpId, inv, 0);
-    } else if (p === PROTO_TCP || p === PROTO_UDP) {
+    } else if (p === PROTO_TCP || p === PROTO_UDP || p === PROTO_SCTP) {
       this.setKeyL4(v6, meta.innerDst, meta.innerSrc, p, meta.innerDstPort, meta.innerSrcPort);
     } else {
       this.setKeyL4(v6, meta.innerDst, meta.innerSrc, p, 0, 0);
@@ -919,7 +921,7 @@ export class ConntrackTable {
     if (this.isIcmpProto(meta)) {
       const t = meta.icmpType & 0xff;
       this.setKeyIcmp(v6, meta.src, meta.dst, meta.protocol, meta.icmpId, t, meta.icmpCode & 0xff);
-    } else if (meta.protocol === PROTO_TCP || meta.protocol === PROTO_UDP) {
+    } else if (meta.protocol === PROTO_TCP || meta.protocol === PROTO_UDP || meta.protocol === PROTO_SCTP) {
       this.setKeyL4(v6, meta.src, meta.dst, meta.protocol, meta.srcPort, meta.dstPort);
     } else {
       this.setKeyL4(v6, meta.src, meta.dst, meta.protocol, 0, 0);

@@ -49,6 +49,8 @@ export function decodeSctp(buf: Uint8Array, at: number, packetEnd: number, captu
   const status = decodePorts(buf, at, SCTP_COMMON_HEADER_BYTES, packetEnd, capturedEnd, meta);
   if (status !== DecodeStatus.OK) return status;
   meta.payloadLength = packetEnd - at - SCTP_COMMON_HEADER_BYTES;
+  const chunk = at + SCTP_COMMON_HEADER_BYTES;
+  if (chunk < packetEnd && chunk < capturedEnd) meta.sctpChunkType = buf[chunk] as number;
   return DecodeStatus.OK;
 }
 

@@ -4,8 +4,10 @@
  * seen in, with one rule per peer it really talked to, on the ports it used. Peers are workloads
  * (pod selector, plus the namespace's `kubernetes.io/metadata.name` when it is another
  * namespace) or, for addresses that are not pods, a /32 (/128) ipBlock. A port is written by
- * name when the destination pod names that container port. Only answered connections are
- * allowed; the attempts nobody answered get no rule. NetworkPolicy cannot name ICMP: a peer
+ * name when the destination pod names that container port. Only connections that worked are
+ * allowed (classify-answer.ts); the refused ones (a RST, an ICMP destination unreachable, no
+ * answer) get no rule and are listed as refused in the comments of the policies of both ends.
+ * NetworkPolicy cannot name ICMP: a peer
  * reached by ICMP (or another portless protocol) gets a rule without ports, said in its comment.
  */
 import type { LabelSelector, Pod } from '../../compiler/model.js';
@@ -14,6 +16,8 @@ import { groupWorkloads, nameSafe, type Workload } from './group-workloads.js';
 
 /** Connections listed in a rule's comment before "... and N more". */
 const COMMENT_CONNECTIONS = 4;
+/** Refused connections listed in a policy's comment before "... and N more". */
+const COMMENT_REFUSED = 8;
 
 export interface AdvisedRule {
   /** The rule as it goes into `spec.ingress[]` / `spec.egress[]`. */
@@ -88,13 +92,29 @@ function describeEnd(pod: Pod | null, address: string): string {
   return pod ? `${pod.namespace}/${pod.name}` : address;
 }
 
-/** Policies for the answered connections (and isolation for every workload seen). */
+function refusedComments(list: readonly string[]): string[] {
+  if (list.length === 0) return [];
+  const shown = list.slice(0, COMMENT_REFUSED);
+  return [
+    `refused, not allowed (${list.length}):`,
+    ...shown.map((t) => `  ${t}`),
+    ...(list.length > shown.length ? [`  ... and ${list.length - shown.length} more`] : []),
+  ];
+}
+
+/** Policies for the connections that worked (and isolation for every workload seen). */
 export function advisePolicies(pods: readonly Pod[], connections: readonly Connection[], options: AdviseOptions = {}): AdvisedPolicy[] {
   const workloads = groupWorkloads(pods);
   const workloadOf = new Map<Pod, Workload>();
   for (const w of workloads) for (const p of w.pods) workloadOf.set(p, w);
   const seen = new Map<Workload, { ingress: boolean; egress: boolean }>();
   const rules = new Map<Workload, { ingress: Map<string, PeerUse>; egress: Map<string, PeerUse> }>();
+  const refused = new Map<Workload, string[]>();
+  const addRefused = (w: Workload, text: string): void => {
+    const list = refused.get(w) ?? [];
+    refused.set(w, list);
+    if (!list.includes(text)) list.push(text);
+  };
   const mark = (w: Workload, direction: 'ingress' | 'egress'): void => {
     const s = seen.get(w) ?? { ingress: false, egress: false };
     s[direction] = true;
@@ -129,8 +149,13 @@ export function advisePolicies(pods: readonly Pod[], connections: readonly Conne
     const dst = c.dstPod ? workloadOf.get(c.dstPod) : undefined;
     if (src) mark(src, 'egress');
     if (dst) mark(dst, 'ingress');
-    if (!c.answered) continue;
     const port = portOf(c.dstPod, c.protocol, c.protocolName, c.dport);
+    if (!c.worked) {
+      const text = `${describeEnd(c.srcPod, c.src)} -> ${describeEnd(c.dstPod, c.dst)} ${port === '*' ? c.protocolName : port}: ${c.why}`;
+      if (src) addRefused(src, text);
+      if (dst && dst !== src) addRefused(dst, text);
+      continue;
+    }
     if (src) addUse(src, 'egress', peerFor(c.dstPod, c.dst, src.namespace), port, c);
     if (dst) addUse(dst, 'ingress', peerFor(c.srcPod, c.src, dst.namespace), port, c);
   }
@@ -173,7 +198,8 @@ export function advisePolicies(pods: readonly Pod[], connections: readonly Conne
       egress,
       comments: [
         `workload ${w.namespace}/${w.name}: ${w.pods.length} pod${w.pods.length === 1 ? '' : 's'} (${w.pods.map((p) => p.name).join(', ')})`,
-        `isolated for ${policyTypes.map((t) => t.toLowerCase()).join(' and ')}: only the connections the capture showed answered are allowed`,
+        `isolated for ${policyTypes.map((t) => t.toLowerCase()).join(' and ')}: only the connections the capture showed working are allowed`,
+        ...refusedComments(refused.get(w) ?? []),
       ],
     });
   }
@@ -252,7 +278,7 @@ export function renderAdvisedYaml(policies: readonly AdvisedPolicy[], header: re
       if (!p.policyTypes.includes(direction === 'ingress' ? 'Ingress' : 'Egress')) continue;
       const rules = direction === 'ingress' ? p.ingress : p.egress;
       if (rules.length === 0) {
-        lines.push(`  ${direction}: []  # nothing ${direction === 'ingress' ? 'came in' : 'went out'} that was answered: all ${direction} denied`);
+        lines.push(`  ${direction}: []  # nothing ${direction === 'ingress' ? 'came in' : 'went out'} that worked: all ${direction} denied`);
         continue;
       }
       lines.push(`  ${direction}:`);

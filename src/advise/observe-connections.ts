@@ -1,10 +1,10 @@
 /**
  * What the capture shows, for `advise`: the capture replayed against the cluster with every
  * policy removed (NetworkPolicies and the cluster-scoped tiers), so each connection attempt is
- * one flow whatever the current policies say; a flow that got a reply packet was answered, one
- * that never did was an attempt nobody answered (e.g. dropped by the policies of the recorded
- * cluster). Records that never reached policy (conntrack INVALID: stray replies and resets) are
- * counted, not advised on.
+ * one flow whatever the current policies say; how the destination answered it (classify-answer.ts)
+ * says whether it worked or was refused (a RST, an ICMP destination unreachable, silence: e.g.
+ * dropped by the policies of the recorded cluster). Records that never reached policy (conntrack
+ * INVALID: stray replies and resets) are counted, not advised on.
  */
 import type { Readable } from 'node:stream';
 import type { Cluster, Pod } from '../../compiler/model.js';
@@ -15,6 +15,7 @@ import type { OpenCaptureOptions } from '../capture/open-capture.js';
 import { flowReport } from '../replay/flow-report.js';
 import { replayCapture } from '../replay/replay-capture.js';
 import type { ServiceNatOptions } from '../replay/build-service-nat.js';
+import { answerWorked, classifyAnswer, describeAnswer, type AnswerKind, type AnswerOptions } from './classify-answer.js';
 
 export interface ReplaySetup {
   readonly semantics: PolicySemantics;
@@ -34,8 +35,13 @@ export interface Connection {
   readonly dport: number;
   readonly srcPod: Pod | null;
   readonly dstPod: Pod | null;
-  /** A packet came back (TCP SYN-ACK or RST, a UDP reply, an ICMP echo reply...). */
-  readonly answered: boolean;
+  readonly family: 4 | 6;
+  /** How the destination answered (classify-answer.ts). */
+  readonly answer: AnswerKind;
+  /** The connection worked: `advise` allows it. Otherwise it was refused and gets no rule. */
+  readonly worked: boolean;
+  /** `answer` in words ("answered by SYN-ACK", "refused: answered by RST"). */
+  readonly why: string;
   readonly packets: number;
 }
 
@@ -56,7 +62,7 @@ export function connectionKey(protocolName: string, src: string, sport: number |
   return `${protocolName} ${src}:${sport ?? '-'} -> ${dst}:${dport ?? '-'}`;
 }
 
-export async function observeConnections(cluster: Cluster, source: string | Readable, sourceName: string, setup: ReplaySetup): Promise<Observation> {
+export async function observeConnections(cluster: Cluster, source: string | Readable, sourceName: string, setup: ReplaySetup, options: AnswerOptions = {}): Promise<Observation> {
   const open = withoutPolicies(cluster);
   const pods = new Map<string, Pod>(open.pods.map((p) => [`${p.namespace}/${p.name}`, p]));
   const connections: Connection[] = [];
@@ -75,16 +81,22 @@ export async function observeConnections(cluster: Cluster, source: string | Read
         return;
       }
       const dport = r.dstPort[f] as number;
+      const protocol = r.protocol[f] as number;
+      const family = r.family[f] === 6 ? 6 : 4;
+      const answer = classifyAnswer(protocol, r.answer[f] as number, options);
       connections.push({
         key: connectionKey(report.protocol, report.src, report.sport ?? report.icmpId ?? null, report.dst, report.dport ?? report.icmpType ?? null),
-        protocol: r.protocol[f] as number,
+        protocol,
         protocolName: report.protocol,
         src: report.src,
         dst: report.dst,
         dport,
         srcPod: report.srcPod === null ? null : (pods.get(report.srcPod) ?? null),
         dstPod: report.dstPod === null ? null : (pods.get(report.dstPod) ?? null),
-        answered: report.packets.reply > 0,
+        family,
+        answer,
+        worked: answerWorked(answer),
+        why: describeAnswer(answer, protocol, family),
         packets: report.packets.forward + report.packets.reply,
       });
     },

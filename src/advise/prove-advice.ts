@@ -1,8 +1,9 @@
 /**
  * The proof `advise` prints: the same capture replayed against the cluster plus the advised
  * policies (read back from the YAML text written, through the loader and its validation) must
- * allow every connection that was answered and deny every attempt nobody answered. Connections
- * are matched across the two replays by their 5-tuple (observe-connections.ts connectionKey).
+ * allow every connection that worked and should deny every refused one (a refusal on the same
+ * peer and port as a working connection stays allowed: the proof lists those). Connections are
+ * matched across the two replays by their 5-tuple (observe-connections.ts connectionKey).
  */
 import type { Readable } from 'node:stream';
 import type { Cluster } from '../../compiler/model.js';
@@ -16,6 +17,8 @@ import { connectionKey, type Observation, type ReplaySetup } from './observe-con
 
 export interface ProofItem {
   readonly connection: string;
+  /** How the capture showed it answered (classify-answer.ts describeAnswer). */
+  readonly why: string;
   /** The replay's reason and the rule or policy behind it. */
   readonly reason: string;
   readonly policy: string | null;
@@ -23,14 +26,14 @@ export interface ProofItem {
 }
 
 export interface AdviceProof {
-  readonly answered: number;
-  readonly answeredAllowed: number;
-  /** Answered connections the advice would deny: must be empty. */
-  readonly answeredDenied: readonly ProofItem[];
-  readonly unanswered: number;
-  readonly unansweredDenied: number;
-  /** Never-answered attempts still allowed (by the current policies, or a rule another answered connection of the same workloads needed). */
-  readonly unansweredAllowed: readonly ProofItem[];
+  readonly worked: number;
+  readonly workedAllowed: number;
+  /** Connections that worked and the advice would deny: must be empty. */
+  readonly workedDenied: readonly ProofItem[];
+  readonly refused: number;
+  readonly refusedDenied: number;
+  /** Refused connections still allowed (by the current policies, or a rule a working connection of the same workloads needed). */
+  readonly refusedAllowed: readonly ProofItem[];
 }
 
 /** The cluster's objects plus the advised YAML files, loaded and validated like any input. */
@@ -43,6 +46,10 @@ export function clusterWithAdvice(objects: readonly RawObject[], files: Readonly
   // The advice is generated: an invalid policy is a bug, never a user mistake.
   if (errors.length > 0) throw new Error(`internal: the advised policies do not load: ${errors.map(formatDiagnostic).join('; ')}`);
   return built.cluster;
+}
+
+function byKey(a: readonly [string, string], b: readonly [string, string]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 }
 
 export async function proveAdvice(cluster: Cluster, source: string | Readable, sourceName: string, setup: ReplaySetup, observation: Observation): Promise<AdviceProof> {
@@ -63,29 +70,30 @@ export async function proveAdvice(cluster: Cluster, source: string | Readable, s
       const known = verdicts.get(key);
       // A connection with several records counts as denied when any of them was.
       if (known && !known.allowed) return;
-      verdicts.set(key, { connection: key, reason: report.reason, policy: report.policy, rule: report.rule, allowed });
+      verdicts.set(key, { connection: key, why: '', reason: report.reason, policy: report.policy, rule: report.rule, allowed });
     },
   });
-  const answeredKeys = new Set<string>();
-  const unansweredKeys = new Set<string>();
-  for (const c of observation.connections) (c.answered ? answeredKeys : unansweredKeys).add(c.key);
-  for (const key of answeredKeys) unansweredKeys.delete(key);
-  const answeredDenied: ProofItem[] = [];
-  const unansweredAllowed: ProofItem[] = [];
-  let answeredAllowed = 0;
-  let unansweredDenied = 0;
-  const item = (key: string): ProofItem => {
+  // A 5-tuple that worked once (a retried connection) counts as working.
+  const workedWhy = new Map<string, string>();
+  const refusedWhy = new Map<string, string>();
+  for (const c of observation.connections) if (c.worked && !workedWhy.has(c.key)) workedWhy.set(c.key, c.why);
+  for (const c of observation.connections) if (!c.worked && !workedWhy.has(c.key) && !refusedWhy.has(c.key)) refusedWhy.set(c.key, c.why);
+  const workedDenied: ProofItem[] = [];
+  const refusedAllowed: ProofItem[] = [];
+  let workedAllowed = 0;
+  let refusedDenied = 0;
+  const item = (key: string, why: string): ProofItem => {
     const v = verdicts.get(key);
-    return v ? { connection: key, reason: v.reason, policy: v.policy, rule: v.rule } : { connection: key, reason: 'not in the second replay', policy: null, rule: null };
+    return v ? { connection: key, why, reason: v.reason, policy: v.policy, rule: v.rule } : { connection: key, why, reason: 'not in the second replay', policy: null, rule: null };
   };
-  for (const key of [...answeredKeys].sort()) {
-    if (verdicts.get(key)?.allowed === true) answeredAllowed++;
-    else answeredDenied.push(item(key));
+  for (const [key, why] of [...workedWhy].sort(byKey)) {
+    if (verdicts.get(key)?.allowed === true) workedAllowed++;
+    else workedDenied.push(item(key, why));
   }
-  for (const key of [...unansweredKeys].sort()) {
+  for (const [key, why] of [...refusedWhy].sort(byKey)) {
     const v = verdicts.get(key);
-    if (v !== undefined && !v.allowed) unansweredDenied++;
-    else unansweredAllowed.push(item(key));
+    if (v !== undefined && !v.allowed) refusedDenied++;
+    else refusedAllowed.push(item(key, why));
   }
-  return { answered: answeredKeys.size, answeredAllowed, answeredDenied, unanswered: unansweredKeys.size, unansweredDenied, unansweredAllowed };
+  return { worked: workedWhy.size, workedAllowed, workedDenied, refused: refusedWhy.size, refusedDenied, refusedAllowed };
 }

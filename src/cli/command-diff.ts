@@ -19,14 +19,22 @@ import { ENGINES, selectEngine } from './select-engine.js';
 import { renderDiffReport } from '../report/render-diff-report.js';
 import { writeHtmlReport } from './write-html-report.js';
 import { FLOWS_INPUT_HELP, FLOWS_INPUT_OPTIONS, readFlowsInput, rejectFlowsOptionsWithoutInput } from './read-flows-input.js';
+import { isProfileList, readProfileList, runDiffProfiles } from './run-diff-profiles.js';
 
 export const DIFF_HELP = `Usage: netpol-emu diff CAPTURE [options] --left SIDE-OPTIONS --right SIDE-OPTIONS
        netpol-emu diff CAPTURE -f PATH... --left-cni NAME --right-cni NAME
+       netpol-emu diff CAPTURE -f PATH... --cni all|NAME,NAME,...
        netpol-emu diff --flows-in FILE [options] --left SIDE-OPTIONS --right SIDE-OPTIONS
        netpol-emu diff --matrix [--probe PORT/PROTOCOL]... [options] --left ... --right ...
 
 Replays the same capture (or computes the same reachability matrix) twice and lists the flows
 (or cells) whose verdict differs, with the deciding rule on each side.
+
+With --cni all (every profile) or a comma-separated list, the capture is replayed once per CNI
+profile and each flow whose verdict differs between any of them is one row, with one column
+per profile; each profile's difference from upstream is attributed to the switch(es) causing it,
+found by replaying upstream with one switch flipped at a time ("kube-router: denied —
+sctpSupported=false"; "a + b (only together)" when no single switch explains it).
 
 Options before --left apply to both sides; SIDE-OPTIONS are -f PATH (added to the common
 ones), --cni NAME, --cni-opt KEY=VALUE and the live-cluster flags.
@@ -112,6 +120,24 @@ export async function runDiff(args: readonly string[], io: CliIo): Promise<numbe
   const engine = choiceOption('diff', common, 'engine', ENGINES, 'compiled');
   const matrixMode = flagOption(common, 'matrix');
   const reportPath = stringOption(common, 'report');
+  const cniList = stringOption(common, 'cni');
+  if (isProfileList(cniList)) {
+    if (split.left.length > 0 || split.right.length > 0 || stringOption(common, 'left-cni') !== undefined || stringOption(common, 'right-cni') !== undefined) {
+      throw new UserError(`diff: --cni ${cniList} compares profiles side by side: give no --left/--right`, ExitCode.USAGE);
+    }
+    if (matrixMode) throw new UserError(`diff: --cni ${cniList} compares replays of a capture, not --matrix`, ExitCode.USAGE);
+    if (listOption(common, 'cni-opt').length > 0) throw new UserError(`diff: --cni-opt cannot be combined with --cni ${cniList} (each profile is taken as it is)`, ExitCode.USAGE);
+    const profiles = readProfileList(cniList);
+    if (stringOption(common, 'flows-in') !== undefined) throw new UserError(`diff: --cni ${cniList} replays a capture file; --flows-in is for --left/--right and --left-cni/--right-cni`, ExitCode.USAGE);
+    rejectFlowsOptionsWithoutInput('diff', common);
+    if (common.positionals.length !== 1) throw new UserError('diff: expected one capture file', ExitCode.USAGE);
+    const capture = common.positionals[0] as string;
+    if (capture === '-') throw new UserError('diff: the capture is read once per profile, so it cannot come from standard input', ExitCode.USAGE);
+    const clusterValues = { ...common.values };
+    for (const name of ['cni', 'left-cni', 'right-cni', 'matrix', 'probe', 'output', 'engine', 'report', 'flows-in', ...Object.keys(FLOWS_INPUT_OPTIONS)]) delete clusterValues[name];
+    const { cluster } = await loadClusterInput('diff', { values: clusterValues, positionals: [] }, io);
+    return runDiffProfiles({ capture, profiles, cluster, engine, output, reportPath }, io);
+  }
   const leftOwn = parseCommandArgs('diff --left', split.left, SIDE_OPTIONS);
   const rightOwn = parseCommandArgs('diff --right', split.right, SIDE_OPTIONS);
   const sharedValues = { ...common.values };

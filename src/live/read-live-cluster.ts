@@ -313,6 +313,10 @@ export async function readLiveCluster(options: LiveReadOptions): Promise<LiveRea
     warn(
       `only namespace ${ns} was read: pods and policies of other namespaces are unknown, so cross-namespace peers cannot be resolved and traffic from or to other namespaces' pods is treated as traffic from or to outside the cluster`,
     );
+    // A namespaced read may come from a namespaced Role: the cluster-scoped lists are not tried.
+    warn(
+      `cluster-scoped objects were not read with -n: AdminNetworkPolicies, BaselineAdminNetworkPolicies, ClusterNetworkPolicies and Nodes are unknown, so no admin or baseline tier applies and nodes peers match no node; read without -n, or give them with -f`,
+    );
   }
   const clusterScoped = namespace === null ? await readClusterScoped(reader, kubeConfig.makeApiClient(CoreV1Api), kubeConfig.makeApiClient(CustomObjectsApi), context, warn) : [];
   return { objects: [...namespaceObjects, ...podObjects, ...policyObjects, ...serviceObjects, ...clusterScoped], context, server, readAt, namespace, diagnostics };

@@ -71,17 +71,20 @@ function selector(reader: ObjectReader, value: Json | undefined, path: string): 
   return decodeLabelSelector(reader, value, path);
 }
 
-/** `{namespaceSelector, podSelector}` of `pods` subjects and peers; podSelector is required. */
+/** `{namespaceSelector, podSelector}` of `pods` subjects and peers; the CRD requires both (SEMANTICS.md §5.1; `{}` selects all). */
 function decodeNamespacedPod(reader: ObjectReader, value: Json, path: string): { namespaceSelector: LabelSelector; podSelector: LabelSelector } | undefined {
   if (!isJsonObject(value)) {
     reader.wrongType(path, 'a map', value);
     return undefined;
   }
   reader.knownFields(value, path, ['namespaceSelector', 'podSelector']);
-  if (value['podSelector'] === undefined || value['podSelector'] === null) {
-    reader.error('missing-field', `${path}.podSelector`, 'Required value');
-    return undefined;
+  let complete = true;
+  for (const field of ['namespaceSelector', 'podSelector'] as const) {
+    if (value[field] !== undefined && value[field] !== null) continue;
+    reader.error('missing-field', `${path}.${field}`, 'Required value');
+    complete = false;
   }
+  if (!complete) return undefined;
   const namespaceSelector = selector(reader, value['namespaceSelector'], `${path}.namespaceSelector`);
   const podSelector = selector(reader, value['podSelector'], `${path}.podSelector`);
   return namespaceSelector && podSelector ? { namespaceSelector, podSelector } : undefined;

@@ -13,12 +13,15 @@
  * by namespace and name, ingress then egress, rule, peer, port; then the admin and baseline
  * policies in evaluation order. Both engines therefore print the same report.
  *
- * Only flows that got through are counted for rules (denied flows allowed nothing); tier rules
- * (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy) are first-match, so an
- * Allow rule there counts only where it decided.
+ * Only flows that got through are counted for allow rules (denied flows allowed nothing); tier
+ * rules (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy) are first-match,
+ * so an Allow rule there counts only where it decided. The tiers' Deny and Pass rules are covered
+ * too, where they decided: a Deny from the denied flow's deciding rule, a Pass from the rule that
+ * handed a direction on (both kept on the flow record, as `--flows` names them).
  */
 import type { Cluster } from '../../compiler/model.js';
-import { DirectionReason, formatRuleRef, isAllowReason, rulePolicyName, type RuleRef } from '../../compiler/verdict.js';
+import { DirectionReason, formatRuleRef, isAllowReason, isEgressDrop, isTierDrop, rulePolicyName, type RuleRef } from '../../compiler/verdict.js';
+import type { AdminAction } from '../../compiler/model.js';
 import type { FlowRecords } from '../../dataplane/flow-records.js';
 import type { FlowProvenance } from '../engines/flow-provenance.js';
 
@@ -41,7 +44,9 @@ export interface RuleCoverageRow {
   readonly ruleIndex: number;
   readonly peerIndex: number | null;
   readonly portIndex: number | null;
-  /** Allowed flows (and their packets, both directions) the rule matched. */
+  /** Cluster-scoped policies' rules only: Allow, Deny or Pass. */
+  readonly action?: AdminAction;
+  /** Allowed flows (and their packets, both directions) the rule matched; for a Deny or Pass rule, the flows it decided. */
   readonly flows: number;
   readonly packets: number;
   /** Those it was the first matching allow for: the rule that decided (the summary's allowedBy). */
@@ -51,7 +56,7 @@ export interface RuleCoverageRow {
 
 export interface PolicyCoverageRow {
   readonly policy: string;
-  /** Allow rules (peer × port entries) of the policy. */
+  /** Allow rules (peer × port entries) of the policy; for a cluster-scoped policy its Deny and Pass rules too. */
   readonly rules: number;
   readonly rulesMatched: number;
   /** Allowed flows a rule of this policy decided, per direction (each flow has one deciding rule per direction). */
@@ -71,11 +76,11 @@ export interface PodCoverageRow {
 export interface CoverageReport {
   readonly rules: readonly RuleCoverageRow[];
   readonly policies: readonly PolicyCoverageRow[];
-  /** Rules that matched no allowed flow (their `rule` text). */
+  /** Rules that matched no allowed flow, and Deny and Pass rules that decided none (their `rule` text). */
   readonly unmatchedRules: readonly string[];
   /** Policies with allow rules none of which matched an allowed flow. */
   readonly unmatchedPolicies: readonly string[];
-  /** Policies with no allow rule at all (they only isolate: default deny). */
+  /** Policies with no rule to cover (NetworkPolicies without allow rules: they only isolate, default deny). */
   readonly isolationOnlyPolicies: readonly string[];
   readonly pods: readonly PodCoverageRow[];
   /** Pods (policed endpoints) that no allowed flow reached as destination. */
@@ -96,8 +101,9 @@ function isFinished(phase: string): boolean {
 }
 
 /**
- * Every allow rule of the cluster as a RuleRef, in report order; and every policy name. Written
- * from the model (not from an engine's tables) so both engines report the same universe.
+ * Every allow rule of the cluster as a RuleRef, in report order, with the cluster-scoped
+ * policies' Deny and Pass rules; and every policy name. Written from the model (not from an
+ * engine's tables) so both engines report the same universe.
  */
 export function enumerateAllowRules(cluster: Cluster): { rules: RuleRef[]; policies: string[] } {
   const rules: RuleRef[] = [];
@@ -119,7 +125,6 @@ export function enumerateAllowRules(cluster: Cluster): { rules: RuleRef[]; polic
     policies.push(`${policy.kind}/${policy.name}`);
     for (const direction of ['ingress', 'egress'] as const) {
       (direction === 'ingress' ? policy.ingress : policy.egress).forEach((rule, ruleIndex) => {
-        if (rule.action !== 'Allow') return;
         const ports = rule.ports === null ? [null] : rule.ports.map((_, i) => i);
         rule.peers.forEach((_, peerIndex) => {
           for (const portIndex of ports) {
@@ -164,17 +169,28 @@ export class RuleCoverage {
     const allowed = isAllowReason(reason);
     this.countPod(version, r.srcEndpoint[f] as number, allowed ? 1 : 3);
     this.countPod(version, r.dstEndpoint[f] as number, allowed ? 0 : 2);
-    if (!allowed) return;
+    const packets = (r.packets[f * 2] as number) + (r.packets[f * 2 + 1] as number);
+    // Pass rules that handed a direction on, and a tier's Deny that decided: first-match, so matched = decided.
+    this.countDecided(version, r.egressPassRule[f] as number, packets);
+    this.countDecided(version, r.ingressPassRule[f] as number, packets);
+    if (!allowed) {
+      if (isTierDrop(reason)) this.countDecided(version, (isEgressDrop(reason) ? r.egressRule[f] : r.ingressRule[f]) as number, packets);
+      return;
+    }
     const lister = this.listers[version];
     if (lister === undefined) return;
     const protocol = r.protocol[f] as number;
     const port = protocol === 6 || protocol === 17 || protocol === 132 ? (r.dstPort[f] as number) : 0;
-    const packets = (r.packets[f * 2] as number) + (r.packets[f * 2 + 1] as number);
     const n = lister.listAllowRules(r.family[f] as number, r.src, f * 4, r.dst, f * 4, protocol, port);
     const rules = lister.allowRules;
     for (let i = 0; i < n; i++) this.countRule(version, rules[i] as number, 0, packets);
     if (decidedByAllowRule(lister.egressReason)) this.countRule(version, lister.egressRule, 2, packets);
     if (decidedByAllowRule(lister.ingressReason)) this.countRule(version, lister.ingressRule, 2, packets);
+  }
+
+  private countDecided(version: number, rule: number, packets: number): void {
+    this.countRule(version, rule, 0, packets);
+    this.countRule(version, rule, 2, packets);
   }
 
   private countRule(version: number, rule: number, column: number, packets: number): void {
@@ -291,6 +307,7 @@ export class RuleCoverage {
       ruleIndex: ref.ruleIndex,
       peerIndex: ref.peerIndex,
       portIndex: ref.portIndex,
+      ...(ref.action !== undefined ? { action: ref.action } : {}),
       flows: counts[0],
       packets: counts[1],
       firstFlows: counts[2],
@@ -333,16 +350,20 @@ function decidedByAllowRule(reason: DirectionReason): boolean {
 
 /** The coverage as text, after the replay summary. */
 export function formatCoverage(c: CoverageReport): string {
-  const matched = c.rules.filter((r) => r.flows > 0).length;
+  const allowRules = c.rules.filter((r) => r.action === undefined || r.action === 'Allow');
+  const matched = allowRules.filter((r) => r.flows > 0).length;
+  const tierRules = c.rules.length - allowRules.length;
+  const decided = c.rules.filter((r) => r.action !== undefined && r.action !== 'Allow' && r.flows > 0).length;
   const reached = c.pods.length - c.unreachedPods.length;
   const out: string[] = [
     '',
-    `rule coverage: ${matched} of ${c.rules.length} allow rules matched allowed traffic; ${c.unmatchedPolicies.length} of ${c.policies.length - c.isolationOnlyPolicies.length} policies with allow rules matched nothing; ${reached} of ${c.pods.length} pods reached by an allowed flow`,
+    `rule coverage: ${matched} of ${allowRules.length} allow rules matched allowed traffic; ${tierRules > 0 ? `${decided} of ${tierRules} admin/baseline Deny and Pass rules decided a flow; ` : ''}${c.unmatchedPolicies.length} of ${c.policies.length - c.isolationOnlyPolicies.length} policies with ${tierRules > 0 ? 'rules' : 'allow rules'} matched nothing; ${reached} of ${c.pods.length} pods reached by an allowed flow`,
   ];
   if (c.rules.length > 0) {
     out.push(`  ${'flows'.padStart(7)} ${'packets'.padStart(9)} ${'first'.padStart(7)} ${'packets'.padStart(9)}  rule (first: the rule that decided)`);
     for (const r of c.rules) {
-      out.push(`  ${String(r.flows).padStart(7)} ${String(r.packets).padStart(9)} ${String(r.firstFlows).padStart(7)} ${String(r.firstPackets).padStart(9)}  ${r.rule}${r.flows === 0 ? '  (matched nothing)' : ''}`);
+      const unused = r.action === 'Deny' || r.action === 'Pass' ? '  (decided nothing)' : '  (matched nothing)';
+      out.push(`  ${String(r.flows).padStart(7)} ${String(r.packets).padStart(9)} ${String(r.firstFlows).padStart(7)} ${String(r.firstPackets).padStart(9)}  ${r.rule}${r.flows === 0 ? unused : ''}`);
     }
   }
   if (c.unmatchedPolicies.length > 0) {

@@ -122,7 +122,21 @@ export function summarize(
 
 const GROUPS: readonly { readonly label: string; readonly categories: readonly number[] }[] = [
   { label: 'allowed', categories: [PacketCategory.ALLOWED_NEW, PacketCategory.ALLOWED_ESTABLISHED, PacketCategory.ALLOWED_RELATED, PacketCategory.ALLOWED_UNTRACKED, PacketCategory.ALLOWED_FRAGMENT] },
-  { label: 'dropped', categories: [PacketCategory.DROPPED_EGRESS, PacketCategory.DROPPED_INGRESS, PacketCategory.DROPPED_CT_INVALID, PacketCategory.DROPPED_CT_FULL, PacketCategory.DROPPED_FRAGMENT, PacketCategory.DROPPED_NO_ENDPOINT] },
+  {
+    label: 'dropped',
+    categories: [
+      PacketCategory.DROPPED_EGRESS_ADMIN,
+      PacketCategory.DROPPED_INGRESS_ADMIN,
+      PacketCategory.DROPPED_EGRESS,
+      PacketCategory.DROPPED_INGRESS,
+      PacketCategory.DROPPED_EGRESS_BASELINE,
+      PacketCategory.DROPPED_INGRESS_BASELINE,
+      PacketCategory.DROPPED_CT_INVALID,
+      PacketCategory.DROPPED_CT_FULL,
+      PacketCategory.DROPPED_FRAGMENT,
+      PacketCategory.DROPPED_NO_ENDPOINT,
+    ],
+  },
   { label: 'not policed', categories: [PacketCategory.NOT_IP, PacketCategory.UNDECODABLE, PacketCategory.UNSUPPORTED_LINK, PacketCategory.DUPLICATE, PacketCategory.ENCRYPTED] },
 ];
 
@@ -143,6 +157,10 @@ const CATEGORY_TEXT: Readonly<Record<number, string>> = {
   [PacketCategory.DUPLICATE]: 'duplicates (-i any copies)',
   [PacketCategory.ENCRYPTED]: 'encrypted (WireGuard, IPsec ESP)',
   [PacketCategory.DROPPED_NO_ENDPOINT]: 'Service without endpoints',
+  [PacketCategory.DROPPED_EGRESS_ADMIN]: 'egress admin deny',
+  [PacketCategory.DROPPED_INGRESS_ADMIN]: 'ingress admin deny',
+  [PacketCategory.DROPPED_EGRESS_BASELINE]: 'egress baseline deny',
+  [PacketCategory.DROPPED_INGRESS_BASELINE]: 'ingress baseline deny',
 };
 
 function endpoint(pod: string | null, address: string, port: number | null): string {

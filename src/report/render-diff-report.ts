@@ -8,6 +8,7 @@
  * two CNIs on a large capture has as many rows as the capture has denied flows.
  */
 import type { FlowDiff } from './diff-flows.js';
+import type { ProfilesDiff } from './diff-profiles.js';
 import { PAGE_DOM_HELPERS, STYLE, embedJson, escapeHtml, pageHead } from './render-html-report.js';
 import { VIRTUAL_TABLE_SCRIPT, virtualTableHtml } from './render-virtual-table.js';
 
@@ -22,7 +23,8 @@ export interface MatrixCellDifference {
 /** `result` is exactly the object `diff -o json` prints. */
 export type DiffReportData =
   | { readonly title: string; readonly mode: 'capture'; readonly capture: string; readonly result: { readonly left: string; readonly right: string } & FlowDiff }
-  | { readonly title: string; readonly mode: 'matrix'; readonly probes: readonly string[]; readonly result: { readonly left: string; readonly right: string; readonly cells: readonly MatrixCellDifference[] } };
+  | { readonly title: string; readonly mode: 'matrix'; readonly probes: readonly string[]; readonly result: { readonly left: string; readonly right: string; readonly cells: readonly MatrixCellDifference[] } }
+  | { readonly title: string; readonly mode: 'profiles'; readonly capture: string; readonly result: { readonly capture: string } & ProfilesDiff };
 
 export function renderDiffReport(data: DiffReportData): string {
   return `${pageHead(data.title, STYLE + DIFF_STYLE)}
@@ -34,8 +36,8 @@ export function renderDiffReport(data: DiffReportData): string {
 <div id="heatmap-body"></div></section>
 <section id="differences"><h2>${data.mode === 'matrix' ? 'Differing cells' : 'Differing flows'}</h2>
 <div class="filters">
-<label id="kind-label"${data.mode === 'matrix' ? ' hidden' : ''}>difference <select id="filter-kind"><option value="">any</option><option value="verdict">verdict differs</option><option value="reason">same verdict, other reason or rule</option></select></label>
-<label>${data.mode === 'matrix' ? 'probe' : 'verdict change'} <select id="filter-change"><option value="">any</option></select></label>
+<label id="kind-label"${data.mode !== 'capture' ? ' hidden' : ''}>difference <select id="filter-kind"><option value="">any</option><option value="verdict">verdict differs</option><option value="reason">same verdict, other reason or rule</option></select></label>
+<label>${data.mode === 'matrix' ? 'probe' : data.mode === 'profiles' ? 'differs from upstream in' : 'verdict change'} <select id="filter-change"><option value="">any</option></select></label>
 <label>text <input id="filter-text" type="search" placeholder="${data.mode === 'matrix' ? 'pod or probe' : 'pod, address, reason or rule'}"></label>
 <span id="filter-cell"></span>
 <button id="filter-clear" type="button">clear filters</button>
@@ -60,19 +62,20 @@ const DIFF_SCRIPT = `
 (function () {
   'use strict';
   var data = JSON.parse(document.getElementById('report-data').textContent);
-  var R = data.result, matrixMode = data.mode === 'matrix';
+  var R = data.result, matrixMode = data.mode === 'matrix', profilesMode = data.mode === 'profiles';
   var SVG = 'http://www.w3.org/2000/svg';
 ${PAGE_DOM_HELPERS}${VIRTUAL_TABLE_SCRIPT}  function cellText(v) { return v === null ? 'absent' : v ? 'allowed' : 'denied'; }
 
   // ---- facts and counts
   (function () {
     var t = el('table', { 'class': 'kv' });
-    var rows = [['left', R.left], ['right', R.right]];
+    var rows = profilesMode ? [['reference', R.reference], ['profiles', R.profiles.join(', ')]] : [['left', R.left], ['right', R.right]];
     if (matrixMode) rows.push(['probes', data.probes.join(', ')]); else rows.unshift(['capture', data.capture]);
     rows.forEach(function (r) { var tr = el('tr'); tr.appendChild(el('td', null, r[0])); tr.appendChild(el('td', null, r[1])); t.appendChild(tr); });
     document.getElementById('facts-body').appendChild(t);
     document.getElementById('diff-counts').textContent = matrixMode
       ? 'cells that differ: ' + R.cells.length
+      : profilesMode ? 'flows compared: ' + R.compared + '; verdict differs between profiles: ' + R.differences.length
       : 'flows compared: ' + R.compared + '; verdict differs: ' + R.differences.length + '; same verdict, other reason: ' + R.reasonOnly.length;
   })();
 
@@ -87,6 +90,21 @@ ${PAGE_DOM_HELPERS}${VIRTUAL_TABLE_SCRIPT}  function cellText(v) { return v === 
   if (matrixMode) {
     COLS = ['probe', 'from', 'to', 'left', 'right'];
     rows = R.cells.map(function (c) { return [c.probe, c.from, c.to, cellText(c.left), cellText(c.right)]; });
+  } else if (profilesMode) {
+    // One column per profile: its verdict, and why it differs from the reference.
+    var DIFFERS = 'differs from ' + R.reference;
+    COLS = ['src', 'sport', 'dst', 'dport', 'protocol', 'srcPod', 'dstPod'].concat(R.profiles, [DIFFERS]);
+    R.profiles.forEach(function (p) { WIDTHS[p] = 260; });
+    WIDTHS[DIFFERS] = 320;
+    rows = R.differences.map(function (d) {
+      var cells = R.profiles.map(function (p) {
+        var c = d.cells[p], why = d.causes[p];
+        var text = c === null ? 'no such flow' : c.verdict;
+        if (why) text += ' \u2014 ' + (why.switches.length ? why.switches.join(why.together ? ' + ' : ', ') + (why.together ? ' (only together)' : '') : 'no switch alone explains it');
+        return text;
+      });
+      return [d.src, d.sport, d.dst, d.dport, d.protocol, d.srcPod, d.dstPod].concat(cells, [Object.keys(d.causes).join(', ')]);
+    });
   } else {
     COLS = ['difference', 'src', 'sport', 'dst', 'dport', 'protocol', 'srcPod', 'dstPod', 'left verdict', 'left reason', 'left rule', 'right verdict', 'right reason', 'right rule'];
     rows = [];
@@ -97,7 +115,7 @@ ${PAGE_DOM_HELPERS}${VIRTUAL_TABLE_SCRIPT}  function cellText(v) { return v === 
   var C = {}; COLS.forEach(function (name, i) { C[name] = i; });
   var fKind = document.getElementById('filter-kind'), fChange = document.getElementById('filter-change'), fText = document.getElementById('filter-text');
   var sortCol = -1, sortDir = 1, cell = null;
-  function change(r) { return matrixMode ? r[C.probe] : (r[C['left verdict']] + ' \\u2192 ' + r[C['right verdict']]); }
+  function change(r) { return matrixMode ? r[C.probe] : profilesMode ? r[C[DIFFERS]] : (r[C['left verdict']] + ' \\u2192 ' + r[C['right verdict']]); }
   (function () {
     var seen = {};
     rows.forEach(function (r) { seen[change(r)] = 1; });
@@ -107,6 +125,7 @@ ${PAGE_DOM_HELPERS}${VIRTUAL_TABLE_SCRIPT}  function cellText(v) { return v === 
     function (name, v) {
       if (name === 'sport' || name === 'dport') return 'num';
       if (v === 'allowed' || v === 'denied') return v;
+      if (profilesMode && /^(allowed|denied) /.test(String(v))) return String(v).split(' ')[0];
       return v === 'absent' || v === 'no such flow' ? 'absent' : '';
     });
   function apply() {

@@ -33,7 +33,8 @@ const namespacesArb: fc.Arbitrary<JsonObject> = fc.oneof(
   selectorArb(NS_LABELS),
   fc.constantFrom(...NAMESPACES).map((n) => ({ matchLabels: { 'kubernetes.io/metadata.name': n } })),
 );
-const podsArb: fc.Arbitrary<JsonObject> = fc.record({ namespaceSelector: namespacesArb, podSelector: selectorArb(POD_LABELS) }, { requiredKeys: ['podSelector'] }) as fc.Arbitrary<JsonObject>;
+// The CRD requires both selectors of a pods peer or subject (SEMANTICS.md §5.1).
+const podsArb: fc.Arbitrary<JsonObject> = fc.record({ namespaceSelector: namespacesArb, podSelector: selectorArb(POD_LABELS) }) as fc.Arbitrary<JsonObject>;
 
 type PeerShape = { kind: 'namespaces' | 'pods' | 'nodes' | 'networks' | 'domainNames' | 'unknown'; value: JsonObject };
 
