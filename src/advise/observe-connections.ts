@@ -74,10 +74,10 @@ export async function observeConnections(cluster: Cluster, source: string | Read
         notConnections++;
         return;
       }
-      const dport = r.dstPort[f] as number;
+      const dport = r.dstPort(f);
       connections.push({
         key: connectionKey(report.protocol, report.src, report.sport ?? report.icmpId ?? null, report.dst, report.dport ?? report.icmpType ?? null),
-        protocol: r.protocol[f] as number,
+        protocol: r.protocol(f),
         protocolName: report.protocol,
         src: report.src,
         dst: report.dst,

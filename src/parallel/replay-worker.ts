@@ -95,11 +95,11 @@ function run(setup: WorkerSetup): void {
     line.byte(0x0a);
     const at = reserve(FLOW_HEADER + line.length);
     outView.setUint8(at, OutType.FLOW);
-    const lateFlow = late || ((records.endPacket[f] as number) === -1 && (records.endTime[f] as number) <= lateUpTo);
-    outView.setFloat64(at + 8, late ? dataplane.clock : lateFlow ? lateUpTo : (records.endTime[f] as number), true);
-    outView.setFloat64(at + 16, lateFlow ? lastOwn + 0.5 : (records.endPacket[f] as number), true);
-    outView.setFloat64(at + 24, records.startPacket[f] as number, true);
-    outView.setFloat64(at + 32, records.seq[f] as number, true);
+    const lateFlow = late || (records.endPacket(f) === -1 && records.endTime(f) <= lateUpTo);
+    outView.setFloat64(at + 8, late ? dataplane.clock : lateFlow ? lateUpTo : records.endTime(f), true);
+    outView.setFloat64(at + 16, lateFlow ? lastOwn + 0.5 : records.endPacket(f), true);
+    outView.setFloat64(at + 24, records.startPacket(f), true);
+    outView.setFloat64(at + 32, records.seq(f), true);
     outView.setUint32(at + 40, line.length, true);
     line.buffer.copy(outBytes, at + FLOW_HEADER, 0, line.length);
     output.commit();
