@@ -176,10 +176,19 @@ export class FlowRecords {
 
   /** Live record ids in start order (for the end of a replay). Allocates: not for the packet path. */
   liveInStartOrder(): number[] {
-    const ids: number[] = [];
-    for (let f = 0; f < this.count; f++) if (this.u8[f * ROW_BYTES + B_LIVE] === 1) ids.push(f);
-    const d = this.f64;
-    return ids.sort((a, b) => (d[a * ROW_F64 + F_SEQ] as number) - (d[b * ROW_F64 + F_SEQ] as number));
+    // The seqs are gathered into one dense array first: a comparator reading them from the
+    // 192-byte rows missed cache on every comparison (3× slower at 200K live flows).
+    const ids = new Int32Array(this.liveCount);
+    const seqs = new Float64Array(this.liveCount);
+    let n = 0;
+    for (let f = 0; f < this.count; f++) {
+      if (this.u8[f * ROW_BYTES + B_LIVE] !== 1) continue;
+      ids[n] = f;
+      seqs[n++] = this.f64[f * ROW_F64 + F_SEQ] as number;
+    }
+    const order = Array.from({ length: n }, (_, i) => i);
+    order.sort((a, b) => (seqs[a] as number) - (seqs[b] as number));
+    return order.map((i) => ids[i] as number);
   }
 
   addPacket(f: number, direction: number, bytes: number, nowSec: number, dropped: boolean): void {
