@@ -16,7 +16,7 @@ import { CT_TIMEOUTS_LINUX } from './conntrack/ct-timeouts.js';
 import { decodeFrame, TUNNEL_KIND_COUNT, TunnelDecoder, TunnelResult, type DecapMode, type TunnelPorts } from './decode/index.js';
 import { DedupeFilter } from './dedupe-filter.js';
 import { RejectBuilder } from './build-reject.js';
-import { FlowRecords, DeniedFlowIndex, DeniedRemoveReason } from './flow-records.js';
+import { FlowRecords, DeniedFlowIndex, DeniedRemoveReason, F_SEQ, ROW_F64 } from './flow-records.js';
 import { openingAnswer, replyAnswer } from './flow-answer.js';
 import { FragmentCache } from './fragment-cache.js';
 import type { NewFlowPolicy } from './new-flow-policy.js';
@@ -169,7 +169,7 @@ export class Dataplane {
       ...(options.conntrackMax !== undefined ? { maxEntries: options.conntrackMax } : {}),
       ...(options.timeouts !== undefined ? { timeouts: options.timeouts } : {}),
       tcpLoose: options.tcpLoose ?? true,
-      onExpiry: (flowId, expiry) => this.expiries.schedule(flowId, this.flows.seq[flowId] as number, expiry),
+      onExpiry: (flowId, expiry) => this.expiries.schedule(flowId, this.flows.seq(flowId), expiry),
       onRemove: (index) => {
         this.recordFinalState(index);
         this.flowEnded(this.conntrack.flowIdOf(index));
@@ -237,7 +237,7 @@ export class Dataplane {
     const flows = this.flows;
     const from = this.endedCount;
     for (;;) {
-      const f = queue.popDue(clock, flows.seq);
+      const f = queue.popDue(clock, flows.f64, ROW_F64, F_SEQ);
       if (f === -2) break;
       if (f < 0 || !flows.isLive(f)) continue;
       const slot = this.conntrack.slotOfFlow(f);
@@ -246,13 +246,13 @@ export class Dataplane {
       const expiry = slot >= 0 ? this.conntrack.expiryOf(slot) : this.denied.expiryOf(f);
       if (expiry > clock) {
         // Pushed later by packets since it was queued: wait for the new time.
-        queue.schedule(f, flows.seq[f] as number, expiry);
+        queue.schedule(f, flows.seq(f), expiry);
         continue;
       }
       if (slot >= 0) this.conntrack.expireSlot(slot);
       else this.denied.expire(f);
-      flows.endTime[f] = expiry;
-      flows.endPacket[f] = -1;
+      flows.setEndTime(f, expiry);
+      flows.setEndPacket(f, -1);
     }
     this.sortEndedByExpiry(from);
   }
@@ -263,15 +263,15 @@ export class Dataplane {
     const r = this.flows;
     for (let i = from + 1; i < this.endedCount; i++) {
       const f = ended[i] as number;
-      const t = r.endTime[f] as number;
-      const p = r.startPacket[f] as number;
-      const q = r.seq[f] as number;
+      const t = r.endTime(f);
+      const p = r.startPacket(f);
+      const q = r.seq(f);
       let j = i - 1;
       while (j >= from) {
         const g = ended[j] as number;
-        const tg = r.endTime[g] as number;
-        const pg = r.startPacket[g] as number;
-        if (tg < t || (tg === t && (pg < p || (pg === p && (r.seq[g] as number) < q)))) break;
+        const tg = r.endTime(g);
+        const pg = r.startPacket(g);
+        if (tg < t || (tg === t && (pg < p || (pg === p && r.seq(g) < q)))) break;
         ended[j + 1] = g;
         j--;
       }
@@ -293,8 +293,8 @@ export class Dataplane {
   private flowEnded(f: number): void {
     if (!this.flows.isLive(f)) return;
     // Ended by the current packet (advance overrides both for a timeout).
-    this.flows.endTime[f] = this.clock;
-    this.flows.endPacket[f] = this.packetIndex;
+    this.flows.setEndTime(f, this.clock);
+    this.flows.setEndPacket(f, this.packetIndex);
     this.expiries.cancel(f);
     if (this.endedCount === this.ended.length) {
       const next = new Int32Array(this.ended.length * 2);
@@ -372,7 +372,7 @@ export class Dataplane {
     }
     if (meta.isFragment) {
       const f = this.lastFlow;
-      this.fragments.remember(this.fragmentSrc, this.fragmentDst, meta.protocol, meta.fragmentId, category <= PacketCategory.ALLOWED_FRAGMENT, f, f >= 0 ? (this.flows.seq[f] as number) : -1, this.lastDirection);
+      this.fragments.remember(this.fragmentSrc, this.fragmentDst, meta.protocol, meta.fragmentId, category <= PacketCategory.ALLOWED_FRAGMENT, f, f >= 0 ? this.flows.seq(f) : -1, this.lastDirection);
     }
     return category;
   }
@@ -415,28 +415,28 @@ export class Dataplane {
   private recheckEstablished(f: number, direction: number, nowSec: number): PacketCategory {
     const flows = this.flows;
     if (!flows.isLive(f)) return PacketCategory.ALLOWED_ESTABLISHED;
-    if (direction === CtDirection.ORIGINAL && flows.policyVersion[f] !== this.policyVersion) {
-      flows.policyVersion[f] = this.policyVersion;
+    if (direction === CtDirection.ORIGINAL && flows.policyVersion(f) !== this.policyVersion) {
+      flows.setPolicyVersion(f, this.policyVersion);
       const reason = this.policy.classifyPacket(this.meta);
       if (isAllowReason(reason)) {
-        flows.blocked[f] = 0;
+        flows.setBlocked(f, 0);
       } else {
-        flows.blocked[f] = this.reevaluate === 'both' ? 2 : 1;
-        if (Number.isNaN(flows.changedAt[f] as number)) {
-          flows.changedAt[f] = nowSec;
-          flows.changedReason[f] = reason;
+        flows.setBlocked(f, this.reevaluate === 'both' ? 2 : 1);
+        if (Number.isNaN(flows.changedAt(f))) {
+          flows.setChangedAt(f, nowSec);
+          flows.setChangedReason(f, reason);
         }
       }
     }
-    const blocked = flows.blocked[f] as number;
-    if (blocked === 2 || (blocked === 1 && direction === CtDirection.ORIGINAL)) return this.dropCategory(flows.changedReason[f] as number);
+    const blocked = flows.blocked(f);
+    if (blocked === 2 || (blocked === 1 && direction === CtDirection.ORIGINAL)) return this.dropCategory(flows.changedReason(f));
     return PacketCategory.ALLOWED_ESTABLISHED;
   }
 
   /** Record how the reply side answered flow `f` (flow-answer.ts). */
   private noteAnswer(f: number, related: boolean): void {
     const flows = this.flows;
-    if (f >= 0 && flows.live[f] === 1) flows.answer[f] = (flows.answer[f] as number) | replyAnswer(this.meta, related);
+    if (f >= 0 && flows.isLive(f)) flows.setAnswer(f, flows.answer(f) | replyAnswer(this.meta, related));
   }
 
   /** A flow record's "source port": the TCP/UDP/SCTP port, or the ICMP echo id. */
@@ -459,22 +459,22 @@ export class Dataplane {
     const dport = this.recordDstPort();
     // A denied attempt seen again in the same direction: same verdict, the policy is static.
     let f = this.denied.find(meta.ipVersion, meta.src, sport, meta.dst, dport, meta.protocol, nowSec);
-    if (f >= 0 && this.denied.direction === 0 && this.flows.policyVersion[f] === this.policyVersion) {
-      return this.countOnFlow(f, CtDirection.ORIGINAL, this.dropCategory(this.flows.reason[f] as number), meta.wireLength, nowSec);
+    if (f >= 0 && this.denied.direction === 0 && this.flows.policyVersion(f) === this.policyVersion) {
+      return this.countOnFlow(f, CtDirection.ORIGINAL, this.dropCategory(this.flows.reason(f)), meta.wireLength, nowSec);
     }
     const existingDenied = f;
     let reason: number = this.policy.classifyPacket(meta);
     if (!isAllowReason(reason) && isIcmpExempt(this.icmpPolicy, meta.protocol, meta.icmpType, meta.icmpCode)) reason = Reason.ALLOW_ICMP_EXEMPT;
     if (isAllowReason(reason)) {
       f = this.newRecord(reason, nowSec);
-      if (this.natFrontend >= 0) this.flows.endpointAllowed[f] = this.endpointVerdicts();
+      if (this.natFrontend >= 0) this.flows.setEndpointAllowed(f, this.endpointVerdicts());
       if (!mayTrack) {
         // Allowed but not tracked (INVALID evaluated as new): nothing will find this record again.
         this.flowEnded(f);
         return this.countOnFlow(f, CtDirection.ORIGINAL, PacketCategory.ALLOWED_NEW, meta.wireLength, nowSec);
       }
       if (this.conntrack.create(meta, nowSec, f) < 0) {
-        this.flows.reason[f] = FlowReason.CT_TABLE_FULL;
+        this.flows.setReason(f, FlowReason.CT_TABLE_FULL);
         this.indexDenied(f, nowSec);
         return this.countOnFlow(f, CtDirection.ORIGINAL, PacketCategory.DROPPED_CT_FULL, meta.wireLength, nowSec);
       }
@@ -482,13 +482,13 @@ export class Dataplane {
     }
     // The same denied attempt, evaluated again under a new policy version: still denied.
     if (existingDenied >= 0 && this.denied.direction === 0) {
-      this.flows.policyVersion[existingDenied] = this.policyVersion;
+      this.flows.setPolicyVersion(existingDenied, this.policyVersion);
       return this.countOnFlow(existingDenied, CtDirection.ORIGINAL, this.dropCategory(reason), meta.wireLength, nowSec);
     }
     // The reverse of a denied attempt, denied too: the unanswered side of the same connection.
     if (existingDenied >= 0) return this.countOnFlow(existingDenied, CtDirection.REPLY, this.dropCategory(reason), meta.wireLength, nowSec);
     f = this.newRecord(reason, nowSec);
-    if (this.natFrontend >= 0) this.flows.endpointAllowed[f] = this.endpointVerdicts();
+    if (this.natFrontend >= 0) this.flows.setEndpointAllowed(f, this.endpointVerdicts());
     this.indexDenied(f, nowSec);
     return this.countOnFlow(f, CtDirection.ORIGINAL, this.dropCategory(reason), meta.wireLength, nowSec);
   }
@@ -541,30 +541,30 @@ export class Dataplane {
   /** Remember denied attempt `f` and queue its timeout. */
   private indexDenied(f: number, nowSec: number): void {
     this.denied.insert(f, nowSec);
-    if (this.denied.isIndexed(f)) this.expiries.schedule(f, this.flows.seq[f] as number, this.denied.expiryOf(f));
+    if (this.denied.isIndexed(f)) this.expiries.schedule(f, this.flows.seq(f), this.denied.expiryOf(f));
   }
 
   private newRecord(reason: number, nowSec: number): number {
     const meta = this.meta;
     const f = this.flows.add(meta.ipVersion, meta.src, meta.dst, meta.protocol, this.recordSrcPort(), this.recordDstPort(), nowSec);
     const flows = this.flows;
-    flows.startPacket[f] = this.packetIndex;
-    flows.reason[f] = reason;
-    flows.policyVersion[f] = this.policyVersion;
-    flows.createdVersion[f] = this.policyVersion;
-    flows.tunnel[f] = meta.tunnel;
-    flows.answer[f] = openingAnswer(meta);
+    flows.setStartPacket(f, this.packetIndex);
+    flows.setReason(f, reason);
+    flows.setPolicyVersion(f, this.policyVersion);
+    flows.setCreatedVersion(f, this.policyVersion);
+    flows.setTunnel(f, meta.tunnel);
+    flows.setAnswer(f, openingAnswer(meta));
     if (this.natFrontend >= 0) {
-      flows.service[f] = this.natFrontend;
-      flows.endpoint[f] = this.natBackend;
+      flows.setService(f, this.natFrontend);
+      flows.setEndpoint(f, this.natBackend);
     }
     if (reason < 128) {
-      flows.srcEndpoint[f] = this.policy.srcEndpoint;
-      flows.dstEndpoint[f] = this.policy.dstEndpoint;
-      flows.egressRule[f] = this.policy.egressRule;
-      flows.ingressRule[f] = this.policy.ingressRule;
-      flows.egressPassRule[f] = this.policy.egressPassRule ?? -1;
-      flows.ingressPassRule[f] = this.policy.ingressPassRule ?? -1;
+      flows.setSrcEndpoint(f, this.policy.srcEndpoint);
+      flows.setDstEndpoint(f, this.policy.dstEndpoint);
+      flows.setEgressRule(f, this.policy.egressRule);
+      flows.setIngressRule(f, this.policy.ingressRule);
+      flows.setEgressPassRule(f, this.policy.egressPassRule ?? -1);
+      flows.setIngressPassRule(f, this.policy.ingressPassRule ?? -1);
     }
     return f;
   }
@@ -592,7 +592,7 @@ export class Dataplane {
     const f = this.fragments.foundFlow;
     const category = this.fragments.foundAllowed ? PacketCategory.ALLOWED_FRAGMENT : PacketCategory.DROPPED_FRAGMENT;
     // The datagram's flow may have ended (and its slot been reused) since the first fragment.
-    if (f < 0 || !this.flows.isLive(f) || this.flows.seq[f] !== this.fragments.foundSeq) return this.count(category, bytes);
+    if (f < 0 || !this.flows.isLive(f) || this.flows.seq(f) !== this.fragments.foundSeq) return this.count(category, bytes);
     // The datagram goes the way its first fragment went.
     return this.countOnFlow(f, this.fragments.foundDirection, category, bytes, nowSec);
   }
@@ -607,13 +607,13 @@ export class Dataplane {
   private countOnFlow(f: number, direction: number, category: PacketCategory, bytes: number, nowSec: number): PacketCategory {
     this.lastFlow = f;
     this.lastDirection = direction;
-    if (f >= 0 && this.flows.live[f] === 1) this.flows.addPacket(f, direction, bytes, nowSec, isDropped(category));
+    if (this.flows.isLive(f)) this.flows.addPacket(f, direction, bytes, nowSec, isDropped(category));
     return this.count(category, bytes);
   }
 
   private recordFinalState(index: number): void {
     const f = this.conntrack.flowIdOf(index);
-    if (this.flows.isLive(f)) this.flows.state[f] = this.conntrack.stateOf(index);
+    if (this.flows.isLive(f)) this.flows.setState(f, this.conntrack.stateOf(index));
   }
 
   /**

@@ -67,15 +67,16 @@ export class ExpiryQueue {
   /**
    * Remove the smallest item if its key is ≤ `clock` and return its flow id (the flow then has
    * no item: schedule it again if it is not over). Returns -1 for a stale item (call again) and
-   * -2 when nothing is due. `seqOf` is the flows' seq column, to tell a reused id apart.
+   * -2 when nothing is due. `seqOf[f * stride + at]` is flow f's seq, to tell a reused id apart
+   * (FlowRecords: its Float64 rows).
    */
-  popDue(clock: number, seqOf: Float64Array): number {
+  popDue(clock: number, seqOf: Float64Array, stride = 1, at = 0): number {
     if (this.length === 0 || (this.keys[0] as number) > clock) return -2;
     const key = this.keys[0] as number;
     const f = this.flows[0] as number;
     const seq = this.seqs[0] as number;
     this.removeRoot();
-    if (this.queuedAt[f] !== key || seqOf[f] !== seq) return -1;
+    if (this.queuedAt[f] !== key || seqOf[f * stride + at] !== seq) return -1;
     this.queuedAt[f] = NaN;
     this.valid--;
     return f;

@@ -6,7 +6,7 @@
  *
  * Records have a lifetime: the dataplane releases a record once its flow is over (its conntrack
  * entry expired or was evicted, its denied attempt timed out) after reporting it, and the slot
- * is reused. So the columns are bounded by the live flows, not by the capture's length. They grow
+ * is reused. So the rows are bounded by the live flows, not by the capture's length. They grow
  * by doubling while the live count rises: allocation happens on the rare growth step, never per
  * packet. A slot's `seq` (the flow's start number, 0, 1, 2…) tells apart two flows that used the
  * same slot one after the other.
@@ -19,123 +19,91 @@ function isIcmp(protocol: number): boolean {
   return protocol === 1 || protocol === 58;
 }
 
-function grow<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(column: T, size: number): T {
-  const next = new (column.constructor as new (n: number) => T)(size);
-  next.set(column);
-  return next;
-}
+/**
+ * One record is one 192-byte row (three cache lines) of a single buffer, read through five
+ * views: creating a record writes 3 lines and ending it reads about as many, where a column per
+ * field (35 of them) touched 35 lines each time — with 200K live flows those were DRAM misses,
+ * 16–19 % of a new connection's time in the profile (docs/performance.md). Field offsets are in
+ * units of the view that reads them; line 0 holds what every packet updates.
+ */
+export const ROW_BYTES = 192;
+/** Float64 slots per row, and the Float64 fields. */
+export const ROW_F64 = ROW_BYTES / 8;
+export const F_START_PACKET = 0;
+const F_END_TIME = 1;
+const F_END_PACKET = 2;
+export const F_SEQ = 3;
+/** Packets [4] original, [5] reply; bytes [6], [7]. */
+const F_PACKETS = 4;
+const F_BYTES = 6;
+const F_DROPPED = 8;
+const F_FIRST_SEEN = 9;
+const F_LAST_SEEN = 10;
+const F_CHANGED_AT = 11;
+/** 32-bit slots per row (Int32 and Uint32 views), and their fields (after the 12 Float64s). */
+const ROW_W = ROW_BYTES / 4;
+const W_SRC_ENDPOINT = 24;
+const W_DST_ENDPOINT = 25;
+const W_EGRESS_RULE = 26;
+const W_INGRESS_RULE = 27;
+const W_EGRESS_PASS_RULE = 28;
+const W_INGRESS_PASS_RULE = 29;
+const W_SERVICE = 30;
+const W_ENDPOINT = 31;
+const W_ENDPOINT_ALLOWED = 32;
+const W_POLICY_VERSION = 33;
+const W_CREATED_VERSION = 34;
+/** Source address: 4 words from 35; destination from 39. */
+const W_SRC = 35;
+const W_DST = 39;
+const ROW_H = ROW_BYTES / 2;
+const H_SRC_PORT = 86;
+const H_DST_PORT = 87;
+const B_LIVE = 176;
+const B_FAMILY = 177;
+const B_PROTOCOL = 178;
+const B_REASON = 179;
+const B_STATE = 180;
+const B_CHANGED_REASON = 181;
+const B_BLOCKED = 182;
+const B_TUNNEL = 183;
+/** How the connection was answered: flow-answer.ts FlowAnswer bits, set by the dataplane. */
+const B_ANSWER = 184;
 
 export class FlowRecords {
-  /** The Service table whose frontend and endpoint ids the `service`/`endpoint` columns hold (reports read names there). */
+  /** The Service table whose frontend and endpoint ids the `service`/`endpoint` fields hold (reports read names there). */
   services: ServiceNat | null = null;
-  /** Slots ever used (the high-water mark): valid record ids are below it and `live[f] === 1`. */
+  /** Slots ever used (the high-water mark): valid record ids are below it and `isLive(f)`. */
   count = 0;
   /** Records live now. */
   liveCount = 0;
   /** Flows started so far; the next record's `seq`. */
   started = 0;
   private capacity = INITIAL;
-  /** 1 while the slot holds a flow, 0 once released. */
-  live = new Uint8Array(INITIAL);
-  /**
-   * Index of the flow's first packet in the capture (Dataplane.packetIndex): the start order
-   * every replay agrees on, however the packets were spread over workers (`seq` is per dataplane).
-   */
-  startPacket = new Float64Array(INITIAL);
-  /**
-   * When the flow ended, on the capture clock: its expiry for a timeout, else the clock of the
-   * packet that ended it (set as the flow is reported; the order of `--flows` lines).
-   */
-  endTime = new Float64Array(INITIAL);
-  /** Index of the packet that ended the flow; -1 for a timeout, -2 while open or at the end of the replay. */
-  endPacket = new Float64Array(INITIAL);
-  /** The flow's start number: creation order across slot reuse (reports sort by it). */
-  seq = new Float64Array(INITIAL);
+  /** The rows (ROW_BYTES each) through five views; replaced when the records grow, so read them anew after an `add`. */
+  f64 = new Float64Array(INITIAL * ROW_F64);
+  i32 = new Int32Array(this.f64.buffer);
+  /** Also the address words: `srcAt(f)` / `dstAt(f)` index 4 of them. */
+  words = new Uint32Array(this.f64.buffer);
+  private u16 = new Uint16Array(this.f64.buffer);
+  private u8 = new Uint8Array(this.f64.buffer);
   /** Released slots, reused last-in first-out. */
   private free = new Int32Array(INITIAL);
   private freeCount = 0;
-  family = new Uint8Array(INITIAL);
-  /** ORIGINAL direction (the first packet's) source and destination, 4 words each. */
-  src = new Uint32Array(INITIAL * 4);
-  dst = new Uint32Array(INITIAL * 4);
-  protocol = new Uint8Array(INITIAL);
-  /** TCP/UDP/SCTP ports; for ICMP: the echo id and the type. */
-  srcPort = new Uint16Array(INITIAL);
-  dstPort = new Uint16Array(INITIAL);
-  srcEndpoint = new Int32Array(INITIAL);
-  dstEndpoint = new Int32Array(INITIAL);
-  /** compiler/verdict.ts Reason of the first packet. */
-  reason = new Uint8Array(INITIAL);
-  egressRule = new Int32Array(INITIAL);
-  ingressRule = new Int32Array(INITIAL);
-  /** The admin or baseline Pass rule that handed each direction on (global rule ids), or -1. */
-  egressPassRule = new Int32Array(INITIAL);
-  ingressPassRule = new Int32Array(INITIAL);
-  /** [2f] original direction, [2f+1] reply direction. */
-  packets = new Float64Array(INITIAL * 2);
-  bytes = new Float64Array(INITIAL * 2);
-  dropped = new Float64Array(INITIAL);
-  firstSeen = new Float64Array(INITIAL);
-  lastSeen = new Float64Array(INITIAL);
-  /** Last known conntrack TCP state (0 none); set when the entry goes away or at the end. */
-  state = new Uint8Array(INITIAL);
-  /** Policy version the verdict was computed under (a timeline bumps the version). */
-  policyVersion = new Uint32Array(INITIAL);
-  /** Policy version at creation: which tables the endpoint and rule ids refer to. */
-  createdVersion = new Uint32Array(INITIAL);
-  /** When a policy change turned the verdict over mid-flow (NaN if never), and what it became. */
-  changedAt = new Float64Array(INITIAL);
-  changedReason = new Uint8Array(INITIAL);
-  /** Re-evaluation cut the connection in both directions (reevaluateEstablished=both). */
-  blocked = new Uint8Array(INITIAL);
-  /** Overlay the first packet came in (decode-tunnel.ts TunnelKind; 0 none). Set by the dataplane. */
-  tunnel = new Uint8Array(INITIAL);
-  /** Service frontend and endpoint (service-nat.ts ids; -1 none) the first packet was translated to. */
-  service = new Int32Array(INITIAL);
-  endpoint = new Int32Array(INITIAL);
-  /** Service flows: bit i set when the frontend's endpoint i would be allowed (first 32 endpoints). */
-  endpointAllowed = new Uint32Array(INITIAL);
-  /** How the connection was answered: flow-answer.ts FlowAnswer bits, set by the dataplane. */
-  answer = new Uint8Array(INITIAL);
 
   private ensure(): void {
     if (this.count < this.capacity) return;
     const c = this.capacity * 2;
-    this.live = grow(this.live, c);
-    this.seq = grow(this.seq, c);
-    this.startPacket = grow(this.startPacket, c);
-    this.endTime = grow(this.endTime, c);
-    this.endPacket = grow(this.endPacket, c);
-    this.free = grow(this.free, c);
-    this.family = grow(this.family, c);
-    this.src = grow(this.src, c * 4);
-    this.dst = grow(this.dst, c * 4);
-    this.protocol = grow(this.protocol, c);
-    this.srcPort = grow(this.srcPort, c);
-    this.dstPort = grow(this.dstPort, c);
-    this.srcEndpoint = grow(this.srcEndpoint, c);
-    this.dstEndpoint = grow(this.dstEndpoint, c);
-    this.reason = grow(this.reason, c);
-    this.egressRule = grow(this.egressRule, c);
-    this.ingressRule = grow(this.ingressRule, c);
-    this.egressPassRule = grow(this.egressPassRule, c);
-    this.ingressPassRule = grow(this.ingressPassRule, c);
-    this.packets = grow(this.packets, c * 2);
-    this.bytes = grow(this.bytes, c * 2);
-    this.dropped = grow(this.dropped, c);
-    this.firstSeen = grow(this.firstSeen, c);
-    this.lastSeen = grow(this.lastSeen, c);
-    this.state = grow(this.state, c);
-    this.policyVersion = grow(this.policyVersion, c);
-    this.createdVersion = grow(this.createdVersion, c);
-    this.changedAt = grow(this.changedAt, c);
-    this.changedReason = grow(this.changedReason, c);
-    this.blocked = grow(this.blocked, c);
-    this.tunnel = grow(this.tunnel, c);
-    this.service = grow(this.service, c);
-    this.endpoint = grow(this.endpoint, c);
-    this.endpointAllowed = grow(this.endpointAllowed, c);
-    this.answer = grow(this.answer, c);
+    const next = new Float64Array(c * ROW_F64);
+    next.set(this.f64);
+    this.f64 = next;
+    this.i32 = new Int32Array(next.buffer);
+    this.words = new Uint32Array(next.buffer);
+    this.u16 = new Uint16Array(next.buffer);
+    this.u8 = new Uint8Array(next.buffer);
+    const free = new Int32Array(c);
+    free.set(this.free);
+    this.free = free;
     this.capacity = c;
   }
 
@@ -146,74 +114,278 @@ export class FlowRecords {
       this.ensure();
       f = this.count++;
     }
-    this.live[f] = 1;
     this.liveCount++;
-    this.seq[f] = this.started++;
-    this.startPacket[f] = this.started - 1;
-    this.endTime[f] = Infinity;
-    this.endPacket[f] = -2;
-    this.family[f] = family;
+    const d = this.f64;
+    const r = f * ROW_F64;
+    d[r + F_START_PACKET] = this.started;
+    d[r + F_SEQ] = this.started++;
+    d[r + F_END_TIME] = Infinity;
+    d[r + F_END_PACKET] = -2;
+    d[r + F_PACKETS] = 0;
+    d[r + F_PACKETS + 1] = 0;
+    d[r + F_BYTES] = 0;
+    d[r + F_BYTES + 1] = 0;
+    d[r + F_DROPPED] = 0;
+    d[r + F_FIRST_SEEN] = nowSec;
+    d[r + F_LAST_SEEN] = nowSec;
+    d[r + F_CHANGED_AT] = NaN;
+    const w = this.i32;
+    const o = f * ROW_W;
+    w[o + W_SRC_ENDPOINT] = -1;
+    w[o + W_DST_ENDPOINT] = -1;
+    w[o + W_EGRESS_RULE] = -1;
+    w[o + W_INGRESS_RULE] = -1;
+    w[o + W_EGRESS_PASS_RULE] = -1;
+    w[o + W_INGRESS_PASS_RULE] = -1;
+    w[o + W_SERVICE] = -1;
+    w[o + W_ENDPOINT] = -1;
+    w[o + W_ENDPOINT_ALLOWED] = 0;
+    w[o + W_POLICY_VERSION] = 0;
+    w[o + W_CREATED_VERSION] = 0;
+    const u = this.words;
     for (let i = 0; i < 4; i++) {
-      this.src[f * 4 + i] = src[i] as number;
-      this.dst[f * 4 + i] = dst[i] as number;
+      u[o + W_SRC + i] = src[i] as number;
+      u[o + W_DST + i] = dst[i] as number;
     }
-    this.protocol[f] = protocol;
-    this.srcPort[f] = srcPort;
-    this.dstPort[f] = dstPort;
-    this.srcEndpoint[f] = -1;
-    this.dstEndpoint[f] = -1;
-    this.reason[f] = 0;
-    this.egressRule[f] = -1;
-    this.ingressRule[f] = -1;
-    this.egressPassRule[f] = -1;
-    this.ingressPassRule[f] = -1;
-    this.firstSeen[f] = nowSec;
-    this.lastSeen[f] = nowSec;
-    this.policyVersion[f] = 0;
-    this.createdVersion[f] = 0;
-    this.packets[f * 2] = 0;
-    this.packets[f * 2 + 1] = 0;
-    this.bytes[f * 2] = 0;
-    this.bytes[f * 2 + 1] = 0;
-    this.dropped[f] = 0;
-    this.state[f] = 0;
-    this.changedAt[f] = NaN;
-    this.changedReason[f] = 0;
-    this.blocked[f] = 0;
-    this.tunnel[f] = 0;
-    this.service[f] = -1;
-    this.endpoint[f] = -1;
-    this.endpointAllowed[f] = 0;
-    this.answer[f] = 0;
+    const h = f * ROW_H;
+    this.u16[h + H_SRC_PORT] = srcPort;
+    this.u16[h + H_DST_PORT] = dstPort;
+    const b = this.u8;
+    const y = f * ROW_BYTES;
+    b[y + B_LIVE] = 1;
+    b[y + B_FAMILY] = family;
+    b[y + B_PROTOCOL] = protocol;
+    b[y + B_REASON] = 0;
+    b[y + B_STATE] = 0;
+    b[y + B_CHANGED_REASON] = 0;
+    b[y + B_BLOCKED] = 0;
+    b[y + B_TUNNEL] = 0;
+    b[y + B_ANSWER] = 0;
     return f;
   }
 
   /** Whether `f` names a live record. */
   isLive(f: number): boolean {
-    return f >= 0 && f < this.count && this.live[f] === 1;
+    return f >= 0 && f < this.count && this.u8[f * ROW_BYTES + B_LIVE] === 1;
   }
 
   /** Give the slot back (after the flow was reported); its id may name another flow next. */
   release(f: number): void {
-    if (this.live[f] !== 1) return;
-    this.live[f] = 0;
+    if (this.u8[f * ROW_BYTES + B_LIVE] !== 1) return;
+    this.u8[f * ROW_BYTES + B_LIVE] = 0;
     this.liveCount--;
     this.free[this.freeCount++] = f;
   }
 
   /** Live record ids in start order (for the end of a replay). Allocates: not for the packet path. */
   liveInStartOrder(): number[] {
-    const ids: number[] = [];
-    for (let f = 0; f < this.count; f++) if (this.live[f] === 1) ids.push(f);
-    return ids.sort((a, b) => (this.seq[a] as number) - (this.seq[b] as number));
+    // The seqs are gathered into one dense array first: a comparator reading them from the
+    // 192-byte rows missed cache on every comparison (3× slower at 200K live flows).
+    const ids = new Int32Array(this.liveCount);
+    const seqs = new Float64Array(this.liveCount);
+    let n = 0;
+    for (let f = 0; f < this.count; f++) {
+      if (this.u8[f * ROW_BYTES + B_LIVE] !== 1) continue;
+      ids[n] = f;
+      seqs[n++] = this.f64[f * ROW_F64 + F_SEQ] as number;
+    }
+    const order = Array.from({ length: n }, (_, i) => i);
+    order.sort((a, b) => (seqs[a] as number) - (seqs[b] as number));
+    return order.map((i) => ids[i] as number);
   }
 
   addPacket(f: number, direction: number, bytes: number, nowSec: number, dropped: boolean): void {
-    this.packets[f * 2 + direction] = (this.packets[f * 2 + direction] as number) + 1;
-    this.bytes[f * 2 + direction] = (this.bytes[f * 2 + direction] as number) + bytes;
-    if (dropped) this.dropped[f] = (this.dropped[f] as number) + 1;
-    if (nowSec > (this.lastSeen[f] as number)) this.lastSeen[f] = nowSec;
-    if (nowSec < (this.firstSeen[f] as number)) this.firstSeen[f] = nowSec;
+    const d = this.f64;
+    const r = f * ROW_F64;
+    d[r + F_PACKETS + direction] = (d[r + F_PACKETS + direction] as number) + 1;
+    d[r + F_BYTES + direction] = (d[r + F_BYTES + direction] as number) + bytes;
+    if (dropped) d[r + F_DROPPED] = (d[r + F_DROPPED] as number) + 1;
+    if (nowSec > (d[r + F_LAST_SEEN] as number)) d[r + F_LAST_SEEN] = nowSec;
+    if (nowSec < (d[r + F_FIRST_SEEN] as number)) d[r + F_FIRST_SEEN] = nowSec;
+  }
+
+  // ---- fields of record f ----
+
+  /** Index of the flow's first packet in the capture (Dataplane.packetIndex): the start order every replay agrees on, however the packets were spread over workers (`seq` is per dataplane). */
+  startPacket(f: number): number {
+    return this.f64[f * ROW_F64 + F_START_PACKET] as number;
+  }
+  setStartPacket(f: number, v: number): void {
+    this.f64[f * ROW_F64 + F_START_PACKET] = v;
+  }
+  /** When the flow ended, on the capture clock: its expiry for a timeout, else the clock of the packet that ended it (set as the flow is reported; the order of `--flows` lines). */
+  endTime(f: number): number {
+    return this.f64[f * ROW_F64 + F_END_TIME] as number;
+  }
+  setEndTime(f: number, v: number): void {
+    this.f64[f * ROW_F64 + F_END_TIME] = v;
+  }
+  /** Index of the packet that ended the flow; -1 for a timeout, -2 while open or at the end of the replay. */
+  endPacket(f: number): number {
+    return this.f64[f * ROW_F64 + F_END_PACKET] as number;
+  }
+  setEndPacket(f: number, v: number): void {
+    this.f64[f * ROW_F64 + F_END_PACKET] = v;
+  }
+  /** The flow's start number: creation order across slot reuse (reports sort by it). */
+  seq(f: number): number {
+    return this.f64[f * ROW_F64 + F_SEQ] as number;
+  }
+  /** Packets of direction 0 (original, the first packet's) or 1 (reply). */
+  packets(f: number, direction: number): number {
+    return this.f64[f * ROW_F64 + F_PACKETS + direction] as number;
+  }
+  bytes(f: number, direction: number): number {
+    return this.f64[f * ROW_F64 + F_BYTES + direction] as number;
+  }
+  dropped(f: number): number {
+    return this.f64[f * ROW_F64 + F_DROPPED] as number;
+  }
+  firstSeen(f: number): number {
+    return this.f64[f * ROW_F64 + F_FIRST_SEEN] as number;
+  }
+  lastSeen(f: number): number {
+    return this.f64[f * ROW_F64 + F_LAST_SEEN] as number;
+  }
+  /** When a policy change turned the verdict over mid-flow (NaN if never). */
+  changedAt(f: number): number {
+    return this.f64[f * ROW_F64 + F_CHANGED_AT] as number;
+  }
+  setChangedAt(f: number, v: number): void {
+    this.f64[f * ROW_F64 + F_CHANGED_AT] = v;
+  }
+  srcEndpoint(f: number): number {
+    return this.i32[f * ROW_W + W_SRC_ENDPOINT] as number;
+  }
+  setSrcEndpoint(f: number, v: number): void {
+    this.i32[f * ROW_W + W_SRC_ENDPOINT] = v;
+  }
+  dstEndpoint(f: number): number {
+    return this.i32[f * ROW_W + W_DST_ENDPOINT] as number;
+  }
+  setDstEndpoint(f: number, v: number): void {
+    this.i32[f * ROW_W + W_DST_ENDPOINT] = v;
+  }
+  egressRule(f: number): number {
+    return this.i32[f * ROW_W + W_EGRESS_RULE] as number;
+  }
+  setEgressRule(f: number, v: number): void {
+    this.i32[f * ROW_W + W_EGRESS_RULE] = v;
+  }
+  ingressRule(f: number): number {
+    return this.i32[f * ROW_W + W_INGRESS_RULE] as number;
+  }
+  setIngressRule(f: number, v: number): void {
+    this.i32[f * ROW_W + W_INGRESS_RULE] = v;
+  }
+  /** The admin or baseline Pass rule that handed each direction on (global rule ids), or -1. */
+  egressPassRule(f: number): number {
+    return this.i32[f * ROW_W + W_EGRESS_PASS_RULE] as number;
+  }
+  setEgressPassRule(f: number, v: number): void {
+    this.i32[f * ROW_W + W_EGRESS_PASS_RULE] = v;
+  }
+  ingressPassRule(f: number): number {
+    return this.i32[f * ROW_W + W_INGRESS_PASS_RULE] as number;
+  }
+  setIngressPassRule(f: number, v: number): void {
+    this.i32[f * ROW_W + W_INGRESS_PASS_RULE] = v;
+  }
+  /** Service frontend and endpoint (service-nat.ts ids; -1 none) the first packet was translated to. */
+  service(f: number): number {
+    return this.i32[f * ROW_W + W_SERVICE] as number;
+  }
+  setService(f: number, v: number): void {
+    this.i32[f * ROW_W + W_SERVICE] = v;
+  }
+  endpoint(f: number): number {
+    return this.i32[f * ROW_W + W_ENDPOINT] as number;
+  }
+  setEndpoint(f: number, v: number): void {
+    this.i32[f * ROW_W + W_ENDPOINT] = v;
+  }
+  /** Service flows: bit i set when the frontend's endpoint i would be allowed (first 32 endpoints). */
+  endpointAllowed(f: number): number {
+    return this.words[f * ROW_W + W_ENDPOINT_ALLOWED] as number;
+  }
+  setEndpointAllowed(f: number, v: number): void {
+    this.words[f * ROW_W + W_ENDPOINT_ALLOWED] = v;
+  }
+  /** Policy version the verdict was computed under (a timeline bumps the version). */
+  policyVersion(f: number): number {
+    return this.words[f * ROW_W + W_POLICY_VERSION] as number;
+  }
+  setPolicyVersion(f: number, v: number): void {
+    this.words[f * ROW_W + W_POLICY_VERSION] = v;
+  }
+  /** Policy version at creation: which tables the endpoint and rule ids refer to. */
+  createdVersion(f: number): number {
+    return this.words[f * ROW_W + W_CREATED_VERSION] as number;
+  }
+  setCreatedVersion(f: number, v: number): void {
+    this.words[f * ROW_W + W_CREATED_VERSION] = v;
+  }
+  /** Index in `words` of the ORIGINAL direction's (the first packet's) source address, 4 words. */
+  srcAt(f: number): number {
+    return f * ROW_W + W_SRC;
+  }
+  dstAt(f: number): number {
+    return f * ROW_W + W_DST;
+  }
+  /** TCP/UDP/SCTP ports; for ICMP: the echo id and the type. */
+  srcPort(f: number): number {
+    return this.u16[f * ROW_H + H_SRC_PORT] as number;
+  }
+  dstPort(f: number): number {
+    return this.u16[f * ROW_H + H_DST_PORT] as number;
+  }
+  family(f: number): number {
+    return this.u8[f * ROW_BYTES + B_FAMILY] as number;
+  }
+  protocol(f: number): number {
+    return this.u8[f * ROW_BYTES + B_PROTOCOL] as number;
+  }
+  /** compiler/verdict.ts Reason of the first packet. */
+  reason(f: number): number {
+    return this.u8[f * ROW_BYTES + B_REASON] as number;
+  }
+  setReason(f: number, v: number): void {
+    this.u8[f * ROW_BYTES + B_REASON] = v;
+  }
+  /** Last known conntrack TCP state (0 none); set when the entry goes away or at the end. */
+  state(f: number): number {
+    return this.u8[f * ROW_BYTES + B_STATE] as number;
+  }
+  setState(f: number, v: number): void {
+    this.u8[f * ROW_BYTES + B_STATE] = v;
+  }
+  /** What a policy change turned the verdict into (with `changedAt`). */
+  changedReason(f: number): number {
+    return this.u8[f * ROW_BYTES + B_CHANGED_REASON] as number;
+  }
+  setChangedReason(f: number, v: number): void {
+    this.u8[f * ROW_BYTES + B_CHANGED_REASON] = v;
+  }
+  /** Re-evaluation cut the connection in both directions (reevaluateEstablished=both). */
+  blocked(f: number): number {
+    return this.u8[f * ROW_BYTES + B_BLOCKED] as number;
+  }
+  setBlocked(f: number, v: number): void {
+    this.u8[f * ROW_BYTES + B_BLOCKED] = v;
+  }
+  /** Overlay the first packet came in (decode-tunnel.ts TunnelKind; 0 none). Set by the dataplane. */
+  tunnel(f: number): number {
+    return this.u8[f * ROW_BYTES + B_TUNNEL] as number;
+  }
+  setTunnel(f: number, v: number): void {
+    this.u8[f * ROW_BYTES + B_TUNNEL] = v;
+  }
+  /** flow-answer.ts FlowAnswer bits: how the connection was answered so far. */
+  answer(f: number): number {
+    return this.u8[f * ROW_BYTES + B_ANSWER] as number;
+  }
+  setAnswer(f: number, v: number): void {
+    this.u8[f * ROW_BYTES + B_ANSWER] = v;
   }
 }
 
@@ -259,7 +431,7 @@ export class DeniedFlowIndex {
   private readonly queueSeq: Float64Array;
   private queueHead = 0;
   private queueLength = 0;
-  /** Which records are in the index, by flow id (grows with the records' columns). */
+  /** Which records are in the index, by flow id (grows with the records). */
   private indexed = new Uint8Array(1024);
   private readonly timeoutOf: (protocol: number) => number;
   private readonly onRemove: (f: number, reason: DeniedRemoveReason) => void;
@@ -318,25 +490,25 @@ export class DeniedFlowIndex {
     return h >>> 0;
   }
 
-  /** Hash of record `f`'s tuple, from its own columns (leaves the key in the scratch words). */
+  /** Hash of record `f`'s tuple, from its own row (leaves the key in the scratch words). */
   private hashOf(f: number): number {
     const r = this.records;
     const key = this.key;
     for (let i = 0; i < 4; i++) {
-      key[i] = r.src[f * 4 + i] as number;
-      key[4 + i] = r.dst[f * 4 + i] as number;
+      key[i] = r.words[r.srcAt(f) + i] as number;
+      key[4 + i] = r.words[r.dstAt(f) + i] as number;
     }
-    return this.hash(r.family[f] as number, this.keySrc, r.srcPort[f] as number, this.keyDst, r.dstPort[f] as number, r.protocol[f] as number);
+    return this.hash(r.family(f), this.keySrc, r.srcPort(f), this.keyDst, r.dstPort(f), r.protocol(f));
   }
 
   private matches(f: number, family: number, src: Uint32Array, srcPort: number, dst: Uint32Array, dstPort: number, protocol: number): number {
     const r = this.records;
-    if (r.family[f] !== family || r.protocol[f] !== protocol) return -1;
-    let same = r.srcPort[f] === srcPort && r.dstPort[f] === dstPort;
-    let reversed = isIcmp(protocol) ? same : r.srcPort[f] === dstPort && r.dstPort[f] === srcPort;
+    if (r.family(f) !== family || r.protocol(f) !== protocol) return -1;
+    let same = r.srcPort(f) === srcPort && r.dstPort(f) === dstPort;
+    let reversed = isIcmp(protocol) ? same : r.srcPort(f) === dstPort && r.dstPort(f) === srcPort;
     for (let i = 0; i < 4 && (same || reversed); i++) {
-      const rs = r.src[f * 4 + i] as number;
-      const rd = r.dst[f * 4 + i] as number;
+      const rs = r.words[r.srcAt(f) + i] as number;
+      const rd = r.words[r.dstAt(f) + i] as number;
       same = same && rs === src[i] && rd === dst[i];
       reversed = reversed && rs === dst[i] && rd === src[i];
     }
@@ -345,7 +517,7 @@ export class DeniedFlowIndex {
 
   private isExpired(f: number, nowSec: number): boolean {
     const r = this.records;
-    return (r.lastSeen[f] as number) + this.timeoutOf(r.protocol[f] as number) <= nowSec;
+    return r.lastSeen(f) + this.timeoutOf(r.protocol(f)) <= nowSec;
   }
 
   /**
@@ -377,10 +549,10 @@ export class DeniedFlowIndex {
   insert(f: number, nowSec: number): void {
     this.reclaim(nowSec);
     const r = this.records;
-    const family = r.family[f] as number;
-    const protocol = r.protocol[f] as number;
-    const srcPort = r.srcPort[f] as number;
-    const dstPort = r.dstPort[f] as number;
+    const family = r.family(f);
+    const protocol = r.protocol(f);
+    const srcPort = r.srcPort(f);
+    const dstPort = r.dstPort(f);
     const h = this.hashOf(f);
     let slot = h & this.mask;
     // hashOf left the record's key in the scratch words.
@@ -409,14 +581,14 @@ export class DeniedFlowIndex {
     this.indexed[f] = 1;
     const tail = (this.queueHead + this.queueLength) & this.mask;
     this.queueFlow[tail] = f;
-    this.queueSeq[tail] = r.seq[f] as number;
+    this.queueSeq[tail] = r.seq(f);
     this.queueLength++;
   }
 
   /** When attempt `f` (indexed) is over if nothing more is seen: its last packet + the unreplied timeout. */
   expiryOf(f: number): number {
     const r = this.records;
-    return (r.lastSeen[f] as number) + this.timeoutOf(r.protocol[f] as number);
+    return r.lastSeen(f) + this.timeoutOf(r.protocol(f));
   }
 
   /** End indexed attempt `f` as timed out (the dataplane's ExpiryQueue found its time reached). */
@@ -433,7 +605,7 @@ export class DeniedFlowIndex {
     while (this.queueLength > 0) {
       const head = this.queueHead;
       const f = this.queueFlow[head] as number;
-      const stale = !this.isIndexed(f) || r.seq[f] !== this.queueSeq[head];
+      const stale = !this.isIndexed(f) || r.seq(f) !== this.queueSeq[head];
       const full = this.used >= this.maxEntries || this.queueLength > this.mask;
       if (!stale && !full) return;
       this.queueHead = (head + 1) & this.mask;

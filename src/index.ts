@@ -11,6 +11,8 @@ export { parseCidr, parseIp } from './load/parse-ip.js';
 export { NaiveEvaluator, type Flow, type FlowEngine, type FlowVerdict, type DirectionVerdict } from './naive/naive-evaluator.js';
 export { cli, type CliIo } from './cli.js';
 export { compile } from '../compiler/compile.js';
+export { encodeTables, decodeTables } from '../compiler/serialize-tables.js';
+export { compiledTablesFor, pruneTableCache, tableCacheKey, CACHE_MAX_BYTES, type CachedTables, type TableCacheOptions } from './cache/compiled-table-cache.js';
 export type { CompiledTables, TableInfo, IdentityInfo } from '../compiler/tables.js';
 export { ruleRefOf, TIER_ACTION, type CompiledTier } from '../compiler/tables.js';
 export { ADMIN_FEATURES, ADMIN_FEATURE_NAMES, CNI_ADMIN_SUPPORT, restrictToProfile, type AdminFeature, type AdminSupport } from '../compiler/cni-admin-support.js';

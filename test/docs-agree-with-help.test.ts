@@ -17,6 +17,7 @@ const OTHER_PROGRAMS = new Set([
   '--follow', // hubble observe
   '--last', // hubble observe
   '--hubble', // bench/e2e.ts: the Hubble row's event count
+  '--max', // bench/scaling.ts: the largest worker count
 ]);
 
 const FLAG = /(?<![\w-])(--[a-z][a-z0-9-]*)(?![\w-])/g;

@@ -439,7 +439,7 @@ function violations(frames: readonly Frame[], shardOf: KeyOf, seen?: Record<stri
     if (seen) seen[category] = (seen[category] ?? 0) + 1;
     const flow = dataplane.lastFlow;
     if (flow < 0) return;
-    const id = `${flow}:${dataplane.flows.seq[flow]}`;
+    const id = `${flow}:${dataplane.flows.seq(flow)}`;
     const first = home.get(id);
     if (first === undefined) home.set(id, s);
     else if (first !== s) bad++;
@@ -522,7 +522,7 @@ describe('shard-of - what the single-threaded dataplane does in the cases the ke
     expect(flows.slice(1)).toEqual([flows[0], flows[0]]);
     // All three packets on the flow record, in the direction of the first (forward).
     const f = flows[0] as number;
-    expect([dataplane.flows.packets[f * 2], dataplane.flows.packets[f * 2 + 1]]).toEqual([3, 0]);
+    expect([dataplane.flows.packets(f, 0), dataplane.flows.packets(f, 1)]).toEqual([3, 0]);
     // A fragmented answer captured before un-translation (from the frontend; the request was
     // denied, so the answer starts a flow of its own): its fragments follow its first one.
     const request = v4('10.244.1.10', '10.96.0.20', 17, udp(40001, 80, bytes(8, 1)), 0x5000);
@@ -533,7 +533,7 @@ describe('shard-of - what the single-threaded dataplane does in the cases the ke
     expect(both.flows.slice(2)).toEqual([g, g]);
     const answerVerdict = (both.categories[1] as number) <= PacketCategory.ALLOWED_FRAGMENT ? PacketCategory.ALLOWED_FRAGMENT : PacketCategory.DROPPED_FRAGMENT;
     expect(both.categories.slice(2)).toEqual([answerVerdict, answerVerdict]);
-    expect((both.dataplane.flows.packets[g * 2] as number) + (both.dataplane.flows.packets[g * 2 + 1] as number)).toBe(g === both.flows[0] ? 4 : 3);
+    expect(both.dataplane.flows.packets(g, 0) + both.dataplane.flows.packets(g, 1)).toBe(g === both.flows[0] ? 4 : 3);
     // Sent straight to an endpoint, the same datagram's fragments are counted on its flow.
     const direct = replayAll(fragments4('10.244.1.10', '10.244.1.20', 17, udp(40000, 8080, bytes(72, 1)), 0x4445, [32, 64]));
     expect(direct.flows[1]).toBe(direct.flows[0]);

@@ -80,10 +80,10 @@ export async function observeConnections(cluster: Cluster, source: string | Read
         notConnections++;
         return;
       }
-      const dport = r.dstPort[f] as number;
-      const protocol = r.protocol[f] as number;
-      const family = r.family[f] === 6 ? 6 : 4;
-      const answer = classifyAnswer(protocol, r.answer[f] as number, options);
+      const dport = r.dstPort(f);
+      const protocol = r.protocol(f);
+      const family = r.family(f) === 6 ? 6 : 4;
+      const answer = classifyAnswer(protocol, r.answer(f), options);
       connections.push({
         key: connectionKey(report.protocol, report.src, report.sport ?? report.icmpId ?? null, report.dst, report.dport ?? report.icmpType ?? null),
         protocol,

@@ -63,7 +63,7 @@ export async function proveAdvice(cluster: Cluster, source: string | Readable, s
     topN: 0,
     onFlow: (r, f, provenances) => {
       // Records that never reached policy (a stray packet after its connection ended) are not connections.
-      if ((r.reason[f] as number) >= 128) return;
+      if (r.reason(f) >= 128) return;
       const report = flowReport(r, provenances, f);
       const key = connectionKey(report.protocol, report.src, report.sport ?? report.icmpId ?? null, report.dst, report.dport ?? report.icmpType ?? null);
       const allowed = report.verdict === 'allowed';

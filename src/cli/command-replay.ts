@@ -24,6 +24,8 @@ import type { Dataplane } from '../../dataplane/dataplane.js';
 import { CNI_OPTIONS, CNI_OPTIONS_HELP, readCniProfile } from './read-cni-profile.js';
 import { policySemantics } from '../../compiler/policy-semantics.js';
 import { loadClusterInput } from './load-cluster-input.js';
+import { CACHE_OPTIONS, CACHE_OPTIONS_HELP, resolveCacheDir } from './resolve-cache-dir.js';
+import { compiledTablesFor, encodedTables } from '../cache/compiled-table-cache.js';
 import { CLUSTER_OPTIONS, CLUSTER_OPTIONS_HELP, choiceOption, flagOption, parseCommandArgs, stringOption } from './parse-options.js';
 import { ENGINES } from './select-engine.js';
 import { profileDataplaneOptions } from '../replay/profile-dataplane-options.js';
@@ -98,6 +100,7 @@ ${FLOWS_INPUT_HELP}
   --conntrack-max N       conntrack entries before early drop / table full (default 196608)
   --denied-flows-max N    denied attempts remembered at once for the reports (default ${DEFAULT_DENIED_FLOWS_MAX});
                           beyond it the oldest is reported early (counted in the summary)
+${CACHE_OPTIONS_HELP}
 ${CNI_OPTIONS_HELP}
                           The profile also decides INVALID handling (dropInvalidCt), the deny
                           action (denyAction=reject answers with ICMP port unreachable, written
@@ -142,6 +145,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
       ...FLOWS_INPUT_OPTIONS,
       coverage: { type: 'boolean' },
       report: { type: 'string' },
+      ...CACHE_OPTIONS,
     },
     true,
   );
@@ -179,6 +183,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
   const workers = explicitWorkers ?? (sequentialOnly === null ? autoWorkers(captureArg) : 1);
   if (captureArg === '-' && !io.stdin) throw new UserError('replay: standard input is not available', ExitCode.USAGE);
 
+  const cacheDir = resolveCacheDir('replay', parsed, io.env);
   const timelinePath = stringOption(parsed, 'timeline');
   const events = timelinePath !== undefined ? loadTimeline(timelinePath) : null;
   // Workers start loading their code now, while this thread loads the cluster.
@@ -206,9 +211,15 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
       : undefined;
   const onPacket = collector ? withTimeline(collector, writePackets) : writePackets;
   const onFlow = flowWriter || collector ? flowOutputs(flowWriter, collector, recorded) : undefined;
+  const semantics = policySemantics(profile.values);
+  // Compiled once here (or read from the cache), for this thread or for every worker; a timeline
+  // compiles incrementally instead.
+  const verbose = flagOption(parsed, 'verbose');
+  const compiled = engine === 'compiled' && !events ? compiledTablesFor(cluster, semantics, { dir: cacheDir, ...(verbose ? { note: (text: string) => io.stderr.write(`note: ${text}\n`) } : {}) }) : null;
   const options: ReplayOptions = {
     engine,
-    semantics: policySemantics(profile.values),
+    semantics,
+    ...(compiled ? { tables: compiled.tables } : {}),
     dataplane: { ...profileDataplaneOptions(profile, conntrackMax, timeouts, dedupe, decap), deniedFlowsMax },
     topN: top,
     ...(onFlow ? { onFlow } : {}),
@@ -230,13 +241,14 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
   let result: ReplayResult | null = null;
   try {
     if (workers > 1) {
-      const { onFlow: _unused, onPacket: _packets, betweenChunks: _between, onProgress: _progress, reader: _reader, ...machine } = options;
+      const { onFlow: _unused, onPacket: _packets, betweenChunks: _between, onProgress: _progress, reader: _reader, tables: _tables, ...machine } = options;
       // Loaded only when used: a one-thread replay does not pay for it at start.
       const { replayParallel } = await import('../parallel/replay-parallel.js');
       parallel = await replayParallel(cluster, captureArg, captureArg, {
         workers,
         ...(spawned ? { spawned } : {}),
         machine,
+        ...(compiled ? { tables: encodedTables(compiled, cluster) } : {}),
         engineLabel: engine,
         profileLabel,
         ...(flowWriter ? { onFlowLine: (bytes: Buffer, offset: number, length: number) => flowWriter.addEncoded(bytes, offset, length), betweenChunks: flowWriter.betweenChunks } : {}),

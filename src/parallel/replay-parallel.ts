@@ -70,7 +70,12 @@ export interface ParallelReplayOptions {
   readonly workers: number;
   /** Workers started earlier with `spawnReplayWorkers` (their module loading overlaps the cluster's). */
   readonly spawned?: readonly Worker[];
-  readonly machine: Omit<ReplayMachineOptions, 'onFlow'>;
+  readonly machine: Omit<ReplayMachineOptions, 'onFlow' | 'tables'>;
+  /**
+   * The compiled tables, encoded (compiler/serialize-tables.ts): copied once into shared memory
+   * that every worker decodes views over, instead of each compiling the cluster again.
+   */
+  readonly tables?: Uint8Array;
   /** Each finished flow line, in the one-worker order (bytes include the newline). */
   readonly onFlowLine?: (bytes: Buffer, offset: number, length: number) => void;
   /** Each record with its verdict, in capture order (asks the workers for verdicts). */
@@ -156,6 +161,11 @@ export async function replayParallel(cluster: Cluster, source: string | Readable
   const wantFlows = options.onFlowLine !== undefined;
   const wantVerdicts = options.onPacket !== undefined;
   const script = workerScript();
+  let tables: SharedArrayBuffer | null = null;
+  if (options.tables) {
+    tables = new SharedArrayBuffer(options.tables.length);
+    new Uint8Array(tables).set(options.tables);
+  }
   const links: WorkerLink[] = [];
   for (let shard = 0; shard < n; shard++) {
     const inputSab = createRing(INPUT_RING_BYTES, { spaceBell: mainBell });
@@ -164,6 +174,7 @@ export async function replayParallel(cluster: Cluster, source: string | Readable
       shard,
       cluster,
       machine: options.machine,
+      tables,
       wantFlows,
       wantVerdicts,
       input: inputSab,

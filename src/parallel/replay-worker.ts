@@ -13,6 +13,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Cluster } from '../../compiler/model.js';
 import type { FlowRecords } from '../../dataplane/flow-records.js';
+import { decodeTables } from '../../compiler/serialize-tables.js';
 import type { FlowProvenance } from '../engines/flow-provenance.js';
 import { encodeFlowLine, FlowLineBuffer } from '../replay/flow-report.js';
 import { ReplayMachine, type ReplayMachineOptions } from '../replay/replay-capture.js';
@@ -29,7 +30,9 @@ import { RING_BATCH_BYTES } from './ring-batch.js';
 export interface WorkerSetup {
   readonly shard: number;
   readonly cluster: Cluster;
-  readonly machine: Omit<ReplayMachineOptions, 'onFlow'>;
+  readonly machine: Omit<ReplayMachineOptions, 'onFlow' | 'tables'>;
+  /** The compiled tables (compiler/serialize-tables.ts), shared by all workers; null: compile here. */
+  readonly tables: SharedArrayBuffer | null;
   readonly wantFlows: boolean;
   readonly wantVerdicts: boolean;
   readonly input: SharedArrayBuffer;
@@ -92,17 +95,19 @@ function run(setup: WorkerSetup): void {
     line.byte(0x0a);
     const at = reserve(FLOW_HEADER + line.length);
     outView.setUint8(at, OutType.FLOW);
-    const lateFlow = late || ((records.endPacket[f] as number) === -1 && (records.endTime[f] as number) <= lateUpTo);
-    outView.setFloat64(at + 8, late ? dataplane.clock : lateFlow ? lateUpTo : (records.endTime[f] as number), true);
-    outView.setFloat64(at + 16, lateFlow ? lastOwn + 0.5 : (records.endPacket[f] as number), true);
-    outView.setFloat64(at + 24, records.startPacket[f] as number, true);
-    outView.setFloat64(at + 32, records.seq[f] as number, true);
+    const lateFlow = late || (records.endPacket(f) === -1 && records.endTime(f) <= lateUpTo);
+    outView.setFloat64(at + 8, late ? dataplane.clock : lateFlow ? lateUpTo : records.endTime(f), true);
+    outView.setFloat64(at + 16, lateFlow ? lastOwn + 0.5 : records.endPacket(f), true);
+    outView.setFloat64(at + 24, records.startPacket(f), true);
+    outView.setFloat64(at + 32, records.seq(f), true);
     outView.setUint32(at + 40, line.length, true);
     line.buffer.copy(outBytes, at + FLOW_HEADER, 0, line.length);
     output.commit();
   };
 
-  const machine = new ReplayMachine(setup.cluster, setup.wantFlows ? { ...setup.machine, onFlow: emitFlow } : setup.machine);
+  const tables = setup.tables ? decodeTables(new Uint8Array(setup.tables), setup.cluster.pods) : undefined;
+  const options = tables ? { ...setup.machine, tables } : setup.machine;
+  const machine = new ReplayMachine(setup.cluster, setup.wantFlows ? { ...options, onFlow: emitFlow } : options);
   const dataplane = machine.dataplane;
   /** Global index of the last record this worker replayed (-1: none yet). */
   let lastOwn = -1;

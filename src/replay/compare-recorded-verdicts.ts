@@ -153,7 +153,7 @@ export class RecordedVerdicts {
       this.account(dataplane.lastCategory, dataplane, f);
       this.accounted = true;
     }
-    if (f >= this.size || this.seq[f] !== records.seq[f]) {
+    if (f >= this.size || this.seq[f] !== records.seq(f)) {
       this.lastFlowMembers = ',"recordedVerdict":"none"';
       this.flowsNotCompared++;
       return;
@@ -198,10 +198,10 @@ export class RecordedVerdicts {
     const lost = this.source.hasLostRanges && this.source.inLostRange(p.tsSec + p.tsNsec * 1e-9);
     if (lost) this.lostRange++;
     if (p.isReply === 1 && (category === PacketCategory.ALLOWED_NEW || category === PacketCategory.DROPPED_EGRESS || category === PacketCategory.DROPPED_INGRESS)) this.replyStarts++;
-    if (f < 0 || records.live[f] !== 1) return;
+    if (f < 0 || !records.isLive(f)) return;
     if (f >= this.size) this.growTo(f);
-    if (this.seq[f] !== records.seq[f]) {
-      this.seq[f] = records.seq[f] as number;
+    if (this.seq[f] !== records.seq(f)) {
+      this.seq[f] = records.seq(f);
       this.agreeCount[f] = 0;
       this.disagreeCount[f] = 0;
       this.outcomes[f] = 0;
@@ -248,7 +248,7 @@ export class RecordedVerdicts {
   }
 
   private offerTop(records: FlowRecords, f: number, provenances: readonly FlowProvenance[], packets: number, reason: string, names: string): void {
-    const first = records.firstSeen[f] as number;
+    const first = records.firstSeen(f);
     // Rank: most disagreeing packets, then earliest.
     let weakest = -1;
     if (this.top.length >= this.topN) {

@@ -60,15 +60,15 @@ const FLOW_REASON_NAME: Readonly<Record<number, string>> = {
 /** `service`, `endpoint` and (when they differ) `endpointVerdicts` of a Service flow. */
 function serviceFields(r: FlowRecords, f: number): Pick<FlowReport, 'service' | 'endpoint' | 'endpointVerdicts'> {
   const services = r.services;
-  const frontend = r.service[f] as number;
+  const frontend = r.service(f);
   if (services === null || frontend < 0) return {};
-  const backend = r.endpoint[f] as number;
+  const backend = r.endpoint(f);
   const fields: { service?: string; endpoint?: string | null; endpointVerdicts?: { endpoint: string; verdict: 'allowed' | 'denied' }[] } = {
     service: services.frontendLabel(frontend) ?? String(frontend),
     endpoint: backend >= 0 ? services.backendLabel(backend) : null,
   };
   const count = Math.min(services.backendCount(frontend), 32);
-  const mask = r.endpointAllowed[f] as number;
+  const mask = r.endpointAllowed(f);
   const all = count === 32 ? 0xffffffff : (1 << count) - 1;
   if (backend >= 0 && count > 1 && mask !== 0 && mask >>> 0 !== all >>> 0) {
     const first = services.firstBackend(frontend);
@@ -78,8 +78,8 @@ function serviceFields(r: FlowRecords, f: number): Pick<FlowReport, 'service' | 
   return fields;
 }
 
-function addressOf(family: number, words: Uint32Array, f: number): string {
-  const o = f * 4;
+/** The address at words[o..o+3] (a FlowRecords row's source or destination). */
+function addressOf(family: number, words: Uint32Array, o: number): string {
   if (family === 4) return formatIpv4Word(words[o] as number);
   return formatIpv6Words(words[o] as number, words[o + 1] as number, words[o + 2] as number, words[o + 3] as number);
 }
@@ -137,34 +137,34 @@ function podName(provenance: FlowProvenance, endpoint: number): string | null {
  */
 export function flowReport(r: FlowRecords, provenances: FlowProvenance | readonly FlowProvenance[], f: number): FlowReport {
   const provenance = Array.isArray(provenances)
-    ? ((provenances as readonly FlowProvenance[])[r.createdVersion[f] as number] ?? (provenances as readonly FlowProvenance[])[0] as FlowProvenance)
+    ? ((provenances as readonly FlowProvenance[])[r.createdVersion(f)] ?? (provenances as readonly FlowProvenance[])[0] as FlowProvenance)
     : (provenances as FlowProvenance);
-  const family = r.family[f] as number;
-  const protocol = r.protocol[f] as number;
+  const family = r.family(f);
+  const protocol = r.protocol(f);
   const icmp = protocol === 1 || protocol === 58;
-  const reason = r.reason[f] as number;
+  const reason = r.reason(f);
   const allowed = reason < 128 && isAllowReason(reason);
-  const egressRef: RuleRef | null = provenance.rule(r.egressRule[f] as number);
-  const ingressRef: RuleRef | null = provenance.rule(r.ingressRule[f] as number);
+  const egressRef: RuleRef | null = provenance.rule(r.egressRule(f));
+  const ingressRef: RuleRef | null = provenance.rule(r.ingressRule(f));
   const deciding = ingressRef ?? egressRef;
-  const srcEndpoint = r.srcEndpoint[f] as number;
-  const dstEndpoint = r.dstEndpoint[f] as number;
+  const srcEndpoint = r.srcEndpoint(f);
+  const dstEndpoint = r.dstEndpoint(f);
   let isolatedBy: readonly string[] = [];
   if (reason === 64) isolatedBy = provenance.isolatedBy(srcEndpoint, 'egress');
   else if (reason === 65) isolatedBy = provenance.isolatedBy(dstEndpoint, 'ingress');
   // An admin or baseline Deny names its rule, like an allow does.
   const denyRef = !allowed && isTierDrop(reason) ? (isEgressDrop(reason) ? egressRef : ingressRef) : null;
-  const egressPass = provenance.rule(r.egressPassRule[f] as number);
-  const ingressPass = provenance.rule(r.ingressPassRule[f] as number);
+  const egressPass = provenance.rule(r.egressPassRule(f));
+  const ingressPass = provenance.rule(r.ingressPassRule(f));
   // TCP flows that had a conntrack entry report its last state; the rest have none.
-  const state = protocol === 6 && allowed ? (TCP_CT_STATE_NAME[r.state[f] as number] ?? null) : null;
+  const state = protocol === 6 && allowed ? (TCP_CT_STATE_NAME[r.state(f)] ?? null) : null;
   return {
-    src: addressOf(family, r.src, f),
-    sport: icmp ? null : (r.srcPort[f] as number),
-    dst: addressOf(family, r.dst, f),
-    dport: icmp ? null : (r.dstPort[f] as number),
+    src: addressOf(family, r.words, r.srcAt(f)),
+    sport: icmp ? null : r.srcPort(f),
+    dst: addressOf(family, r.words, r.dstAt(f)),
+    dport: icmp ? null : r.dstPort(f),
     protocol: PROTOCOL_NAMES[protocol] ?? String(protocol),
-    ...(icmp ? { icmpId: r.srcPort[f] as number, icmpType: r.dstPort[f] as number } : {}),
+    ...(icmp ? { icmpId: r.srcPort(f), icmpType: r.dstPort(f) } : {}),
     srcPod: podName(provenance, srcEndpoint),
     dstPod: podName(provenance, dstEndpoint),
     verdict: allowed ? 'allowed' : 'denied',
@@ -175,17 +175,17 @@ export function flowReport(r: FlowRecords, provenances: FlowProvenance | readonl
     ingressRule: ingressRef ? ruleText(ingressRef) : null,
     isolatedBy,
     state,
-    packets: { forward: r.packets[f * 2] as number, reply: r.packets[f * 2 + 1] as number, dropped: r.dropped[f] as number },
-    bytes: { forward: r.bytes[f * 2] as number, reply: r.bytes[f * 2 + 1] as number },
+    packets: { forward: r.packets(f, 0), reply: r.packets(f, 1), dropped: r.dropped(f) },
+    bytes: { forward: r.bytes(f, 0), reply: r.bytes(f, 1) },
     ...(egressPass || ingressPass
       ? { passedBy: { ...(egressPass ? { egress: ruleText(egressPass) } : {}), ...(ingressPass ? { ingress: ruleText(ingressPass) } : {}) } }
       : {}),
-    firstSeen: isoTime(r.firstSeen[f] as number),
-    lastSeen: isoTime(r.lastSeen[f] as number),
-    ...(Number.isNaN(r.changedAt[f] as number)
+    firstSeen: isoTime(r.firstSeen(f)),
+    lastSeen: isoTime(r.lastSeen(f)),
+    ...(Number.isNaN(r.changedAt(f))
       ? {}
-      : { verdictChange: { at: isoTime(r.changedAt[f] as number), reason: REASON_NAME[r.changedReason[f] as Reason] ?? String(r.changedReason[f]) } }),
-    ...(r.tunnel[f] ? { tunnel: TUNNEL_KIND_NAME[r.tunnel[f] as number] ?? String(r.tunnel[f]) } : {}),
+      : { verdictChange: { at: isoTime(r.changedAt(f)), reason: REASON_NAME[r.changedReason(f) as Reason] ?? String(r.changedReason(f)) } }),
+    ...(r.tunnel(f) ? { tunnel: TUNNEL_KIND_NAME[r.tunnel(f)] ?? String(r.tunnel(f)) } : {}),
     ...serviceFields(r, f),
   };
 }
@@ -275,9 +275,8 @@ export class FlowLineBuffer {
     for (let v = n; v >= 1; v = Math.floor(v / 10)) buf[--at] = 0x30 + (v % 10);
   }
 
-  /** An IPv4 or IPv6 address from a record's 4-word column. */
-  address(family: number, words: Uint32Array, f: number): void {
-    const o = f * 4;
+  /** An IPv4 or IPv6 address from words[o..o+3] (a FlowRecords row's source or destination). */
+  address(family: number, words: Uint32Array, o: number): void {
     if (family !== 4) {
       this.ascii(formatIpv6Words(words[o] as number, words[o + 1] as number, words[o + 2] as number, words[o + 3] as number));
       return;
@@ -467,42 +466,42 @@ const K = {
 /** Append flow `f`'s line (without the newline) to `out`: the bytes of `JSON.stringify(flowReport(…))`. */
 export function encodeFlowLine(out: FlowLineBuffer, r: FlowRecords, provenances: FlowProvenance | readonly FlowProvenance[], f: number): void {
   const provenance = Array.isArray(provenances)
-    ? ((provenances as readonly FlowProvenance[])[r.createdVersion[f] as number] ?? (provenances as readonly FlowProvenance[])[0] as FlowProvenance)
+    ? ((provenances as readonly FlowProvenance[])[r.createdVersion(f)] ?? (provenances as readonly FlowProvenance[])[0] as FlowProvenance)
     : (provenances as FlowProvenance);
   const texts = textsOf(provenance);
-  const family = r.family[f] as number;
-  const protocol = r.protocol[f] as number;
+  const family = r.family(f);
+  const protocol = r.protocol(f);
   const icmp = protocol === 1 || protocol === 58;
-  const reason = r.reason[f] as number;
+  const reason = r.reason(f);
   const allowed = reason < 128 && isAllowReason(reason);
-  const egressRule = r.egressRule[f] as number;
-  const ingressRule = r.ingressRule[f] as number;
+  const egressRule = r.egressRule(f);
+  const ingressRule = r.ingressRule(f);
   // The deciding rule: the ingress rule when there is one (as provenance.rule would resolve it).
   const deciding = ingressRule >= 0 && texts.rule(ingressRule) !== NULL_BYTES ? ingressRule : egressRule;
-  const srcEndpoint = r.srcEndpoint[f] as number;
-  const dstEndpoint = r.dstEndpoint[f] as number;
+  const srcEndpoint = r.srcEndpoint(f);
+  const dstEndpoint = r.dstEndpoint(f);
   const isolation = reason === 64 ? texts.isolatedBy(srcEndpoint, 0) : reason === 65 ? texts.isolatedBy(dstEndpoint, 1) : NO_ISOLATION_BYTES;
   const denyRule = !allowed && isTierDrop(reason) ? (isEgressDrop(reason) ? egressRule : ingressRule) : -1;
   const protocolText = PROTOCOL_TEXTS.get(protocol);
 
   out.bytes(K.src);
-  out.address(family, r.src, f);
+  out.address(family, r.words, r.srcAt(f));
   if (icmp) {
     out.bytes(K.sportNull);
-    out.address(family, r.dst, f);
+    out.address(family, r.words, r.dstAt(f));
     out.bytes(K.dportNull);
     out.bytes(protocolText);
     out.bytes(K.icmpId);
-    out.number(r.srcPort[f] as number);
+    out.number(r.srcPort(f));
     out.bytes(K.icmpType);
-    out.number(r.dstPort[f] as number);
+    out.number(r.dstPort(f));
   } else {
     out.bytes(K.sport);
-    out.number(r.srcPort[f] as number);
+    out.number(r.srcPort(f));
     out.bytes(K.dst);
-    out.address(family, r.dst, f);
+    out.address(family, r.words, r.dstAt(f));
     out.bytes(K.dport);
-    out.number(r.dstPort[f] as number);
+    out.number(r.dstPort(f));
     out.bytes(K.protocol);
     out.bytes(protocolText);
   }
@@ -523,19 +522,19 @@ export function encodeFlowLine(out: FlowLineBuffer, r: FlowRecords, provenances:
   out.bytes(K.isolatedBy);
   out.bytes(isolation.list);
   out.bytes(K.state);
-  out.bytes(protocol === 6 && allowed && TCP_CT_STATE_NAME[r.state[f] as number] !== undefined ? STATE_TEXTS.get(r.state[f] as number) : NULL_BYTES);
+  out.bytes(protocol === 6 && allowed && TCP_CT_STATE_NAME[r.state(f)] !== undefined ? STATE_TEXTS.get(r.state(f)) : NULL_BYTES);
   out.bytes(K.forward);
-  out.number(r.packets[f * 2] as number);
+  out.number(r.packets(f, 0));
   out.bytes(K.reply);
-  out.number(r.packets[f * 2 + 1] as number);
+  out.number(r.packets(f, 1));
   out.bytes(K.dropped);
-  out.number(r.dropped[f] as number);
+  out.number(r.dropped(f));
   out.bytes(K.bytesForward);
-  out.number(r.bytes[f * 2] as number);
+  out.number(r.bytes(f, 0));
   out.bytes(K.reply);
-  out.number(r.bytes[f * 2 + 1] as number);
-  const egressPass = texts.rule(r.egressPassRule[f] as number);
-  const ingressPass = texts.rule(r.ingressPassRule[f] as number);
+  out.number(r.bytes(f, 1));
+  const egressPass = texts.rule(r.egressPassRule(f));
+  const ingressPass = texts.rule(r.ingressPassRule(f));
   if (egressPass !== NULL_BYTES || ingressPass !== NULL_BYTES) {
     out.byte(0x7d); // }
     out.bytes(K.passedBy);
@@ -550,18 +549,18 @@ export function encodeFlowLine(out: FlowLineBuffer, r: FlowRecords, provenances:
     }
   }
   out.bytes(K.firstSeen);
-  out.time(r.firstSeen[f] as number);
+  out.time(r.firstSeen(f));
   out.bytes(K.lastSeen);
-  out.time(r.lastSeen[f] as number);
-  const changedAt = r.changedAt[f] as number;
+  out.time(r.lastSeen(f));
+  const changedAt = r.changedAt(f);
   if (!Number.isNaN(changedAt)) {
     out.bytes(K.change);
     out.time(changedAt);
     out.bytes(K.changeReason);
-    out.bytes(quoted(REASON_NAME[r.changedReason[f] as Reason] ?? String(r.changedReason[f])));
+    out.bytes(quoted(REASON_NAME[r.changedReason(f) as Reason] ?? String(r.changedReason(f))));
     out.byte(0x7d);
   } else out.byte(0x22); // closing quote of lastSeen
-  if ((r.tunnel[f] as number) !== 0 || (r.service[f] as number) >= 0) out.utf8(overlayAndService(r, f));
+  if (r.tunnel(f) !== 0 || r.service(f) >= 0) out.utf8(overlayAndService(r, f));
   out.byte(0x7d);
 }
 
@@ -576,8 +575,8 @@ export function flowLine(r: FlowRecords, provenances: FlowProvenance | readonly 
 
 /** The optional trailing fields of tunnelled and Service flows, as JSON members (',' first), or ''. */
 function overlayAndService(r: FlowRecords, f: number): string {
-  const tunnel = r.tunnel[f] as number;
-  if (tunnel === 0 && (r.service[f] as number) < 0) return '';
+  const tunnel = r.tunnel(f);
+  if (tunnel === 0 && r.service(f) < 0) return '';
   const extra = JSON.stringify({ ...(tunnel ? { tunnel: TUNNEL_KIND_NAME[tunnel] ?? String(tunnel) } : {}), ...serviceFields(r, f) });
   return extra === '{}' ? '' : `,${extra.slice(1, -1)}`;
 }

@@ -84,22 +84,22 @@ export class FlowSummary {
 
   /** Account for flow `f`, which just ended (its record is complete and still live). */
   add(r: FlowRecords, f: number): void {
-    const reason = r.reason[f] as number;
-    if (!Number.isNaN(r.changedAt[f] as number)) this.verdictChanges++;
+    const reason = r.reason(f);
+    if (!Number.isNaN(r.changedAt(f))) this.verdictChanges++;
     if (reason < 128 && isAllowReason(reason)) {
       this.allowed++;
-      const packets = (r.packets[f * 2] as number) + (r.packets[f * 2 + 1] as number);
-      const version = r.createdVersion[f] as number;
-      this.countRule(version, r.egressRule[f] as number, packets);
-      this.countRule(version, r.ingressRule[f] as number, packets);
+      const packets = r.packets(f, 0) + r.packets(f, 1);
+      const version = r.createdVersion(f);
+      this.countRule(version, r.egressRule(f), packets);
+      this.countRule(version, r.ingressRule(f), packets);
       return;
     }
     this.denied++;
     if (this.topN <= 0) return;
-    const dropped = r.dropped[f] as number;
-    const first = firstSeenKey(r.firstSeen[f] as number);
+    const dropped = r.dropped(f);
+    const first = firstSeenKey(r.firstSeen(f));
     // The index of the flow's first packet: the start order a sharded replay agrees on.
-    const seq = r.startPacket[f] as number;
+    const seq = r.startPacket(f);
     const heap = this.top;
     // Checked before the report is built: most denied flows never make the top N.
     if (heap.length >= this.topN && !ranksBefore(dropped, first, seq, heap[0] as TopEntry)) return;

@@ -8,6 +8,7 @@ import type { Cluster } from '../../compiler/model.js';
 import { compile } from '../../compiler/compile.js';
 import { IncrementalCompiler } from '../../compiler/incremental-compile.js';
 import { UPSTREAM_SEMANTICS, type PolicySemantics } from '../../compiler/policy-semantics.js';
+import type { CompiledTables } from '../../compiler/tables.js';
 import { Dataplane, type DataplaneOptions } from '../../dataplane/dataplane.js';
 import { FlowClassifier } from '../../dataplane/classify-flow.js';
 import type { NewFlowPolicy } from '../../dataplane/new-flow-policy.js';
@@ -55,6 +56,12 @@ export interface ReplayOptions {
   readonly coverage?: boolean;
   /** Compare each packet's verdict with the one its input recorded (a Hubble export: compare-recorded-verdicts.ts). */
   readonly recorded?: RecordedVerdicts;
+  /**
+   * The compiled engine's tables for this cluster and semantics, compiled or read from the cache
+   * beforehand (src/cache/compiled-table-cache.ts); compiled here when absent. Not used with a
+   * timeline (its incremental compiler builds its own).
+   */
+  readonly tables?: CompiledTables;
 }
 
 export interface ReplayResult {
@@ -89,7 +96,7 @@ export function createEngine(
 }
 
 /** What a replay needs besides the capture: engine, dataplane and the per-flow accounting. */
-export type ReplayMachineOptions = Pick<ReplayOptions, 'engine' | 'dataplane' | 'semantics' | 'timeline' | 'onFlow' | 'topN' | 'services' | 'coverage' | 'recorded'>;
+export type ReplayMachineOptions = Pick<ReplayOptions, 'engine' | 'dataplane' | 'semantics' | 'timeline' | 'onFlow' | 'topN' | 'services' | 'coverage' | 'recorded' | 'tables'>;
 
 /**
  * The engine, the dataplane and the accounting of one replay, wired together: flows that end
@@ -109,7 +116,8 @@ export class ReplayMachine {
     const semantics = options.semantics ?? UPSTREAM_SEMANTICS;
     // With a timeline, each change recompiles only what it touched (compiler/incremental-compile.ts).
     const compiler = options.timeline && options.engine === 'compiled' ? new IncrementalCompiler(semantics) : undefined;
-    const { policy, provenance } = createEngine(cluster, options.engine, semantics, compiler);
+    const precompiled = options.engine === 'compiled' && !compiler ? options.tables : undefined;
+    const { policy, provenance } = precompiled ? { policy: new FlowClassifier(precompiled), provenance: compiledProvenance(precompiled) } : createEngine(cluster, options.engine, semantics, compiler);
     const services = buildServiceNat(cluster, options.services);
     const dataplane = new Dataplane(policy, services ? { ...options.dataplane, services } : options.dataplane);
     this.dataplane = dataplane;

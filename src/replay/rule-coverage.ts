@@ -162,26 +162,26 @@ export class RuleCoverage {
 
   /** Account for flow `f`, which just ended (Dataplane.onFlowEnd; the record is still live). */
   add(r: FlowRecords, f: number): void {
-    const reason = r.reason[f] as number;
+    const reason = r.reason(f);
     // Flows that never reached policy (conntrack INVALID, table full, no Service endpoint).
     if (reason >= 128) return;
-    const version = r.createdVersion[f] as number;
+    const version = r.createdVersion(f);
     const allowed = isAllowReason(reason);
-    this.countPod(version, r.srcEndpoint[f] as number, allowed ? 1 : 3);
-    this.countPod(version, r.dstEndpoint[f] as number, allowed ? 0 : 2);
-    const packets = (r.packets[f * 2] as number) + (r.packets[f * 2 + 1] as number);
+    this.countPod(version, r.srcEndpoint(f), allowed ? 1 : 3);
+    this.countPod(version, r.dstEndpoint(f), allowed ? 0 : 2);
+    const packets = r.packets(f, 0) + r.packets(f, 1);
     // Pass rules that handed a direction on, and a tier's Deny that decided: first-match, so matched = decided.
-    this.countDecided(version, r.egressPassRule[f] as number, packets);
-    this.countDecided(version, r.ingressPassRule[f] as number, packets);
+    this.countDecided(version, r.egressPassRule(f), packets);
+    this.countDecided(version, r.ingressPassRule(f), packets);
     if (!allowed) {
-      if (isTierDrop(reason)) this.countDecided(version, (isEgressDrop(reason) ? r.egressRule[f] : r.ingressRule[f]) as number, packets);
+      if (isTierDrop(reason)) this.countDecided(version, isEgressDrop(reason) ? r.egressRule(f) : r.ingressRule(f), packets);
       return;
     }
     const lister = this.listers[version];
     if (lister === undefined) return;
-    const protocol = r.protocol[f] as number;
-    const port = protocol === 6 || protocol === 17 || protocol === 132 ? (r.dstPort[f] as number) : 0;
-    const n = lister.listAllowRules(r.family[f] as number, r.src, f * 4, r.dst, f * 4, protocol, port);
+    const protocol = r.protocol(f);
+    const port = protocol === 6 || protocol === 17 || protocol === 132 ? r.dstPort(f) : 0;
+    const n = lister.listAllowRules(r.family(f), r.words, r.srcAt(f), r.words, r.dstAt(f), protocol, port);
     const rules = lister.allowRules;
     for (let i = 0; i < n; i++) this.countRule(version, rules[i] as number, 0, packets);
     if (decidedByAllowRule(lister.egressReason)) this.countRule(version, lister.egressRule, 2, packets);

@@ -131,8 +131,9 @@ export async function renderHubbleLines(
     const flows = dataplane.flows;
     let isReply = false;
     if (f >= 0) {
-      const o = f * 4;
-      isReply = !(flows.src[o] === m.src[0] && flows.src[o + 1] === m.src[1] && flows.src[o + 2] === m.src[2] && flows.src[o + 3] === m.src[3]);
+      const o = flows.srcAt(f);
+      const w = flows.words;
+      isReply = !(w[o] === m.src[0] && w[o + 1] === m.src[1] && w[o + 2] === m.src[2] && w[o + 3] === m.src[3]);
     }
     const ip = `{"source":"${srcText}","destination":"${dstText}","ipVersion":"IPv${m.ipVersion}"}`;
     const flipped = flip(index, category);
