@@ -95,6 +95,13 @@ export class FlowRecords {
   endpoint = new Int32Array(INITIAL);
   /** Service flows: bit i set when the frontend's endpoint i would be allowed (first 32 endpoints). */
   endpointAllowed = new Uint32Array(INITIAL);
+  /**
+   * 1 when a node capture's post-DNAT copy moved the flow to the endpoint the node chose
+   * (dataplane.ts): the dataplane holds a pin for it (service-endpoint-pins.ts) until it ends.
+   */
+  rekeyed = new Uint8Array(INITIAL);
+  /** Wire bytes of the flow's first packet (to move its count when its verdict is revised). */
+  firstBytes = new Float64Array(INITIAL);
 
   private ensure(): void {
     if (this.count < this.capacity) return;
@@ -133,6 +140,8 @@ export class FlowRecords {
     this.service = grow(this.service, c);
     this.endpoint = grow(this.endpoint, c);
     this.endpointAllowed = grow(this.endpointAllowed, c);
+    this.rekeyed = grow(this.rekeyed, c);
+    this.firstBytes = grow(this.firstBytes, c);
     this.capacity = c;
   }
 
@@ -181,7 +190,15 @@ export class FlowRecords {
     this.service[f] = -1;
     this.endpoint[f] = -1;
     this.endpointAllowed[f] = 0;
+    this.rekeyed[f] = 0;
+    this.firstBytes[f] = 0;
     return f;
+  }
+
+  /** Point record `f` (not in the denied index) at another ORIGINAL destination. */
+  setDestination(f: number, dst: Uint32Array, dstPort: number): void {
+    for (let i = 0; i < 4; i++) this.dst[f * 4 + i] = dst[i] as number;
+    this.dstPort[f] = dstPort;
   }
 
   /** Whether `f` names a live record. */
@@ -367,6 +384,18 @@ export class DeniedFlowIndex {
       }
       slot = (slot + 1) & mask;
     }
+  }
+
+  /**
+   * Take record `f` out of the index without ending it (not counted, `onRemove` not called): its
+   * tuple is about to change (dataplane.ts, post-DNAT copies) or it becomes a tracked connection.
+   */
+  forget(f: number): void {
+    if (!this.isIndexed(f)) return;
+    let slot = this.hashOf(f) & this.mask;
+    while (this.slots[slot] !== f) slot = (slot + 1) & this.mask;
+    this.deleteSlot(slot);
+    this.indexed[f] = 0;
   }
 
   /** Index flow `f` (a new denied record); an older record of the same tuple is replaced. */
