@@ -10,7 +10,10 @@
  * is reproducible and both directions of a connection find the same endpoint without a table:
  * a reply captured before un-translation (from the frontend to the client) hashes to the same
  * endpoint and is rewritten back to the translated form (from the endpoint), which is the form
- * conntrack keeps. `sessionAffinity: ClientIP` hashes the client address only.
+ * conntrack keeps. `sessionAffinity: ClientIP` hashes the client address only. A node capture
+ * can show that kube-proxy chose another endpoint (the post-DNAT copy): the dataplane then pins
+ * the connection to it (service-endpoint-pins.ts), and `translate` reads the pins it is given
+ * before hashing. The table itself stays stateless: the pins belong to the caller.
  *
  * External traffic (a NodePort, externalIP or LoadBalancer frontend reached from an address that
  * is not a pod) with `externalTrafficPolicy: Cluster` is also source-NATed to a node address

@@ -38,7 +38,9 @@
  *   to an ICMP error's quoted packet like to its pair. It cannot tell the client when both sides
  *   are such endpoints (a client whose own address and source port are an endpoint of a
  *   multi-endpoint Service): then the pair is the key, and if the node chose another endpoint,
- *   the sharded replay keeps two flows where the single one re-keys to one.
+ *   the sharded replay keeps two flows where the single one re-keys to one. (This function
+ *   translates with the seeded choice only: the pins are dataplane state; the client key makes
+ *   the difference irrelevant.)
  * - NodePort from outside with externalTrafficPolicy Cluster (X → node N:nodePort, SNAT to N):
  *   translated to N→E, key {N,E}; the pod-side reply E→N and the post-NAT copy N→E are {N,E}; the
  *   uplink reply N:nodePort→X is rewritten by ServiceNat to E→N: {N,E}. (Every external client of
@@ -91,6 +93,11 @@
  * stray errors into flow records (flow counts, the top denied flows) differs. No stateless key
  * can serve both lookups of such a packet; the RELATED and denied-attempt lookups, which decide
  * verdicts, are the ones served. (`split --by flow` has always keyed these errors the same way.)
+ *
+ * The client key of a Service packet has one more gap: a non-first fragment whose first
+ * fragment's entry in the first-fragment table was overwritten falls back to the address pair,
+ * while its first fragment went by the client key when it was to or from a multi-endpoint
+ * endpoint (only when more than 16384 fragmented datagrams are in flight between them).
  *
  * Not about the key but worth knowing when comparing a sharded replay with the single one: the
  * dataplane's bounded tables are per worker, so what their capacity decides can change —
