@@ -14,32 +14,58 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PcapWriter } from '../src/index.js';
-import { bytes as fill, ipv4, linuxSll2, tcp, udp } from './helpers/build-frame.js';
+import { bytes as fill, ipv4, ipv6, linuxSll2, tcp, udp } from './helpers/build-frame.js';
 import { runCli } from './helpers/run-cli.js';
 
 const TMP = mkdtempSync(join(tmpdir(), 'npe-svc-node-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
-const CLUSTER_IP = '10.96.0.10';
-const CLIENTS = Array.from({ length: 6 }, (_, i) => `10.244.2.${10 + i}`);
-const BACKENDS = [
-  { name: 'backend-v1', ip: '10.244.1.20', admitted: true },
-  { name: 'backend-v2', ip: '10.244.3.21', admitted: true },
-  { name: 'backend-v3', ip: '10.244.4.22', admitted: false },
-];
-/** The UDP Service's endpoints: v2 and v3 (v1 does not serve it). */
-const UDP_BACKENDS = [BACKENDS[1], BACKENDS[2]] as const;
+interface Family {
+  readonly v6: boolean;
+  readonly web: string;
+  readonly dns: string;
+  readonly clients: readonly string[];
+  readonly backends: readonly { readonly name: string; readonly ip: string; readonly admitted: boolean }[];
+}
 
-const CLUSTER = `apiVersion: v1
+const FAMILIES: Record<'IPv4' | 'IPv6', Family> = {
+  IPv4: {
+    v6: false,
+    web: '10.96.0.10',
+    dns: '10.96.0.53',
+    clients: Array.from({ length: 6 }, (_, i) => `10.244.2.${10 + i}`),
+    backends: [
+      { name: 'backend-v1', ip: '10.244.1.20', admitted: true },
+      { name: 'backend-v2', ip: '10.244.3.21', admitted: true },
+      { name: 'backend-v3', ip: '10.244.4.22', admitted: false },
+    ],
+  },
+  IPv6: {
+    v6: true,
+    web: 'fd00:96::10',
+    dns: 'fd00:96::53',
+    clients: Array.from({ length: 6 }, (_, i) => `fd00:244:2::${10 + i}`),
+    backends: [
+      { name: 'backend-v1', ip: 'fd00:244:1::20', admitted: true },
+      { name: 'backend-v2', ip: 'fd00:244:3::21', admitted: true },
+      { name: 'backend-v3', ip: 'fd00:244:4::22', admitted: false },
+    ],
+  },
+};
+
+/** The UDP Service's endpoints: v2 and v3 (v1 does not serve it). */
+const udpBackends = (family: Family): Family['backends'] => family.backends.slice(1);
+
+const cluster = (family: Family): string => `apiVersion: v1
 kind: Namespace
 metadata: { name: shop }
-${CLIENTS.map((ip, i) => `---
+${family.clients.map((ip, i) => `---
 apiVersion: v1
 kind: Pod
 metadata: { name: client-${i}, namespace: shop, labels: { app: client } }
 spec: { nodeName: node1 }
 status: { phase: Running, hostIP: 172.18.0.2, podIP: ${ip} }
-`).join('')}${BACKENDS.map((b) => `---
+`).join('')}${family.backends.map((b) => `---
 apiVersion: v1
 kind: Pod
 metadata: { name: ${b.name}, namespace: shop, labels: { app: backend, version: ${b.name.slice(-2)}${b.name === 'backend-v1' ? '' : ', dns: "yes"'} } }
@@ -53,7 +79,7 @@ kind: Service
 metadata: { name: web, namespace: shop }
 spec:
   selector: { app: backend }
-  clusterIP: ${CLUSTER_IP}
+  clusterIP: ${family.web}
   ports: [{ name: http, port: 80, targetPort: http }]
 ---
 apiVersion: v1
@@ -61,7 +87,7 @@ kind: Service
 metadata: { name: dns, namespace: shop }
 spec:
   selector: { app: backend, dns: "yes" }
-  clusterIP: 10.96.0.53
+  clusterIP: ${family.dns}
   ports: [{ name: dns, port: 53, targetPort: dns, protocol: UDP }]
 ---
 apiVersion: networking.k8s.io/v1
@@ -108,7 +134,7 @@ const PSH_ACK = 0x18;
 const FIN_ACK = 0x11;
 
 /** Writes the capture; returns the connections as the node made them. */
-function makeCapture(path: string, seed: number, count: number): Connection[] {
+function makeCapture(family: Family, path: string, seed: number, count: number): Connection[] {
   let x = seed;
   const r = (): number => {
     x = (Math.imul(x, 1103515245) + 12345) & 0x7fffffff;
@@ -121,12 +147,12 @@ function makeCapture(path: string, seed: number, count: number): Connection[] {
   const pending: { c: Connection; steps: { forward: boolean; l4: (from: number, to: number) => Uint8Array }[]; vip: string; vport: number; eport: number }[] = [];
   const used = new Set<string>();
   for (let n = 0; n < count; n++) {
-    const client = CLIENTS[Math.floor(r() * CLIENTS.length)] as string;
+    const client = family.clients[Math.floor(r() * family.clients.length)] as string;
     let port = 32768 + Math.floor(r() * 28000);
     while (used.has(`${client}:${port}`)) port++;
     used.add(`${client}:${port}`);
     if (r() < 0.7) {
-      const endpoint = (BACKENDS[Math.floor(r() * 3)] as (typeof BACKENDS)[number]).ip;
+      const endpoint = (family.backends[Math.floor(r() * 3)] as Family['backends'][number]).ip;
       const c: Connection = { client, port, protocol: 'TCP', endpoint, packets: 0 };
       const s = Math.floor(r() * 2 ** 31);
       const a = Math.floor(r() * 2 ** 31);
@@ -140,22 +166,24 @@ function makeCapture(path: string, seed: number, count: number): Connection[] {
         { forward: false, l4: (from: number, to: number) => tcp({ srcPort: from, dstPort: to, seq: a + 31, ack: s + 20, flags: FIN_ACK, window: 509 }) },
         { forward: true, l4: (from: number, to: number) => tcp({ srcPort: from, dstPort: to, seq: s + 20, ack: a + 32, flags: ACK, window: 502 }) },
       ];
-      pending.push({ c, steps, vip: CLUSTER_IP, vport: 80, eport: 8080 });
+      pending.push({ c, steps, vip: family.web, vport: 80, eport: 8080 });
       connections.push(c);
     } else {
-      const endpoint = (UDP_BACKENDS[Math.floor(r() * 2)] as (typeof BACKENDS)[number]).ip;
+      const endpoint = (udpBackends(family)[Math.floor(r() * 2)] as Family['backends'][number]).ip;
       const c: Connection = { client, port, protocol: 'UDP', endpoint, packets: 0 };
       const steps = [
         { forward: true, l4: (from: number, to: number) => udp(from, to, fill(30, 0x01)) },
         { forward: false, l4: (from: number, to: number) => udp(from, to, fill(60, 0x02)) },
       ];
-      pending.push({ c, steps, vip: '10.96.0.53', vport: 53, eport: 5353 });
+      pending.push({ c, steps, vip: family.dns, vport: 53, eport: 5353 });
       connections.push(c);
     }
   }
-  const put = (ip: Uint8Array, ifIndex: number): void => {
+  const ip = (src: string, dst: string, protocol: number, id: number, ttl: number, payload: Uint8Array): Uint8Array =>
+    family.v6 ? ipv6({ src, dst, nextHeader: protocol, hopLimit: ttl }, payload) : ipv4({ src, dst, protocol, id, ttl }, payload);
+  const put = (packet: Uint8Array, ifIndex: number): void => {
     t += 0.000_02 + r() * 0.000_2;
-    const frame = linuxSll2(0x0800, ifIndex, 0, ip);
+    const frame = linuxSll2(family.v6 ? 0x86dd : 0x0800, ifIndex, 0, packet);
     const sec = Math.floor(t);
     writer.appendFrame(frame, 0, frame.length, frame.length, sec, Math.floor((t - sec) * 1e6) * 1000, 276);
   };
@@ -189,11 +217,11 @@ function makeCapture(path: string, seed: number, count: number): Connection[] {
     const protocol = c.protocol === 'TCP' ? 6 : 17;
     c.packets++;
     if (step.forward) {
-      put(ipv4({ src: c.client, dst: conn.vip, protocol, id, ttl: 64 }, step.l4(c.port, conn.vport)), 2);
-      copies.push({ ip: ipv4({ src: c.client, dst: c.endpoint, protocol, id, ttl: 63 }, step.l4(c.port, conn.eport)), ifIndex: 3, after: Math.floor(r() * 3), c });
+      put(ip(c.client, conn.vip, protocol, id, 64, step.l4(c.port, conn.vport)), 2);
+      copies.push({ ip: ip(c.client, c.endpoint, protocol, id, 63, step.l4(c.port, conn.eport)), ifIndex: 3, after: Math.floor(r() * 3), c });
     } else {
-      put(ipv4({ src: c.endpoint, dst: c.client, protocol, id, ttl: 64 }, step.l4(conn.eport, c.port)), 3);
-      copies.push({ ip: ipv4({ src: conn.vip, dst: c.client, protocol, id, ttl: 63 }, step.l4(conn.vport, c.port)), ifIndex: 2, after: Math.floor(r() * 3), c });
+      put(ip(c.endpoint, c.client, protocol, id, 64, step.l4(conn.eport, c.port)), 3);
+      copies.push({ ip: ip(conn.vip, c.client, protocol, id, 63, step.l4(conn.vport, c.port)), ifIndex: 2, after: Math.floor(r() * 3), c });
     }
   }
   writer.close();
@@ -208,20 +236,26 @@ async function replay(capture: string, cluster: string, extra: string[]): Promis
 }
 
 describe('services - synthetic node capture of multi-endpoint Services', () => {
-  it.each([1, 2, 3])('services node capture - seed %i: every connection on the endpoint the node chose, its verdict, both engines, 1 = 2 = 3 workers', async (seed) => {
-    const cluster = join(TMP, 'cluster.yaml');
-    writeFileSync(cluster, CLUSTER);
-    const capture = join(TMP, `node-any-${seed}.pcap`);
-    const connections = makeCapture(capture, seed, 150);
-    const one = await replay(capture, cluster, ['--workers', '1']);
+  it.each([
+    ['IPv4', 1],
+    ['IPv4', 2],
+    ['IPv4', 3],
+    ['IPv6', 4],
+  ] as const)('services node capture - %s, seed %i: every connection on the endpoint the node chose, its verdict, both engines, 1 = 2 = 3 workers', async (name, seed) => {
+    const family = FAMILIES[name];
+    const clusterFile = join(TMP, `cluster-${name}.yaml`);
+    writeFileSync(clusterFile, cluster(family));
+    const capture = join(TMP, `node-any-${name}-${seed}.pcap`);
+    const connections = makeCapture(family, capture, seed, 150);
+    const one = await replay(capture, clusterFile, ['--workers', '1']);
     for (const c of connections) {
       const mine = one.flows.filter((f) => (f.src === c.client && f.sport === c.port) || (f.dst === c.client && f.dport === c.port));
       const label = `${c.protocol} ${c.client}:${c.port} → ${c.endpoint}`;
-      const admitted = BACKENDS.find((b) => b.ip === c.endpoint)?.admitted === true;
+      const admitted = family.backends.find((b) => b.ip === c.endpoint)?.admitted === true;
       const client = mine.filter((f) => f.src === c.client && f.sport === c.port);
       expect(client, label).toHaveLength(1);
       expect(client[0], label).toMatchObject({ dst: c.endpoint, protocol: c.protocol, verdict: admitted ? 'allowed' : 'denied' });
-      expect(client[0]?.endpoint, label).toContain(` ${c.endpoint}:`);
+      expect(client[0]?.endpoint, label).toContain(family.v6 ? ` [${c.endpoint}]:` : ` ${c.endpoint}:`);
       if (admitted) expect(mine, label).toHaveLength(1);
       // No flow to another endpoint; every wire packet counted once.
       expect(mine.every((f) => f.src === c.endpoint || f.dst === c.endpoint), label).toBe(true);
@@ -234,12 +268,12 @@ describe('services - synthetic node capture of multi-endpoint Services', () => {
     expect((p['allowedNew'] ?? 0) + (p['allowedEstablished'] ?? 0)).toBe(one.flows.reduce((n, f) => n + f.packets.forward + f.packets.reply - f.packets.dropped, 0));
     expect(p['allowedNew']).toBe(one.flows.filter((f) => f.verdict === 'allowed').length);
     for (const workers of ['2', '3']) {
-      const many = await replay(capture, cluster, ['--workers', workers]);
+      const many = await replay(capture, clusterFile, ['--workers', workers]);
       expect(many.stdout).toBe(one.stdout);
       expect(many.summary.packets).toEqual(one.summary.packets);
       expect(many.summary.flows).toEqual(one.summary.flows);
     }
-    const naive = await replay(capture, cluster, ['--workers', '1', '--engine', 'naive']);
+    const naive = await replay(capture, clusterFile, ['--workers', '1', '--engine', 'naive']);
     expect(naive.stdout).toBe(one.stdout);
     expect(naive.summary.packets).toEqual(one.summary.packets);
   });
