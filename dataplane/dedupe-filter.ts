@@ -65,6 +65,8 @@ export class DedupeFilter {
   private readonly frontend = new Int32Array(WINDOW).fill(-1);
   private readonly backend = new Int32Array(WINDOW).fill(-1);
   private next = 0;
+  /** Capture index of the newest remembered translated packet: no scan when it is out of the window. */
+  private newestTranslated = -Infinity;
   /** After `isDuplicate` returned false with `seekTranslatedCopy`: the slot of a translated packet with the same blind fingerprint, or -1. */
   translatedCopy = -1;
 
@@ -133,6 +135,7 @@ export class DedupeFilter {
     this.blindA[slot] = blindA;
     this.blindB[slot] = blindB;
     this.frontend[slot] = translated !== null ? frontend : -1;
+    if (translated !== null && frontend >= 0) this.newestTranslated = packetIndex;
     this.backend[slot] = translated !== null ? backend : -1;
     this.next = (slot + 1) % WINDOW;
     return false;
@@ -140,6 +143,7 @@ export class DedupeFilter {
 
   /** A remembered translated packet whose blind fingerprint is (a, b) and that may take one more copy, newest first; -1 if none. */
   private findTranslated(a: number, b: number, len: number, nowSec: number, packetIndex: number, tunnelled: boolean): number {
+    if (packetIndex - this.newestTranslated > WINDOW) return -1;
     for (let n = 1; n <= WINDOW; n++) {
       const k = (this.next - n + WINDOW) % WINDOW;
       if (packetIndex - (this.index[k] as number) > WINDOW) break;
