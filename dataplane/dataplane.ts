@@ -23,6 +23,7 @@ import type { NewFlowPolicy } from './new-flow-policy.js';
 import { DecodeStatus, PacketMeta } from './packet-meta.js';
 import { ExpiryQueue } from './expiry-queue.js';
 import { NatResult, type ServiceNat } from './service-nat.js';
+import { ServiceEndpointPins } from './service-endpoint-pins.js';
 import { isDropped, isPolicyDrop, PACKET_CATEGORY_COUNT, PacketCategory } from './packet-category.js';
 
 /** Flow reasons the dataplane adds to compiler/verdict.ts's Reason (which stops below 128). */
@@ -132,6 +133,18 @@ export class Dataplane {
   /** Service frontend / endpoint the current packet was translated to (-1 none). */
   private natFrontend = -1;
   private natBackend = -1;
+  /** Endpoints node captures showed for connections, where they differ from the seeded choice. */
+  private readonly pins = new ServiceEndpointPins();
+  private readonly pinClient = new Uint32Array(4);
+  /**
+   * After a packet that re-keyed a Service connection whose verdict changed with its endpoint
+   * (see `followPostDnatCopy`): earlier packets of the flow moved between categories, in at most
+   * two moves (the first packet; the others), [from, to, packets] each. `revisedMoves` is 0 after
+   * any other packet. Per-packet consumers that saw those packets already (the report's
+   * timeline) can move them too.
+   */
+  readonly revised = new Int32Array(6);
+  revisedMoves = 0;
 
   /**
    * Told of every flow once it is over (its conntrack entry expired, was evicted or killed, its
@@ -311,6 +324,7 @@ export class Dataplane {
       const f = this.ended[i] as number;
       if (!flows.isLive(f)) continue;
       if (listener) listener(f);
+      this.unpin(f);
       flows.release(f);
     }
     this.endedCount = 0;
@@ -320,6 +334,7 @@ export class Dataplane {
     const meta = this.meta;
     this.lastFlow = -1;
     this.rejected = false;
+    this.revisedMoves = 0;
     const status = decodeFrame(buf, offset, capturedLength, wireLength, linkType, meta);
     if (status !== DecodeStatus.OK) {
       return this.count(status === DecodeStatus.NOT_IP ? PacketCategory.NOT_IP : status === DecodeStatus.UNSUPPORTED_LINK ? PacketCategory.UNSUPPORTED_LINK : PacketCategory.UNDECODABLE, wireLength);
@@ -342,7 +357,7 @@ export class Dataplane {
     this.natFrontend = -1;
     this.natBackend = -1;
     if (this.services !== null && !(meta.isFragment && meta.fragmentOffset > 0)) {
-      nat = this.services.translate(meta);
+      nat = this.services.translate(meta, this.pins);
       if (nat === NatResult.TRANSLATED || nat === NatResult.NO_ENDPOINT) {
         this.natFrontend = this.services.frontend;
         this.natBackend = this.services.backend;
@@ -351,7 +366,15 @@ export class Dataplane {
     if (this.dedupeMode === 'on' || (this.dedupeMode === 'auto' && (linkType === LINKTYPE_LINUX_SLL || linkType === LINKTYPE_LINUX_SLL2))) {
       const frameEnd = offset + capturedLength;
       const end = meta.ipLength > 0 ? Math.min(frameEnd, meta.l3Offset + meta.ipLength) : frameEnd;
-      if (this.dedupe.isDuplicate(buf, meta.l3Offset, end, meta.ipVersion, nowSec, meta.tunnel !== 0, nat !== NatResult.NONE || (this.services !== null && this.services.touchesBackend(meta)) ? meta : null, this.packetIndex)) return this.count(PacketCategory.DUPLICATE, wireLength);
+      const services = this.services;
+      const serviceRelated = nat !== NatResult.NONE || (services !== null && services.touchesBackend(meta));
+      // A translated pre-DNAT packet is remembered with its endpoint; a packet to an endpoint of
+      // a multi-endpoint Service may be its post-DNAT copy showing another one.
+      const remember = nat === NatResult.TRANSLATED && services !== null && !services.lastSnat;
+      const seek = serviceRelated && nat === NatResult.NONE && services !== null && services.isMultiEndpoint(meta.ipVersion, meta.dst, meta.protocol, meta.dstPort);
+      const tunnelled = meta.tunnel !== 0;
+      if (this.dedupe.isDuplicate(buf, meta.l3Offset, end, meta.ipVersion, nowSec, tunnelled, serviceRelated ? meta : null, this.packetIndex, remember ? this.natFrontend : -1, remember ? this.natBackend : -1, seek)) return this.count(PacketCategory.DUPLICATE, wireLength);
+      if (seek && this.dedupe.translatedCopy >= 0 && this.followPostDnatCopy(this.dedupe.translatedCopy, tunnelled, nowSec)) return this.count(PacketCategory.DUPLICATE, wireLength);
     }
     if (nat === NatResult.NO_ENDPOINT) {
       const category = this.noEndpoint(wireLength, nowSec);
@@ -493,6 +516,124 @@ export class Dataplane {
     return this.countOnFlow(f, CtDirection.ORIGINAL, this.dropCategory(reason), meta.wireLength, nowSec);
   }
 
+  /**
+   * A node capture's post-DNAT copy (client → endpoint E) of the remembered pre-DNAT packet in
+   * dedupe slot `slot`, which was translated to frontend F's endpoint S (the seeded choice). When E
+   * is another endpoint of F, the node chose E: the connection is re-keyed to it (one flow, the
+   * endpoint the capture shows) and this packet is the duplicate. Returns false when it is not
+   * such a copy (it is then replayed as a packet of its own).
+   *
+   * Re-keying: the connection (client address and port, protocol, F) is pinned to E, so its later
+   * packets translate to E; its flow record, conntrack entry or denied-attempt entry move to the
+   * tuple client → E; and its verdict is evaluated again for E, as the node's policy hooks saw
+   * the packet after DNAT. The verdict of the packets already counted on the flow (the pre-DNAT
+   * copy of the first packet, and any resends of it before this copy) is revised: they move to
+   * the categories the new verdict gives them (`revised`), and the flow's reason and rules become
+   * E's. A flow that already has replies is left alone (the node's choice was settled earlier).
+   */
+  private followPostDnatCopy(slot: number, tunnelled: boolean, nowSec: number): boolean {
+    const services = this.services;
+    const meta = this.meta;
+    if (services === null || meta.l4Offset < 0) return false;
+    const frontend = this.dedupe.frontendOf(slot);
+    const shown = services.backendAt(frontend, meta.dst, meta.dstPort);
+    if (shown < 0) return false;
+    const current = services.currentEndpoint(frontend, meta.ipVersion, meta.src, meta.srcPort, this.pins);
+    if (current === shown) {
+      // Re-keyed already, by the copy of an earlier packet: this is a copy like any other.
+      this.dedupe.claimCopy(slot, tunnelled);
+      return true;
+    }
+    if (current < 0 || this.conntrack.find(meta, nowSec) >= 0) return false;
+    // The connection's state under its current endpoint: meta points there while it is looked up.
+    services.applyBackend(meta, current);
+    let f = -1;
+    const entry = this.conntrack.find(meta, nowSec);
+    if (entry >= 0 && this.conntrack.direction === CtDirection.ORIGINAL) f = this.conntrack.flowIdOf(entry);
+    else if (entry < 0) {
+      const denied = this.denied.find(meta.ipVersion, meta.src, meta.srcPort, meta.dst, meta.dstPort, meta.protocol, nowSec);
+      if (denied >= 0 && this.denied.direction === 0) f = denied;
+    }
+    services.applyBackend(meta, shown);
+    const flows = this.flows;
+    if (f < 0 || !flows.isLive(f) || flows.service(f) !== frontend || flows.packets(f, 1) > 0 || flows.reason(f) >= 128) return false;
+    this.rekey(f, frontend, shown, entry >= 0, nowSec);
+    this.dedupe.claimCopy(slot, tunnelled);
+    return true;
+  }
+
+  /** Move flow `f` to endpoint `shown` of `frontend` (meta is the post-DNAT copy) and revise its verdict. */
+  private rekey(f: number, frontend: number, shown: number, tracked: boolean, nowSec: number): void {
+    const meta = this.meta;
+    const flows = this.flows;
+    const oldReason = flows.reason(f);
+    let reason: number = this.policy.classifyPacket(meta);
+    if (!isAllowReason(reason) && isIcmpExempt(this.icmpPolicy, meta.protocol, meta.icmpType, meta.icmpCode)) reason = Reason.ALLOW_ICMP_EXEMPT;
+    const allowed = isAllowReason(reason);
+    if (!tracked) this.denied.forget(f);
+    flows.setDestination(f, meta.dst, this.recordDstPort());
+    flows.setEndpoint(f, shown);
+    flows.setReason(f, reason);
+    flows.setSrcEndpoint(f, this.policy.srcEndpoint);
+    flows.setDstEndpoint(f, this.policy.dstEndpoint);
+    flows.setEgressRule(f, this.policy.egressRule);
+    flows.setIngressRule(f, this.policy.ingressRule);
+    flows.setEgressPassRule(f, this.policy.egressPassRule ?? -1);
+    flows.setIngressPassRule(f, this.policy.ingressPassRule ?? -1);
+    flows.setRekeyed(f, 1);
+    this.pins.set(meta.ipVersion, meta.src, meta.srcPort, meta.protocol, frontend, shown);
+    let nowTracked = false;
+    if (tracked && allowed) nowTracked = this.conntrack.rekeyDestination(f, meta.dst, meta.dstPort) >= 0;
+    if (tracked && !nowTracked) this.conntrack.withdraw(f);
+    if (!tracked && allowed) nowTracked = this.conntrack.create(meta, nowSec, f) >= 0;
+    if (allowed && !nowTracked) flows.setReason(f, FlowReason.CT_TABLE_FULL);
+    if (!nowTracked) this.indexDenied(f, nowSec);
+    this.revise(f, tracked, oldReason, nowTracked);
+  }
+
+  /**
+   * Move flow `f`'s packets (forward only: a re-keyed flow has no replies yet) from the
+   * categories its old verdict gave them to those of its new one, in the counters and the record.
+   */
+  private revise(f: number, wasTracked: boolean, oldReason: number, tracked: boolean): void {
+    const flows = this.flows;
+    const packets = flows.packets(f, 0);
+    const bytes = flows.bytes(f, 0);
+    const first = flows.firstBytes(f);
+    const oldDrop = this.dropCategory(oldReason);
+    const newDrop = this.dropCategory(flows.reason(f));
+    // An allowed flow's first packet was ALLOWED_NEW, the others ALLOWED_ESTABLISHED; a denied one's all its drop category.
+    this.move(wasTracked ? PacketCategory.ALLOWED_NEW : oldDrop, tracked ? PacketCategory.ALLOWED_NEW : newDrop, 1, first);
+    if (packets > 1) this.move(wasTracked ? PacketCategory.ALLOWED_ESTABLISHED : oldDrop, tracked ? PacketCategory.ALLOWED_ESTABLISHED : newDrop, packets - 1, bytes - first);
+    flows.setDropped(f, tracked ? 0 : packets);
+    // A rejecting profile answered each dropped packet (not tunnelled ones): answers the node would (not) have sent.
+    if (this.reject && flows.tunnel(f) === 0 && wasTracked !== tracked) this.rejectsSent += tracked ? -packets : packets;
+  }
+
+  private move(from: PacketCategory, to: PacketCategory, packets: number, bytes: number): void {
+    if (from === to) return;
+    const c = this.counters;
+    c[from * 2] = (c[from * 2] as number) - packets;
+    c[from * 2 + 1] = (c[from * 2 + 1] as number) - bytes;
+    c[to * 2] = (c[to * 2] as number) + packets;
+    c[to * 2 + 1] = (c[to * 2 + 1] as number) + bytes;
+    const k = this.revisedMoves++ * 3;
+    this.revised[k] = from;
+    this.revised[k + 1] = to;
+    this.revised[k + 2] = packets;
+  }
+
+  /** Drop the pin of re-keyed flow `f` as it ends. */
+  private unpin(f: number): void {
+    const flows = this.flows;
+    if (flows.rekeyed(f) !== 1) return;
+    flows.setRekeyed(f, 0);
+    const client = this.pinClient;
+    const o = flows.srcAt(f);
+    for (let i = 0; i < 4; i++) client[i] = flows.words[o + i] as number;
+    this.pins.delete(flows.family(f), client, flows.srcPort(f), flows.protocol(f), flows.service(f));
+  }
+
   /** A packet to a Service with no usable endpoint: counted on a denied record (retransmissions add up). */
   private noEndpoint(bytes: number, nowSec: number): PacketCategory {
     const meta = this.meta;
@@ -554,6 +695,7 @@ export class Dataplane {
     flows.setCreatedVersion(f, this.policyVersion);
     flows.setTunnel(f, meta.tunnel);
     flows.setAnswer(f, openingAnswer(meta));
+    flows.setFirstBytes(f, meta.wireLength);
     if (this.natFrontend >= 0) {
       flows.setService(f, this.natFrontend);
       flows.setEndpoint(f, this.natBackend);
@@ -641,6 +783,7 @@ export class Dataplane {
   endOpenFlow(f: number): void {
     if (!this.flows.isLive(f)) return;
     this.onFlowEnd?.(f);
+    this.unpin(f);
     this.flows.release(f);
   }
 

@@ -15,6 +15,16 @@
  * (flannel.1, vxlan.calico...) and, encapsulated, on the uplink (decode-tunnel.ts opens it, so
  * its fingerprint is the inner packet's). A fingerprint therefore stands for at most two plain
  * copies and one tunnelled copy, in any order; a copy beyond that is a real resend.
+ *
+ * A node's endpoint choice can differ from the emulator's (service-nat.ts picks by a seeded hash,
+ * kube-proxy at random): then the post-DNAT copy (client → the endpoint the node chose) does not
+ * fingerprint like the pre-DNAT copy translated to the seeded endpoint. For those, each Service
+ * packet also gets a second, destination-blind fingerprint (the same bytes without the
+ * destination address and port, which DNAT rewrote), and each translated pre-DNAT packet is
+ * remembered with the frontend and endpoint it was translated to. A packet to an endpoint that
+ * matches no fingerprint may ask (`seekTranslatedCopy`) for a translated packet with the same
+ * blind fingerprint: `translatedCopy` names it; the dataplane decides whether it is the copy
+ * (the endpoint belongs to that frontend) and then claims it (`claimCopy`).
  */
 import type { PacketMeta } from './packet-meta.js';
 
@@ -49,15 +59,29 @@ export class DedupeFilter {
   /** Copies matched so far: plain ones (the first included) and tunnelled ones. */
   private readonly plainCopies = new Uint8Array(WINDOW);
   private readonly tunnelCopies = new Uint8Array(WINDOW);
+  /** Destination-blind fingerprint of Service packets, and the frontend/endpoint a translated one went to (-1 none). */
+  private readonly blindA = new Uint32Array(WINDOW);
+  private readonly blindB = new Uint32Array(WINDOW);
+  private readonly frontend = new Int32Array(WINDOW).fill(-1);
+  private readonly backend = new Int32Array(WINDOW).fill(-1);
   private next = 0;
+  /** Capture index of the newest remembered translated packet: no scan when it is out of the window. */
+  private newestTranslated = -Infinity;
+  /** After `isDuplicate` returned false with `seekTranslatedCopy`: the slot of a translated packet with the same blind fingerprint, or -1. */
+  translatedCopy = -1;
 
   /**
    * True when this packet is a copy of one seen just before. `l3` is the IP header offset;
-   * `tunnelled` says the packet was decapsulated from an overlay.
+   * `tunnelled` says the packet was decapsulated from an overlay. `frontend`/`backend`: a
+   * translated pre-DNAT packet's Service frontend and endpoint ids, remembered with it.
    */
-  isDuplicate(buf: Uint8Array, l3: number, end: number, ipVersion: number, nowSec: number, tunnelled = false, translated: PacketMeta | null = null, packetIndex = 0): boolean {
+  isDuplicate(buf: Uint8Array, l3: number, end: number, ipVersion: number, nowSec: number, tunnelled = false, translated: PacketMeta | null = null, packetIndex = 0, frontend = -1, backend = -1, seekTranslatedCopy = false): boolean {
     let a = 0x811c9dc5;
     let b = 0x9747b28c;
+    let blindA = 0x811c9dc5;
+    let blindB = 0x9747b28c;
+    const dstAt = ipVersion === 4 ? 16 : 24;
+    const dstEnd = dstAt + (ipVersion === 4 ? 4 : 16);
     const ipHeader = ipVersion === 4 ? ((buf[l3] as number) & 0x0f) * 4 : 40;
     const headerEnd = Math.min(end, l3 + ipHeader + 16);
     for (let i = l3; i < headerEnd; i++) {
@@ -73,12 +97,19 @@ export class DedupeFilter {
         const l4 = rel - ipHeader;
         if (translated.protocol === 17 && (l4 === 6 || l4 === 7)) continue;
         byte = translatedByte(translated, ipVersion, rel, l4, byte);
+        if (!(rel >= dstAt && rel < dstEnd) && l4 !== 2 && l4 !== 3) {
+          blindA = Math.imul(blindA ^ byte, 0x01000193);
+          blindB = Math.imul(blindB ^ byte, 0x5bd1e995) ^ (blindB >>> 15);
+        }
       }
       a = Math.imul(a ^ byte, 0x01000193);
       b = Math.imul(b ^ byte, 0x5bd1e995) ^ (b >>> 15);
     }
     a >>>= 0;
     b >>>= 0;
+    blindA >>>= 0;
+    blindB >>>= 0;
+    this.translatedCopy = -1;
     const len = end - l3;
     // Newest first; the ring holds this filter's last WINDOW packets, which include every one of
     // them within the last WINDOW capture indexes.
@@ -88,11 +119,11 @@ export class DedupeFilter {
       if (this.hashA[k] === a && this.hashB[k] === b && this.length[k] === len && nowSec - (this.time[k] as number) <= WINDOW_S && nowSec >= (this.time[k] as number) - WINDOW_S) {
         // Copies beyond two plain and one tunnelled within the window are real resends.
         if (tunnelled ? this.tunnelCopies[k] !== 0 : this.plainCopies[k] === 2) continue;
-        if (tunnelled) this.tunnelCopies[k] = 1;
-        else this.plainCopies[k] = (this.plainCopies[k] as number) + 1;
+        this.claimCopy(k, tunnelled);
         return true;
       }
     }
+    if (seekTranslatedCopy && translated !== null) this.translatedCopy = this.findTranslated(blindA, blindB, len, nowSec, packetIndex, tunnelled);
     const slot = this.next;
     this.hashA[slot] = a;
     this.hashB[slot] = b;
@@ -101,7 +132,41 @@ export class DedupeFilter {
     this.index[slot] = packetIndex;
     this.plainCopies[slot] = tunnelled ? 0 : 1;
     this.tunnelCopies[slot] = tunnelled ? 1 : 0;
+    this.blindA[slot] = blindA;
+    this.blindB[slot] = blindB;
+    this.frontend[slot] = translated !== null ? frontend : -1;
+    if (translated !== null && frontend >= 0) this.newestTranslated = packetIndex;
+    this.backend[slot] = translated !== null ? backend : -1;
     this.next = (slot + 1) % WINDOW;
     return false;
+  }
+
+  /** A remembered translated packet whose blind fingerprint is (a, b) and that may take one more copy, newest first; -1 if none. */
+  private findTranslated(a: number, b: number, len: number, nowSec: number, packetIndex: number, tunnelled: boolean): number {
+    if (packetIndex - this.newestTranslated > WINDOW) return -1;
+    for (let n = 1; n <= WINDOW; n++) {
+      const k = (this.next - n + WINDOW) % WINDOW;
+      if (packetIndex - (this.index[k] as number) > WINDOW) break;
+      if ((this.frontend[k] as number) < 0 || this.blindA[k] !== a || this.blindB[k] !== b || this.length[k] !== len) continue;
+      if (nowSec - (this.time[k] as number) > WINDOW_S || nowSec < (this.time[k] as number) - WINDOW_S) continue;
+      if (tunnelled ? this.tunnelCopies[k] !== 0 : this.plainCopies[k] === 2) continue;
+      return k;
+    }
+    return -1;
+  }
+
+  /** Count the current packet as a copy of the one remembered in `slot`. */
+  claimCopy(slot: number, tunnelled: boolean): void {
+    if (tunnelled) this.tunnelCopies[slot] = 1;
+    else this.plainCopies[slot] = (this.plainCopies[slot] as number) + 1;
+  }
+
+  /** The Service frontend and endpoint the packet remembered in `slot` was translated to. */
+  frontendOf(slot: number): number {
+    return this.frontend[slot] as number;
+  }
+
+  backendOf(slot: number): number {
+    return this.backend[slot] as number;
   }
 }

@@ -69,6 +69,13 @@ const B_BLOCKED = 182;
 const B_TUNNEL = 183;
 /** How the connection was answered: flow-answer.ts FlowAnswer bits, set by the dataplane. */
 const B_ANSWER = 184;
+/**
+ * 1 when a node capture's post-DNAT copy moved the flow to the endpoint the node chose
+ * (dataplane.ts): the dataplane holds a pin for it (service-endpoint-pins.ts) until it ends.
+ */
+const B_REKEYED = 185;
+/** Wire bytes of the flow's first packet (to move its count when its verdict is revised); a 32-bit word, bytes 188–191. */
+const W_FIRST_BYTES = 47;
 
 export class FlowRecords {
   /** The Service table whose frontend and endpoint ids the `service`/`endpoint` fields hold (reports read names there). */
@@ -161,6 +168,8 @@ export class FlowRecords {
     b[y + B_BLOCKED] = 0;
     b[y + B_TUNNEL] = 0;
     b[y + B_ANSWER] = 0;
+    b[y + B_REKEYED] = 0;
+    this.i32[o + W_FIRST_BYTES] = 0;
     return f;
   }
 
@@ -240,6 +249,10 @@ export class FlowRecords {
   }
   dropped(f: number): number {
     return this.f64[f * ROW_F64 + F_DROPPED] as number;
+  }
+  /** Set when a revised verdict (a re-keyed Service flow, dataplane.ts) re-files the packets already counted. */
+  setDropped(f: number, v: number): void {
+    this.f64[f * ROW_F64 + F_DROPPED] = v;
   }
   firstSeen(f: number): number {
     return this.f64[f * ROW_F64 + F_FIRST_SEEN] as number;
@@ -386,6 +399,24 @@ export class FlowRecords {
   }
   setAnswer(f: number, v: number): void {
     this.u8[f * ROW_BYTES + B_ANSWER] = v;
+  }
+  rekeyed(f: number): number {
+    return this.u8[f * ROW_BYTES + B_REKEYED] as number;
+  }
+  setRekeyed(f: number, v: number): void {
+    this.u8[f * ROW_BYTES + B_REKEYED] = v;
+  }
+  firstBytes(f: number): number {
+    return this.words[f * ROW_W + W_FIRST_BYTES] as number;
+  }
+  setFirstBytes(f: number, v: number): void {
+    this.words[f * ROW_W + W_FIRST_BYTES] = v;
+  }
+  /** Point record `f` (not in the denied index) at another ORIGINAL destination. */
+  setDestination(f: number, dst: Uint32Array, dstPort: number): void {
+    const o = f * ROW_W + W_DST;
+    for (let i = 0; i < 4; i++) this.words[o + i] = dst[i] as number;
+    this.u16[f * ROW_H + H_DST_PORT] = dstPort;
   }
 }
 
@@ -543,6 +574,18 @@ export class DeniedFlowIndex {
       }
       slot = (slot + 1) & mask;
     }
+  }
+
+  /**
+   * Take record `f` out of the index without ending it (not counted, `onRemove` not called): its
+   * tuple is about to change (dataplane.ts, post-DNAT copies) or it becomes a tracked connection.
+   */
+  forget(f: number): void {
+    if (!this.isIndexed(f)) return;
+    let slot = this.hashOf(f) & this.mask;
+    while (this.slots[slot] !== f) slot = (slot + 1) & this.mask;
+    this.deleteSlot(slot);
+    this.indexed[f] = 0;
   }
 
   /** Index flow `f` (a new denied record); an older record of the same tuple is replaced. */

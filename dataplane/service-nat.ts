@@ -10,7 +10,10 @@
  * is reproducible and both directions of a connection find the same endpoint without a table:
  * a reply captured before un-translation (from the frontend to the client) hashes to the same
  * endpoint and is rewritten back to the translated form (from the endpoint), which is the form
- * conntrack keeps. `sessionAffinity: ClientIP` hashes the client address only.
+ * conntrack keeps. `sessionAffinity: ClientIP` hashes the client address only. A node capture
+ * can show that kube-proxy chose another endpoint (the post-DNAT copy): the dataplane then pins
+ * the connection to it (service-endpoint-pins.ts), and `translate` reads the pins it is given
+ * before hashing. The table itself stays stateless: the pins belong to the caller.
  *
  * External traffic (a NodePort, externalIP or LoadBalancer frontend reached from an address that
  * is not a pod) with `externalTrafficPolicy: Cluster` is also source-NATed to a node address
@@ -24,6 +27,7 @@
  * All lookups are open-addressed typed-array tables built once; `translate` allocates nothing.
  */
 import type { PacketMeta } from './packet-meta.js';
+import type { ServiceEndpointPins } from './service-endpoint-pins.js';
 
 export const FrontendKind = { CLUSTER_IP: 0, NODE_PORT: 1, EXTERNAL: 2 } as const;
 export type FrontendKind = (typeof FrontendKind)[keyof typeof FrontendKind];
@@ -140,11 +144,17 @@ export class ServiceNat {
   private readonly pods: AddressPortTable;
   /** Every backend address:port, to recognise a node capture's post-DNAT copies. */
   private readonly backendSet: AddressPortTable;
+  /** Backend address:port of a frontend with two endpoints or more: where a node's choice can differ from the seeded one. */
+  private readonly multiEndpointSet: AddressPortTable;
   private readonly seed: number;
   private readonly fKind: Uint8Array;
   private readonly fNode: Int32Array;
   private readonly fFlags: Uint8Array;
   private readonly fAddress: Uint32Array;
+  /** Views of fAddress, one per frontend (made once: `currentEndpoint` hashes them). */
+  private readonly fAddressView: readonly Uint32Array[];
+  private readonly fPort: Uint16Array;
+  private readonly fProtocol: Uint8Array;
   private readonly fFirst: Int32Array;
   private readonly fCount: Int32Array;
   private readonly bAddress: Uint32Array;
@@ -159,6 +169,8 @@ export class ServiceNat {
   backend = -1;
   /** After NO_ENDPOINT: whether it was external traffic (dropped) rather than in-cluster (rejected). */
   lastExternal = false;
+  /** After TRANSLATED: whether the source was rewritten too (external traffic masqueraded to a node). */
+  lastSnat = false;
 
   constructor(spec: ServiceTableSpec) {
     const n = spec.frontends.length;
@@ -169,6 +181,9 @@ export class ServiceNat {
     this.fNode = new Int32Array(n);
     this.fFlags = new Uint8Array(n);
     this.fAddress = new Uint32Array(n * 4);
+    this.fAddressView = Array.from({ length: n }, (_, i) => this.fAddress.subarray(i * 4, i * 4 + 4));
+    this.fPort = new Uint16Array(n);
+    this.fProtocol = new Uint8Array(n);
     this.fFirst = new Int32Array(n);
     this.fCount = new Int32Array(n);
     const total = spec.frontends.reduce((sum, f) => sum + f.backends.length, 0);
@@ -179,6 +194,7 @@ export class ServiceNat {
     this.bHasNodeAddress = new Uint8Array(total);
     const backendLabels: string[] = [];
     this.backendSet = new AddressPortTable(total);
+    this.multiEndpointSet = new AddressPortTable(total);
     let b = 0;
     spec.frontends.forEach((f, i) => {
       this.frontends.set(f.family, f.address, f.protocol, f.port, i);
@@ -186,6 +202,8 @@ export class ServiceNat {
       this.fNode[i] = f.node;
       this.fFlags[i] = (f.externalLocal ? 1 : 0) | (f.internalLocal ? 2 : 0) | (f.clientIpAffinity ? 4 : 0) | (f.keepClientSource ? 8 : 0);
       for (let w = 0; w < 4; w++) this.fAddress[i * 4 + w] = f.address[w] as number;
+      this.fPort[i] = f.port;
+      this.fProtocol[i] = f.protocol;
       this.fFirst[i] = b;
       this.fCount[i] = f.backends.length;
       for (const backend of f.backends) {
@@ -198,6 +216,7 @@ export class ServiceNat {
         }
         backendLabels.push(backend.label);
         this.backendSet.set(f.family, backend.address, f.protocol, backend.port, b);
+        if (f.backends.length > 1) this.multiEndpointSet.set(f.family, backend.address, f.protocol, backend.port, b);
         b++;
       }
     });
@@ -237,7 +256,6 @@ export class ServiceNat {
     meta.dstPort = this.bPort[b] as number;
   }
 
-  /** Is `meta` to or from a Service endpoint (the translated form of Service traffic)? */
   /**
    * Is (address, protocol, port) a Service frontend? `translate` rewrites a packet only when its
    * destination or its source is one: a reader that knows neither is can skip translating.
@@ -246,22 +264,52 @@ export class ServiceNat {
     return this.frontends.get(family, address, protocol, port) >= 0;
   }
 
+  /** Is `meta` to or from a Service endpoint (the translated form of Service traffic)? */
   touchesBackend(meta: PacketMeta): boolean {
     if (meta.l4Offset < 0) return false;
     return this.backendSet.get(meta.ipVersion, meta.dst, meta.protocol, meta.dstPort) >= 0 || this.backendSet.get(meta.ipVersion, meta.src, meta.protocol, meta.srcPort) >= 0;
   }
 
-  /** Rewrites `meta` when it is Service traffic; see NatResult. */
-  translate(meta: PacketMeta): NatResult {
+  /**
+   * Is (address, protocol, port) an endpoint of a frontend with two endpoints or more? Only there
+   * can a node capture show an endpoint other than the seeded choice (the dataplane's post-DNAT
+   * copy search and the shard function's client key, parallel/shard-of.ts).
+   */
+  isMultiEndpoint(family: number, address: ArrayLike<number>, protocol: number, port: number): boolean {
+    return this.multiEndpointSet.get(family, address, protocol, port) >= 0;
+  }
+
+  /** The backend id of frontend `f` at (address, port), or -1 when it is none of its endpoints. */
+  backendAt(f: number, address: ArrayLike<number>, port: number): number {
+    const first = this.fFirst[f] as number;
+    const end = first + (this.fCount[f] as number);
+    const a = this.bAddress;
+    for (let b = first; b < end; b++) {
+      if (this.bPort[b] === port && a[b * 4] === address[0] && a[b * 4 + 1] === address[1] && a[b * 4 + 2] === address[2] && a[b * 4 + 3] === address[3]) return b;
+    }
+    return -1;
+  }
+
+  /** The endpoint `translate` gives now to the connection from `client`:`clientPort` to frontend `f`. */
+  currentEndpoint(f: number, family: number, client: Uint32Array, clientPort: number, pins: ServiceEndpointPins | null): number {
+    return this.choose(f, client, clientPort, this.fAddressView[f] as Uint32Array, this.fPort[f] as number, this.fProtocol[f] as number, family, pins);
+  }
+
+  /**
+   * Rewrites `meta` when it is Service traffic; see NatResult. `pins`: endpoints a node capture
+   * showed for some connections (service-endpoint-pins.ts), read before the seeded choice.
+   */
+  translate(meta: PacketMeta, pins: ServiceEndpointPins | null = null): NatResult {
     this.frontend = -1;
     this.backend = -1;
+    this.lastSnat = false;
     const protocol = meta.protocol;
-    if ((protocol === 1 || protocol === 58) && meta.hasInner) return this.translateIcmpError(meta);
+    if ((protocol === 1 || protocol === 58) && meta.hasInner) return this.translateIcmpError(meta, pins);
     if (meta.l4Offset < 0 || (protocol !== 6 && protocol !== 17 && protocol !== 132)) return NatResult.NONE;
     const family = meta.ipVersion;
     let f = this.frontends.get(family, meta.dst, protocol, meta.dstPort);
     if (f >= 0) {
-      const b = this.choose(f, meta.src, meta.srcPort, meta.dst, meta.dstPort, protocol, family);
+      const b = this.choose(f, meta.src, meta.srcPort, meta.dst, meta.dstPort, protocol, family, pins);
       if (b < 0) {
         this.frontend = f;
         this.lastExternal = this.fKind[f] !== FrontendKind.CLUSTER_IP && this.pods.get(family, meta.src, 0, 0) < 0;
@@ -270,6 +318,7 @@ export class ServiceNat {
       const snat = this.snatAddress(f, b, family, meta.src);
       if (snat === 1) this.copy(this.fAddress, f, meta.src);
       else if (snat === 2) this.copy(this.bNodeAddress, b, meta.src);
+      this.lastSnat = snat !== 0;
       this.copy(this.bAddress, b, meta.dst);
       meta.dstPort = this.bPort[b] as number;
       this.frontend = f;
@@ -278,7 +327,7 @@ export class ServiceNat {
     }
     f = this.frontends.get(family, meta.src, protocol, meta.srcPort);
     if (f < 0) return NatResult.NONE;
-    const b = this.choose(f, meta.dst, meta.dstPort, meta.src, meta.srcPort, protocol, family);
+    const b = this.choose(f, meta.dst, meta.dstPort, meta.src, meta.srcPort, protocol, family, pins);
     if (b < 0) return NatResult.NONE;
     const snat = this.snatAddress(f, b, family, meta.dst);
     if (snat === 1) this.copy(this.fAddress, f, meta.dst);
@@ -296,13 +345,13 @@ export class ServiceNat {
    * the outer addresses are put in the translated form, so conntrack finds the connection
    * RELATED as nf_nat would have.
    */
-  private translateIcmpError(meta: PacketMeta): NatResult {
+  private translateIcmpError(meta: PacketMeta, pins: ServiceEndpointPins | null): NatResult {
     const p = meta.innerProtocol;
     if (p !== 6 && p !== 17 && p !== 132) return NatResult.NONE;
     const family = meta.innerIpVersion || meta.ipVersion;
     const f = this.frontends.get(family, meta.innerDst, p, meta.innerDstPort);
     if (f < 0) return NatResult.NONE;
-    const b = this.choose(f, meta.innerSrc, meta.innerSrcPort, meta.innerDst, meta.innerDstPort, p, family);
+    const b = this.choose(f, meta.innerSrc, meta.innerSrcPort, meta.innerDst, meta.innerDstPort, p, family, pins);
     if (b < 0) return NatResult.NONE;
     const fromFrontend = sameAddress(meta.src, meta.innerDst);
     const toClient = sameAddress(meta.dst, meta.innerSrc);
@@ -320,9 +369,13 @@ export class ServiceNat {
   }
 
   /** The endpoint of a connection from `client`:`clientPort` to frontend `f`, or -1. */
-  private choose(f: number, client: Uint32Array, clientPort: number, vip: Uint32Array, vport: number, protocol: number, family: number): number {
+  private choose(f: number, client: Uint32Array, clientPort: number, vip: Uint32Array, vport: number, protocol: number, family: number, pins: ServiceEndpointPins | null): number {
     const count = this.fCount[f] as number;
     if (count === 0) return -1;
+    if (pins !== null && pins.size > 0) {
+      const pinned = pins.get(family, client, clientPort, protocol, f);
+      if (pinned >= 0) return pinned;
+    }
     const flags = this.fFlags[f] as number;
     const clientNode = this.pods.get(family, client, 0, 0);
     const kind = this.fKind[f] as number;

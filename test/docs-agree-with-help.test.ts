@@ -18,6 +18,8 @@ const OTHER_PROGRAMS = new Set([
   '--last', // hubble observe
   '--hubble', // bench/e2e.ts: the Hubble row's event count
   '--max', // bench/scaling.ts: the largest worker count
+  '--mode', // iptables -m statistic --mode random (docs/services-node-captures.md)
+  '--random', // scripts/record-service.sh --random
 ]);
 
 const FLAG = /(?<![\w-])(--[a-z][a-z0-9-]*)(?![\w-])/g;

@@ -159,7 +159,17 @@ const captures = (dir: string): string[] =>
 const FIXTURE_CASES: [string, string, string[]][] = [
   ...['test/fixtures/captures', 'test/fixtures/decode', THREE_TIER].flatMap((dir) => captures(dir).map((c): [string, string, string[]] => [c, THREE_TIER, []])),
   ...captures('test/fixtures/overlay').map((c): [string, string, string[]] => [c, 'test/fixtures/overlay/cluster.yaml', []]),
-  ...captures('test/fixtures/services').map((c): [string, string, string[]] => [c, 'test/fixtures/services/recorded.yaml', []]),
+  ...captures('test/fixtures/services')
+    .filter((c) => !c.includes('service-random-'))
+    .map((c): [string, string, string[]] => [c, 'test/fixtures/services/recorded.yaml', []]),
+  // Node captures where the node chose other endpoints than the seeded ones: re-keyed connections.
+  ...captures('test/fixtures/services')
+    .filter((c) => c.includes('service-random-'))
+    .flatMap((c): [string, string, string[]][] => [
+      [c, 'test/fixtures/services/recorded-random.yaml', []],
+      [c, 'test/fixtures/services/recorded-random.yaml', ['-f', 'test/fixtures/services/recorded-random-allow-all.yaml', '--engine', 'naive']],
+      [c, 'test/fixtures/services/recorded-random.yaml', ['--cni', 'kube-router']],
+    ]),
   ['test/fixtures/services/service-node-any.pcap', 'test/fixtures/services/recorded.yaml', ['--service-endpoint', 'shop/backend=10.244.1.20']],
   ['test/fixtures/services/service-node-any.pcap', 'test/fixtures/services/recorded.yaml', ['--service-endpoint', 'shop/backend=10.244.3.21']],
   ['test/fixtures/services/service-client.pcap', 'test/fixtures/services/recorded.yaml', ['--service-seed', '7']],

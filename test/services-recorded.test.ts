@@ -3,9 +3,10 @@
  * translating ClusterIP 10.96.0.10:80 to backend-v1 for even client ports, backend-v2 for odd):
  * the client-side capture shows only the ClusterIP and is judged on the translated packet; the
  * node's `-i any` capture holds each packet before and after DNAT, one flow and one duplicate
- * when the emulator's endpoint is the one the node used (pinned with --service-endpoint, since
- * kube-proxy's choice is random and the emulator's is a seeded hash). Packet counts are checked
- * against tshark's reading of the same files.
+ * when the emulator's endpoint is the one the node used (pinned with --service-endpoint), and
+ * without a pin too: a post-DNAT copy to another endpoint moves the connection there
+ * (docs/services-node-captures.md). Packet counts are checked against tshark's reading of the
+ * same files.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -82,6 +83,24 @@ describe('services - recorded nftables DNAT', () => {
     expect(odd.find((f) => f.sport === 40001)).toMatchObject({ dst: '10.244.3.21', verdict: 'denied', service: 'shop/backend:http' });
     // Every post-DNAT copy of the connection is a duplicate of its pre-DNAT copy.
     expect(odd.reduce((n, f) => n + f.packets.forward + f.packets.reply, 0)).toBe(tshark('service-node-any.pcap', 40001).clusterIp);
+  });
+
+  it('services recorded - node -i any without a pin: each connection follows the endpoint the node chose (even ports v1, odd v2)', async () => {
+    for (const engine of ['compiled', 'naive']) {
+      const { flows } = await replay('service-node-any.pcap', ['--engine', engine]);
+      for (const port of [40000, 40001, 40002]) {
+        const mine = flows.filter((f) => f.sport === port || f.dport === port);
+        const client = mine.find((f) => f.sport === port) as Flow;
+        const v1 = port % 2 === 0;
+        expect(client, `${engine} ${port}`).toMatchObject({ dst: v1 ? '10.244.1.20' : '10.244.3.21', verdict: v1 ? 'allowed' : 'denied', service: 'shop/backend:http' });
+        expect(client.endpoint).toBe(v1 ? 'shop/backend-v1 10.244.1.20:8080' : 'shop/backend-v2 10.244.3.21:8080');
+        // The allowed connection is one flow; the denied one also leaves the endpoint's side (as
+        // for any denied connection the recording network completed). Every packet counted once.
+        if (v1) expect(mine).toHaveLength(1);
+        expect(mine.every((f) => f.src === client.dst || f.dst === client.dst)).toBe(true);
+        expect(mine.reduce((n, f) => n + f.packets.forward + f.packets.reply, 0)).toBe(tshark('service-node-any.pcap', port).clusterIp);
+      }
+    }
   });
 
   it('services recorded - without the Service the client capture is traffic to an unknown address', async () => {

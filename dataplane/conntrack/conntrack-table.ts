@@ -244,6 +244,10 @@ export class ConntrackTable {
   private missDst = 0;
   private missPorts = 0;
   private foundDir = 0;
+  /** Scratch for `rekeyDestination`: the entry's words and its addresses. */
+  private readonly movedSlot = new Uint32Array(SLOT_WORDS);
+  private readonly movedSrc = new Uint32Array(4);
+  private readonly movedDst = new Uint32Array(4);
 
   constructor(opts: ConntrackOptions) {
     const cap = opts.capacity;
@@ -1082,6 +1086,74 @@ export class ConntrackTable {
       }
       i = (i + 1) & mask;
     }
+  }
+
+  /**
+   * The entry holding `meta`'s tuple in either direction (`direction` says which), or −1, without
+   * touching its state or timer (a probe reclaims expired entries it walks over, as `lookup` does).
+   */
+  find(meta: PacketMeta, nowSec: number): number {
+    if (this.pendingKill >= 0) this.flushPending();
+    this.setKeyFromPacket(meta);
+    const i = this.probe(nowSec);
+    this.index = i;
+    this.direction = i >= 0 && this.foundDir === 1 ? CtDirection.REPLY : CtDirection.ORIGINAL;
+    return i;
+  }
+
+  /**
+   * Give flow `flowId`'s entry another ORIGINAL destination (address and port): the Service
+   * endpoint a node capture showed for a connection the emulator had translated to another one
+   * (dataplane.ts). nf_nat keeps the endpoint it chose in the entry's reply tuple; the emulator
+   * keeps the translated tuple as the ORIGINAL one, so re-keying moves the entry to the new
+   * tuple's chain with its state, timer, flow id and counters unchanged. Returns the entry's
+   * new slot, or −1 (nothing changed) when there is no such entry or the new tuple is tracked.
+   */
+  rekeyDestination(flowId: number, dst: Uint32Array, dstPort: number): number {
+    const i = this.slotOfFlow(flowId);
+    if (i < 0) return -1;
+    const w = this.w;
+    const b = i << SLOT_SHIFT;
+    const info = w[b + W_KEY]!;
+    const proto = info & 0xff;
+    const ported = proto === PROTO_TCP || proto === PROTO_UDP;
+    if (!ported && (proto === PROTO_ICMP || proto === PROTO_ICMPV6)) return -1;
+    this.addressesOf(i, this.movedSrc, this.movedDst);
+    this.setKeyL4((info & KEY_V6) !== 0, this.movedSrc, dst, proto, ported ? w[b + W_PORTS]! >>> 16 : 0, ported ? dstPort : 0);
+    // -Infinity: reclaim nothing on the way, so slot i stays where it is.
+    if (this.probe(Number.NEGATIVE_INFINITY) >= 0) return -1;
+    const slot = this.movedSlot;
+    for (let k = 0; k < SLOT_WORDS; k++) slot[k] = w[b + k]!;
+    this.deleteSlot(i);
+    let j = this.kHash & this.mask;
+    while (w[j << SLOT_SHIFT] !== 0) j = (j + 1) & this.mask;
+    const d = j << SLOT_SHIFT;
+    for (let k = 0; k < SLOT_WORDS; k++) w[d + k] = slot[k]!;
+    w[d + W_KEY] = this.kInfo;
+    w[d + W_SRC] = this.kSrc;
+    w[d + W_DST] = this.kDst;
+    w[d + W_PORTS] = this.kPorts;
+    if (this.kV6 && this.v6Src !== null && this.v6Dst !== null) {
+      this.v6Src.set(this.kSrcWords, j * 4);
+      this.v6Dst.set(this.kDstWords, j * 4);
+    }
+    this.liveCount++;
+    if (this.slotOf !== null) this.setSlotOf(slot[W_FLOW]!, j);
+    this.index = j;
+    return j;
+  }
+
+  /**
+   * Remove flow `flowId`'s entry as if it had never been created (its first packet's verdict was
+   * revised to a drop: dataplane.ts, post-DNAT copies). Not reported through onRemove; the
+   * CREATED counter is taken back. Returns whether there was an entry.
+   */
+  withdraw(flowId: number): boolean {
+    const i = this.slotOfFlow(flowId);
+    if (i < 0) return false;
+    this.deleteSlot(i);
+    this.counters[CtCounter.CREATED]!--;
+    return true;
   }
 
   // ===================================================================== removal

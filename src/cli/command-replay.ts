@@ -316,7 +316,10 @@ function retainedPacketWriter(allowedWriter: PcapWriter | null, droppedWriter: P
 function withTimeline(collector: ReportCollector, next: ReplayOptions['onPacket']): NonNullable<ReplayOptions['onPacket']> {
   const timeline = collector.timeline;
   return (record, category, dataplane) => {
-    timeline.add(record.tsSec + record.tsNsec * 1e-9, category);
+    const now = record.tsSec + record.tsNsec * 1e-9;
+    timeline.add(now, category);
+    const revised = dataplane.revised;
+    for (let k = 0; k < dataplane.revisedMoves; k++) timeline.revise(now, revised[k * 3] as number, revised[k * 3 + 1] as number, revised[k * 3 + 2] as number);
     if (next) next(record, category, dataplane);
   };
 }

@@ -244,6 +244,7 @@ async function drive(
     shards: n,
     ...(options.machine.dataplane?.decap !== undefined ? { decap: options.machine.dataplane.decap } : {}),
     ...(options.machine.dataplane?.tunnelPorts !== undefined ? { tunnelPorts: options.machine.dataplane.tunnelPorts } : {}),
+    ...(options.machine.dataplane?.dedupe !== undefined ? { dedupe: options.machine.dataplane.dedupe } : {}),
     services: buildServiceNat(cluster, options.machine.services),
   });
   const onFlowLine = options.onFlowLine;

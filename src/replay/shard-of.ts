@@ -26,10 +26,21 @@
  *   dataplane's translation exactly. C→V is translated to C→E: key {C,E}, the pair conntrack
  *   keeps. The reply before un-translation V→C is rewritten by the same hash to E→C: {C,E}. The
  *   reply after un-translation E→C and the post-DNAT copy C→E are not Service frontends: {C,E}.
- *   A post-DNAT copy to an endpoint other than the seeded choice (the real kube-proxy picked E2)
- *   is {C,E2}: the single-threaded dataplane does not relate it to {C,E} either (its fingerprint
- *   differs from the translated pre-DNAT copy, conntrack has no entry for it): it is a connection
- *   of its own there too, and its replies E2→C go with it.
+ * - Node captures of a Service with several endpoints (unless `--dedupe off`: where the dataplane
+ *   de-duplicates): the node may have chosen another endpoint E2 than the seeded E.
+ *   The dataplane then relates the post-DNAT copy C→E2 to the connection it translated to C→E,
+ *   re-keys it to E2 and pins that choice (dataplane.ts `followPostDnatCopy`): so {C,E}, {C,E2}
+ *   and every later packet (C→V, still translated to E here: the pin is dataplane state) must meet
+ *   in one worker. For those captures, a packet (after translation) with exactly one side an
+ *   endpoint of a multi-endpoint frontend (address, protocol AND port: ServiceNat.isMultiEndpoint)
+ *   is keyed by the other side's address alone, the client's: C→V, C→E, C→E2, E2→C, V→C all key
+ *   {C}. The rule is symmetric in direction (the set of sides is the same both ways) and applies
+ *   to an ICMP error's quoted packet like to its pair. It cannot tell the client when both sides
+ *   are such endpoints (a client whose own address and source port are an endpoint of a
+ *   multi-endpoint Service): then the pair is the key, and if the node chose another endpoint,
+ *   the sharded replay keeps two flows where the single one re-keys to one. (This function
+ *   translates with the seeded choice only: the pins are dataplane state; the client key makes
+ *   the difference irrelevant.)
  * - NodePort from outside with externalTrafficPolicy Cluster (X → node N:nodePort, SNAT to N):
  *   translated to N→E, key {N,E}; the pod-side reply E→N and the post-NAT copy N→E are {N,E}; the
  *   uplink reply N:nodePort→X is rewritten by ServiceNat to E→N: {N,E}. (Every external client of
@@ -83,6 +94,11 @@
  * can serve both lookups of such a packet; the RELATED and denied-attempt lookups, which decide
  * verdicts, are the ones served. (`split --by flow` has always keyed these errors the same way.)
  *
+ * The client key of a Service packet has one more gap: a non-first fragment whose first
+ * fragment's entry in the first-fragment table was overwritten falls back to the address pair,
+ * while its first fragment went by the client key when it was to or from a multi-endpoint
+ * endpoint (only when more than 16384 fragmented datagrams are in flight between them).
+ *
  * Not about the key but worth knowing when comparing a sharded replay with the single one: the
  * dataplane's bounded tables are per worker, so what their capacity decides can change —
  * conntrack TABLE_FULL / early drop (each worker gets the whole `conntrackMax`, so a worker fills
@@ -121,7 +137,10 @@ function hashIpv4(address: number): number {
 
 /** addressPairHash of two IPv4 addresses, without a PacketMeta. */
 function ipv4PairHash(a: number, b: number): number {
-  let h = (hashIpv4(a) ^ hashIpv4(b)) >>> 0;
+  return finalMix((hashIpv4(a) ^ hashIpv4(b)) >>> 0);
+}
+
+function finalMix(h: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
@@ -129,10 +148,7 @@ function ipv4PairHash(a: number, b: number): number {
 
 /** Same value for (a, b) and (b, a): XOR of the two addresses' hashes, then a final mix. */
 export function addressPairHash(src: Uint32Array, dst: Uint32Array): number {
-  let h = (hashWords(src) ^ hashWords(dst)) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+  return finalMix((hashWords(src) ^ hashWords(dst)) >>> 0);
 }
 
 export interface ShardFunctionOptions {
@@ -147,6 +163,8 @@ export interface ShardFunctionOptions {
    * instance a Dataplane on the same thread also uses is fine: `translate` keeps no state.
    */
   readonly services?: ServiceNat | null;
+  /** As the replay's (default auto): where the dataplane follows post-DNAT copies, Service packets are keyed by their client. */
+  readonly dedupe?: 'auto' | 'on' | 'off';
 }
 
 /** Slots of the first-fragment table (direct-mapped; a power of two). */
@@ -168,6 +186,7 @@ export class ShardFunction {
   /** UDP ports a tunnel may use (VXLAN, Geneve, WireGuard): those packets take the full path. */
   private readonly tunnelPort = new Uint8Array(65536);
   private readonly decapOff: boolean;
+  private readonly dedupe: 'auto' | 'on' | 'off';
   private readonly scratch = new Uint32Array(4);
 
   constructor(options: ShardFunctionOptions) {
@@ -176,6 +195,7 @@ export class ShardFunction {
     this.tunnels = new TunnelDecoder(options.decap ?? 'auto', options.tunnelPorts);
     this.services = options.services ?? null;
     this.decapOff = (options.decap ?? 'auto') === 'off';
+    this.dedupe = options.dedupe ?? 'auto';
     const ports = options.tunnelPorts ?? {};
     for (const list of [ports.vxlan ?? DEFAULT_VXLAN_PORTS, ports.geneve ?? DEFAULT_GENEVE_PORTS, ports.wireguard ?? DEFAULT_WIREGUARD_PORTS]) for (const p of list) this.tunnelPort[p] = 1;
   }
@@ -240,10 +260,32 @@ export class ShardFunction {
       const scratch = this.scratch;
       scratch[0] = dst;
       if (services.isFrontend(4, scratch, protocol, dport)) return -1;
+      const dstEndpoint = this.followsCopies() && services.isMultiEndpoint(4, scratch, protocol, dport);
       scratch[0] = src;
       if (services.isFrontend(4, scratch, protocol, sport)) return -1;
+      if (this.followsCopies() && dstEndpoint !== services.isMultiEndpoint(4, scratch, protocol, sport)) return finalMix(hashIpv4(dstEndpoint ? src : dst));
     }
     return ipv4PairHash(src, dst);
+  }
+
+  /**
+   * May the dataplane follow post-DNAT copies (it de-duplicates)? With `auto` on cooked link
+   * types only, but a capture may mix link types (pcapng interfaces) and a re-key pins the
+   * connection for all of them: so every link type is keyed alike unless de-duplication is off.
+   */
+  private followsCopies(): boolean {
+    return this.dedupe !== 'off';
+  }
+
+  /**
+   * The client key of a Service packet (file comment, "Node captures of a Service with several
+   * endpoints"): the address of the side that is not a multi-endpoint endpoint, when exactly one is.
+   */
+  private clientKey(family: number, src: Uint32Array, srcPort: number, dst: Uint32Array, dstPort: number, protocol: number): number {
+    const services = this.services as ServiceNat;
+    const dstEndpoint = services.isMultiEndpoint(family, dst, protocol, dstPort);
+    if (dstEndpoint === services.isMultiEndpoint(family, src, protocol, srcPort)) return -1;
+    return finalMix(hashWords(dstEndpoint ? src : dst));
   }
 
   /** The key through the dataplane's own decoders (every case of the file comment). */
@@ -263,7 +305,12 @@ export class ShardFunction {
       this.fragDst.set(meta.dst);
     }
     if (this.services !== null) this.services.translate(meta);
-    const key = meta.hasInner ? addressPairHash(meta.innerSrc, meta.innerDst) : addressPairHash(meta.src, meta.dst);
+    let key = -1;
+    if (this.services !== null && this.followsCopies()) {
+      if (meta.hasInner) key = this.clientKey(meta.innerIpVersion || meta.ipVersion, meta.innerSrc, meta.innerSrcPort, meta.innerDst, meta.innerDstPort, meta.innerProtocol);
+      else if (meta.l4Offset >= 0) key = this.clientKey(meta.ipVersion, meta.src, meta.srcPort, meta.dst, meta.dstPort, meta.protocol);
+    }
+    if (key < 0) key = meta.hasInner ? addressPairHash(meta.innerSrc, meta.innerDst) : addressPairHash(meta.src, meta.dst);
     if (fragment) this.rememberFragment(this.fragSrc, this.fragDst, meta.protocol, meta.fragmentId, key);
     return key;
   }

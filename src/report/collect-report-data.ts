@@ -30,6 +30,29 @@ export class PacketTimeline {
     const allowed = category <= PacketCategory.ALLOWED_FRAGMENT;
     const dropped = !allowed && isDropped(category);
     if (!allowed && !dropped) return;
+    const i = this.bucket(nowSec);
+    if (allowed) this.allowed[i] = (this.allowed[i] as number) + 1;
+    else this.dropped[i] = (this.dropped[i] as number) + 1;
+  }
+
+  /**
+   * `packets` added earlier as `from` are `to` after all (the dataplane revised a re-keyed
+   * Service connection's verdict, Dataplane.revised); counted in the bucket of `nowSec`, the time
+   * of the revision, a few microseconds after those packets.
+   */
+  revise(nowSec: number, from: number, to: number, packets: number): void {
+    const fromAllowed = from <= PacketCategory.ALLOWED_FRAGMENT;
+    const toAllowed = to <= PacketCategory.ALLOWED_FRAGMENT;
+    if (fromAllowed === toAllowed || !(fromAllowed || isDropped(from)) || !(toAllowed || isDropped(to))) return;
+    const i = this.bucket(nowSec);
+    const less = fromAllowed ? this.allowed : this.dropped;
+    const more = toAllowed ? this.allowed : this.dropped;
+    less[i] = Math.max(0, (less[i] as number) - packets);
+    more[i] = (more[i] as number) + packets;
+  }
+
+  /** The bucket of `nowSec`, halving the resolution when it lies beyond the last. */
+  private bucket(nowSec: number): number {
     if (Number.isNaN(this.start)) this.start = nowSec;
     // Timestamps going backwards (as recorded) land in the first bucket.
     let i = Math.max(0, Math.floor((nowSec - this.start) / this.width));
@@ -37,8 +60,7 @@ export class PacketTimeline {
       this.halve();
       i = Math.floor((nowSec - this.start) / this.width);
     }
-    if (allowed) this.allowed[i] = (this.allowed[i] as number) + 1;
-    else this.dropped[i] = (this.dropped[i] as number) + 1;
+    return i;
   }
 
   private halve(): void {
