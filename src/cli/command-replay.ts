@@ -16,6 +16,9 @@ import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { FlowLineWriter } from '../replay/write-flow-lines.js';
 import { DEFAULT_DENIED_FLOWS_MAX } from '../../dataplane/dataplane.js';
+import { profileDataplaneOptions } from '../replay/profile-dataplane-options.js';
+
+export { profileDataplaneOptions };
 import { formatSummary, summarize } from '../replay/summarize.js';
 import { formatCoverage } from '../replay/rule-coverage.js';
 import { loadTimeline } from '../timeline/load-timeline.js';
@@ -104,33 +107,6 @@ function positiveInteger(command: string, flag: string, text: string | undefined
   if (text === undefined) return fallback;
   if (!/^\d+$/.test(text) || Number(text) < 1) throw new UserError(`${command}: ${flag} must be a positive integer, got ${JSON.stringify(text)}`, ExitCode.USAGE);
   return Number(text);
-}
-
-function nextPowerOfTwo(n: number): number {
-  let p = 16;
-  while (p < n) p *= 2;
-  return p;
-}
-
-/** The dataplane a CNI profile describes (conntrack timeouts, INVALID handling, deny action, ICMP). */
-export function profileDataplaneOptions(
-  profile: ResolvedProfile,
-  conntrackMax = 196_608,
-  timeouts: CtTimeoutProfileName = profile.values.conntrackTimeouts,
-  dedupe: 'auto' | 'on' | 'off' = 'auto',
-  decap: 'auto' | 'on' | 'off' = 'auto',
-): DataplaneOptions {
-  return {
-    decap,
-    conntrackCapacity: nextPowerOfTwo(Math.ceil((conntrackMax * 4) / 3) + 1),
-    conntrackMax,
-    timeouts: CT_TIMEOUT_PROFILES[timeouts],
-    dedupe,
-    dropInvalid: profile.values.dropInvalidCt,
-    denyAction: profile.values.denyAction,
-    icmpPolicy: profile.values.icmpPolicy,
-    reevaluateEstablished: profile.values.reevaluateEstablished,
-  };
 }
 
 export async function runReplay(args: readonly string[], io: CliIo): Promise<number> {
