@@ -49,6 +49,19 @@ export function decodeSctp(buf: Uint8Array, at: number, packetEnd: number, captu
   const status = decodePorts(buf, at, SCTP_COMMON_HEADER_BYTES, packetEnd, capturedEnd, meta);
   if (status !== DecodeStatus.OK) return status;
   meta.payloadLength = packetEnd - at - SCTP_COMMON_HEADER_BYTES;
+  meta.sctpVtag = readU32(buf, at + 4);
+  // The chunk types, as nf_conntrack_proto_sctp.c's for_each_sctp_chunk collects them (a chunk
+  // shorter than its header ends the walk, like do_basic_checks' invalid-length check).
+  const end = packetEnd < capturedEnd ? packetEnd : capturedEnd;
+  let chunks = 0;
+  for (let p = at + SCTP_COMMON_HEADER_BYTES; p + 4 <= end; ) {
+    const type = buf[p] as number;
+    chunks |= type < 31 ? 1 << type : 1 << 31;
+    const length = ((buf[p + 2] as number) << 8) | (buf[p + 3] as number);
+    if (length < 4) break;
+    p += (length + 3) & ~3;
+  }
+  meta.sctpChunks = chunks >>> 0;
   return DecodeStatus.OK;
 }
 

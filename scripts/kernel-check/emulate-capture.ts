@@ -5,7 +5,7 @@
  */
 import type { Cluster } from '../../compiler/model.js';
 import { isForwarded, PacketCategory, PACKET_CATEGORY_NAME } from '../../dataplane/packet-category.js';
-import { flowReport, policySemantics, profileDataplaneOptions, replayCapture, type ResolvedProfile } from '../../src/index.js';
+import { flowReport, policySemantics, profileDataplaneOptions, readFlowsJsonl, replayCapture, type ResolvedProfile } from '../../src/index.js';
 import { formatIpv4Word, formatIpv6Words } from '../../src/load/parse-ip.js';
 import type { TimelineEvent } from '../../src/timeline/load-timeline.js';
 import type { RawObject } from '../../src/load/read-manifests.js';
@@ -74,6 +74,8 @@ export async function emulateCapture(cluster: Cluster, capture: string, profile:
     semantics: policySemantics(profile.values),
     dataplane: profileDataplaneOptions(profile),
     ...(options.timeline ? { timeline: options.timeline } : {}),
+    // A JSONL flow file (replay --flows-in) is replayed from the frames built from its lines.
+    ...(capture.endsWith('.jsonl') ? { reader: readFlowsJsonl } : {}),
     onPacket: (record, category, dataplane) => {
       const meta = dataplane.meta;
       const f = dataplane.lastFlow;
