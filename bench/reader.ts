@@ -1,9 +1,9 @@
 /**
  * The reader thread of `replay --workers N` alone: what it costs per record to read the capture
  * into the shared chunk pool, parse the records, pick each one's worker (ShardFunction) and write
- * its 48-byte descriptor — the work that bounds how many workers can be kept busy (README,
- * "Multi-core replay"). Measured in one thread, without workers, so the numbers are not mixed
- * with scheduling on a machine with few cores.
+ * its 48-byte descriptor — the work that bounds how many workers can be kept busy
+ * (docs/multi-core-and-merging.md, "Multi-core replay"). Measured in one thread, without workers,
+ * so the numbers are not mixed with scheduling on a machine with few cores.
  *
  *   npm run build && node dist/bench/reader.js [CAPTURE CLUSTER_DIR]
  *
@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { readCapture } from '../src/capture/open-capture.js';
 import { loadCluster } from '../src/load/load-cluster.js';
 import { buildServiceNat } from '../src/replay/build-service-nat.js';
-import { ShardFunction } from '../src/parallel/shard-of.js';
+import { ShardFunction } from '../src/replay/shard-of.js';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const CHUNK = 1 << 20;

@@ -26,7 +26,8 @@
 import { Bitset } from './bitset.js';
 import { buildTable, namedPortSignature, type BuiltTable } from './build-tables.js';
 import { buildCidrClasses, type CidrClasses } from './cidr-classes.js';
-import { assembleTables, conflictingPortNames, type AddressMemo, type EntryNumbering } from './compile.js';
+import { assembleTables, type AddressMemo, type EntryNumbering } from './assemble-tables.js';
+import { conflictingPortNames } from './compile.js';
 import { addressWords, internIdentities, labelKey, type Endpoints } from './intern-identities.js';
 import { lowerPolicies, type LoweredPolicy, type RuleEntry } from './lower-rules.js';
 import { compileAdminTiers } from './lower-admin-policies.js';

@@ -15,7 +15,7 @@
 import type { Bitset } from './bitset.js';
 import { SharedTables, namedPortSignature } from './build-tables.js';
 import { buildCidrClasses } from './cidr-classes.js';
-import { assembleTables, DIRECT_NUMBERING } from './compile.js';
+import { assembleTables, DIRECT_NUMBERING } from './assemble-tables.js';
 import type { Endpoints } from './intern-identities.js';
 import type { RuleEntry, PortMatch } from './lower-rules.js';
 import type { AdminPeer, AdminPolicy, AdminPort, AdminTier, Cidr, Cluster, IpBlock, PolicyPeer } from './model.js';

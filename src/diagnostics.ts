@@ -5,7 +5,7 @@
  */
 import type { Origin } from '../compiler/model.js';
 
-/** Documented in the README ("Exit codes"). */
+/** Documented in the README ("Exit codes") and in every command's --help. */
 export const ExitCode = {
   OK: 0,
   /** `query`: the flow is denied. */

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../src/diagnostics.js';
 import { loadCluster } from '../src/load/load-cluster.js';
 import type { RawObject } from '../src/load/read-manifests.js';
-import { mergeLiveObjects } from '../src/live/merge-live-objects.js';
+import { mergeLiveObjects } from '../src/load/merge-live-objects.js';
 
 const live = (i: number, object: RawObject['object']): RawObject => ({ origin: { source: 'cluster prod /api/v1/pods', document: 1, itemPath: `items[${i}]` }, object });
 const file = (document: number, object: RawObject['object']): RawObject => ({ origin: { source: 'edit.yaml', document, itemPath: '' }, object });

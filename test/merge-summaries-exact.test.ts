@@ -99,7 +99,7 @@ describe('merge - summaries of a capture split by connection', () => {
     const files = await replayParts(join(dir, 'flows.pcap'), cluster, 4);
     const merged = await json(['merge', ...files, '-o', 'json']);
     // conntrack `expired` is housekeeping (entries the GC found expired before the end), which
-    // depends on how many packets walk each part's table (README, Merging results).
+    // depends on how many packets walk each part's table (docs/multi-core-and-merging.md, Merging results).
     const { conntrack: mergedCt, ...mergedRest } = withoutProvenance(merged) as { conntrack: Record<string, number> };
     const { conntrack: singleCt, ...singleRest } = withoutProvenance(single) as { conntrack: Record<string, number> };
     expect(mergedRest).toEqual(singleRest);

@@ -13,10 +13,10 @@
  * jump and jitter; hand-built random traffic with fragments, router ICMP errors and resets;
  * damaged captures; write errors; usage errors; --engine naive.
  *
- * Not covered on purpose (README, documented exceptions): overflowing bounded tables
- * (--conntrack-max, --denied-flows-max) and stray ICMP errors that conntrack cannot relate and
- * that quote no denied attempt, or any INVALID ICMP error with dropInvalidCt=false
- * (src/parallel/shard-of.ts).
+ * Not covered on purpose (docs/multi-core-and-merging.md, documented exceptions): overflowing
+ * bounded tables (--conntrack-max, --denied-flows-max) and stray ICMP errors that conntrack
+ * cannot relate and that quote no denied attempt, or any INVALID ICMP error with dropInvalidCt=false
+ * (src/replay/shard-of.ts).
  *
  * The workers run the compiled dist/src/parallel/replay-worker.js: build first (npm test does).
  */

@@ -1,9 +1,9 @@
 /**
- * The HTML report in a real headless browser (Debian's chromium, over the DevTools protocol:
- * test/helpers/drive-chromium.ts): the page loads with no console errors or exceptions, the
- * heatmap cells and the flow table show the JSON summary's numbers, a filter and a heatmap click
- * change the rows, and a 100K-flow report stays virtualised (only the rows in view are in the
- * DOM). Set NETPOL_SKIP_BROWSER=1 to skip where no browser can be installed (CI installs one).
+ * The HTML report in a real headless browser (the npm package's Chromium or $CHROMIUM_PATH,
+ * driven by puppeteer-core: scripts/lib/drive-chromium.ts): the page loads with no console errors
+ * or exceptions, the heatmap cells and the flow table show the JSON summary's numbers, a filter
+ * and a heatmap click change the rows, and a 100K-flow report stays virtualised (only the rows in
+ * view are in the DOM). NETPOL_SKIP_BROWSER=1 skips it, and says so.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,9 +11,10 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/run-cli.js';
-import { chromiumPath, HeadlessPage } from './helpers/drive-chromium.js';
+import { browserSkipReason, browserSuiteTitle } from './helpers/skip-browser.js';
+import { HeadlessPage } from '../scripts/lib/drive-chromium.js';
 
-const skip = process.env['NETPOL_SKIP_BROWSER'] === '1';
+const skipReason = browserSkipReason('report-html-browser.test.ts');
 const root = mkdtempSync(join(tmpdir(), 'netpol-report-browser-'));
 let page: HeadlessPage;
 
@@ -23,10 +24,7 @@ interface Summary {
 }
 
 beforeAll(async () => {
-  if (skip) return;
-  const executable = chromiumPath();
-  if (executable === null) throw new Error('no chromium found (apt-get install chromium, or set CHROMIUM_PATH; NETPOL_SKIP_BROWSER=1 skips this test)');
-  page = await HeadlessPage.open(executable);
+  if (skipReason === null) page = await HeadlessPage.open();
 }, 60_000);
 
 afterAll(async () => {
@@ -43,7 +41,7 @@ async function report(args: readonly string[], name: string): Promise<{ url: str
 
 const flowCount = (): Promise<string> => page.evaluate<string>("document.getElementById('flow-count').textContent");
 
-describe.skipIf(skip)('replay --report - in a headless browser', () => {
+describe.skipIf(skipReason !== null)(browserSuiteTitle('replay --report - in a headless browser', skipReason), () => {
   it('report - loads without errors; heatmap, table and counters equal the JSON summary; filters and clicks change the rows', async () => {
     const { url, summary } = await report(['examples/three-tier/capture.pcap', '-f', 'examples/three-tier'], 'three-tier.html');
     await page.goto(url);

@@ -1,5 +1,5 @@
 /**
- * The shard function of `replay --workers` and `split --by flow` (src/parallel/shard-of.ts):
+ * The shard function of `replay --workers` and `split --by flow` (src/replay/shard-of.ts):
  * every packet the single-threaded dataplane relates to one connection, fragment, denied attempt
  * or `-i any` copy goes to one shard — both directions, ICMP errors (by the quoted packet), all
  * fragments of a datagram, tunnelled copies, a Service connection's translated and untranslated

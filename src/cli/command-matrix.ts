@@ -5,7 +5,8 @@ import { MATRIX_FORMATS, matrixCsv, matrixJson, matrixMarkdown, matrixTable } fr
 import type { CliIo } from './io.js';
 import { loadClusterInput } from './load-cluster-input.js';
 import { CLUSTER_OPTIONS, CLUSTER_OPTIONS_HELP, choiceOption, flagOption, listOption, parseCommandArgs, stringOption } from './parse-options.js';
-import { hasPorts, parsePort, parseProtocol, protocolName } from './resolve-endpoint.js';
+import { hasPorts, protocolName } from '../replay/name-protocol.js';
+import { parsePort, parseProtocol } from './resolve-endpoint.js';
 import { ENGINES, ENGINE_OPTION_HELP, selectEngine } from './select-engine.js';
 import { CNI_OPTIONS, CNI_OPTIONS_HELP, readCniProfile } from './read-cni-profile.js';
 import { policySemantics } from '../../compiler/policy-semantics.js';

@@ -55,7 +55,8 @@ traffic. Every record lands in exactly one category; the categories add up to th
   --write-allowed FILE    the packets that pass (allowed, and non-IP frames) as pcap
   --write-dropped FILE    the packets the dataplane drops as pcap (same link type and timestamps)
   --flows-in FILE         replay a JSONL flow file instead of a capture (one packet or flow
-                          per line, as 'synth --flows-out' writes; format in the README)
+                          per line, as 'synth --flows-out' writes; format:
+                          docs/jsonl-flow-format.md)
   --reader NAME           default (built-in streaming reader: pcap and pcapng) or pcap-parser
                           (the npm package, classic microsecond pcap only: a cross-check)
   --top N                 denied flows listed in the summary (default 10)
@@ -72,7 +73,7 @@ traffic. Every record lands in exactly one category; the categories add up to th
   --report FILE.html      also write a self-contained HTML report: run facts and counters,
                           namespace/pod heatmaps, verdicts over time, the flow table
                           (sortable, filterable), rule coverage (implies --coverage)
-  --timeline FILE         cluster changes at given times (YAML, see the README): apply, replace
+  --timeline FILE         cluster changes at given times (YAML, see docs/replay.md): apply, replace
                           or delete objects, relabel pods and namespaces; established
                           connections then behave as the profile's reevaluateEstablished says
   --engine compiled|naive evaluator for new flows (default compiled)
@@ -265,7 +266,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
 /**
  * `--workers auto`: every core for a large capture file on a machine with AUTO_WORKERS_MIN_CORES
  * cores or more, one thread otherwise. Below that the reader thread and the workers share too
- * few cores: measured on 2 vCPUs, two workers were slower than one (README, "Multi-core replay").
+ * few cores: measured on 2 vCPUs, two workers were slower than one (docs/multi-core-and-merging.md).
  */
 function autoWorkers(capturePath: string): number {
   const cores = availableParallelism();

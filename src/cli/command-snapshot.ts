@@ -13,10 +13,12 @@ import { liveReadOptions } from './read-live-input.js';
 
 export const SNAPSHOT_HELP = `Usage: netpol-emu snapshot [--kubeconfig PATH] [--context NAME] [-n NS|-A] [-o FILE]
 
-Reads the Namespaces, Pods and NetworkPolicies of a live cluster and writes them as one YAML
-List, cut to the fields netpol-emu uses, sorted, with the context, server and time of the read
-in the List's annotations (netpol-emu.io/context, /server, /read-at). Replay it offline with
--f FILE: every command then gives the same result as on the live cluster at that time.
+Reads the Namespaces, Pods, NetworkPolicies, Services and EndpointSlices of a live cluster (and,
+reading every namespace, Nodes, AdminNetworkPolicies, BaselineAdminNetworkPolicies and
+ClusterNetworkPolicies) and writes them as one YAML List, cut to the fields netpol-emu uses,
+sorted, with the context, server and time of the read in the List's annotations
+(netpol-emu.io/context, /server, /read-at). Replay it offline with -f FILE: every command then
+gives the same result as on the live cluster at that time.
 
   -o, --output FILE       where to write (default, or -: standard output)
 ${LIVE_OPTIONS_HELP}

@@ -1,8 +1,5 @@
 /** What a command may touch: injected so tests run the real CLI in-process. */
-export interface OutputStream {
-  write(text: string): unknown;
-  readonly isTTY?: boolean;
-}
+import type { OutputStream } from '../replay/write-flow-lines.js';
 
 export interface CliIo {
   readonly stdout: OutputStream;

@@ -1,6 +1,6 @@
 /**
  * Shared by every command that reads a cluster: -f paths and/or a live cluster → Cluster,
- * warnings printed to stderr. File objects override live ones (src/live/merge-live-objects.ts).
+ * warnings printed to stderr. File objects override live ones (src/load/merge-live-objects.ts).
  */
 import type { Cluster } from '../../compiler/model.js';
 import { formatDiagnostic } from '../diagnostics.js';

@@ -52,7 +52,8 @@ export const LIVE_OPTIONS = {
   'all-namespaces': { type: 'boolean', short: 'A' },
 } as const satisfies OptionSpec;
 
-export const LIVE_OPTIONS_HELP = `Live cluster (read with "list" on namespaces, pods, networkpolicies.networking.k8s.io):
+export const LIVE_OPTIONS_HELP = `Live cluster (read with "list" on namespaces, pods, networkpolicies.networking.k8s.io; see
+docs/live-clusters.md for the optional resources and the RBAC):
   --kubeconfig PATH       kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config)
   --context NAME          kubeconfig context (default: its current-context)
   -n, --namespace NS      read only this namespace's pods and policies (peers elsewhere unknown)

@@ -27,7 +27,7 @@ import { isJsonObject, type JsonObject } from '../load/object-reader.js';
 import type { RawObject } from '../load/read-manifests.js';
 import { describeHttpFailure, describeTransportFailure, statusMessage, type RequestTarget } from './describe-request-failure.js';
 import { loadKubeconfig, type KubeconfigOptions } from './load-kubeconfig.js';
-import { LIVE_API_VERSIONS, type LiveKind } from './prune-object.js';
+import { LIVE_API_VERSIONS, type LiveKind } from '../load/prune-object.js';
 
 /** Per request, connection to last byte; kubectl has no default, but a CLI must not hang. */
 export const LIVE_REQUEST_TIMEOUT_MS = 30_000;

@@ -1,12 +1,12 @@
 /**
  * A live read → a YAML `List` that `-f` replays offline to the same Cluster: each object cut to
- * the fields the emulator reads (prune-object.ts), in a fixed order (namespaces, pods, policies, services, endpoint slices;
+ * the fields the emulator reads (src/load/prune-object.ts), in a fixed order (namespaces, pods, policies, services, endpoint slices;
  * then by namespace and name), with where and when it was read in the List's annotations.
  */
 import { yamlModule } from '../load/lazy-yaml.js';
 import type { JsonObject } from '../load/object-reader.js';
 import type { RawObject } from '../load/read-manifests.js';
-import { LIVE_KINDS, objectIdentity, pruneObject } from './prune-object.js';
+import { LIVE_KINDS, objectIdentity, pruneObject } from '../load/prune-object.js';
 
 export const SNAPSHOT_ANNOTATIONS = {
   context: 'netpol-emu.io/context',

@@ -1,7 +1,7 @@
 /** One-shot loading: manifests (and, later, live objects) → Cluster, or every diagnostic. */
 import type { Cluster } from '../../compiler/model.js';
 import { InvalidInputError, type Diagnostic } from '../diagnostics.js';
-import { mergeLiveObjects } from '../live/merge-live-objects.js';
+import { mergeLiveObjects } from './merge-live-objects.js';
 import { buildCluster, type LoadStats } from './build-cluster.js';
 import { readManifests, type RawObject } from './read-manifests.js';
 

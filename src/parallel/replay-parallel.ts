@@ -2,11 +2,11 @@
  * `replay --workers N`: one capture over N worker threads, with results identical to one
  * worker's (flow lines in the same order, the same summary, packets written in capture order).
  *
- * Design (README "Multi-core replay"):
+ * Design (docs/multi-core-and-merging.md, "Multi-core replay"):
  * - This thread reads the capture (the double-buffered reader), decides each record's worker
  *   with a symmetric hash of the address pair the dataplane will see — after decapsulation and
  *   Service translation, the inner packet's for ICMP errors, no ports so fragments stay together
- *   (shard-of.ts) — and copies it, with its global packet index, timestamp and the capture clock
+ *   (src/replay/shard-of.ts) — and copies it, with its global packet index, timestamp and the capture clock
  *   (the latest timestamp before it), into that worker's SharedArrayBuffer ring (spsc-ring.ts).
  * - Each worker (replay-worker.ts) owns a whole ReplayMachine for its shard: conntrack, flow
  *   records, denied attempts, fragments, de-duplication, summary. Flows end at exact capture times
@@ -47,7 +47,7 @@ import { EntryFifo } from './entry-fifo.js';
 import {
   END_BYTES, FLOW_HEADER, FRAME_AT_BYTES, InType, OutType, PACKET_HEADER, TICK_BYTES, TIMELINE_BYTES, VERDICT_HEADER, WorkerStatus,
 } from './messages.js';
-import { ShardFunction } from './shard-of.js';
+import { ShardFunction } from '../replay/shard-of.js';
 import { createRing, Doorbell, RingReader, RingWriter } from './spsc-ring.js';
 import type { MainToWorker, ShardState, WorkerSetup, WorkerToMain } from './replay-worker.js';
 import { rebuildError } from './worker-errors.js';

@@ -12,7 +12,7 @@ import { formatIpv4Word, formatIpv6Words } from '../load/parse-ip.js';
 import { TCP_CT_STATE_NAME } from '../../dataplane/conntrack/index.js';
 import { TUNNEL_KIND_NAME } from '../../dataplane/decode/index.js';
 import type { FlowProvenance } from '../engines/flow-provenance.js';
-import { protocolName } from '../cli/resolve-endpoint.js';
+import { protocolName } from './name-protocol.js';
 
 export interface FlowReport {
   readonly src: string;

@@ -26,9 +26,9 @@ import type { CaptureEnd, CaptureRecord } from '../capture/capture-record.js';
 import { PcapWriter } from '../capture/pcap-writer.js';
 import { formatIpv4Word, formatIpv6Words } from '../load/parse-ip.js';
 import type { ServiceNat } from '../../dataplane/service-nat.js';
-import { ShardFunction } from '../parallel/shard-of.js';
+import { ShardFunction } from './shard-of.js';
 
-export { addressPairHash } from '../parallel/shard-of.js';
+export { addressPairHash } from './shard-of.js';
 
 export interface SplitResult {
   readonly end: CaptureEnd;
@@ -62,7 +62,7 @@ export function nodeAddresses(cluster: Cluster): Map<string, string> {
 
 /**
  * `services`: the replay's Service translation, so a Service connection's pre- and post-DNAT
- * packets stay together (parallel/shard-of.ts); null when the split has no cluster.
+ * packets stay together (shard-of.ts); null when the split has no cluster.
  */
 export async function splitByFlow(source: string | Readable, outDir: string, parts: number, decap: DecapMode = 'auto', services: ServiceNat | null = null): Promise<SplitResult> {
   mkdirSync(outDir, { recursive: true });

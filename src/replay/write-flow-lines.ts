@@ -13,13 +13,22 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { ExitCode, UserError } from '../diagnostics.js';
-import type { OutputStream } from '../cli/io.js';
 import type { FlowRecords } from '../../dataplane/flow-records.js';
 import type { FlowProvenance } from '../engines/flow-provenance.js';
 import { encodeFlowLine, FlowLineBuffer } from './flow-report.js';
 
 /** Bytes gathered before one write: large enough that writes are few, small enough to stay cheap. */
 const BATCH_BYTES = 1 << 16;
+
+/**
+ * Where text goes: standard output or error, a pipe, or a string in a test. The CLI's io
+ * (src/cli/io.ts) hands the same type to every command; defined here, the lowest layer that
+ * writes to one. `write` returning false means the stream's buffer is full (Node's Writable).
+ */
+export interface OutputStream {
+  write(text: string): unknown;
+  readonly isTTY?: boolean;
+}
 
 type EventSource = Pick<Writable, 'once' | 'on' | 'removeListener'>;
 

@@ -5,7 +5,7 @@
  */
 import type { Cluster, Pod } from '../../compiler/model.js';
 import type { FlowEngine } from '../naive/naive-evaluator.js';
-import { pickAddresses } from '../cli/resolve-endpoint.js';
+import { pickAddresses } from './pick-addresses.js';
 
 export interface Probe {
   readonly port: number;

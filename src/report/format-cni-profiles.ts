@@ -1,7 +1,7 @@
 /**
  * Renderings of the CNI profile table (compiler/cni-profiles.ts): a terminal table with the
- * sources, JSON with everything, and Markdown for the README. Every value shows its confidence
- * mark so no assumption is hidden (SEMANTICS.md §4).
+ * sources, JSON with everything, and Markdown for docs/cni-profiles.md. Every value shows its
+ * confidence mark so no assumption is hidden (SEMANTICS.md §4).
  */
 import {
   CNI_PROFILE_NAMES,
@@ -71,7 +71,7 @@ export function profilesJson(): object {
 
 const mdCell = (text: string): string => text.replaceAll('|', '\\|').replaceAll('*', '\\*');
 
-/** A GitHub-flavoured Markdown table for the README, with the legend below it. */
+/** A GitHub-flavoured Markdown table for docs/cni-profiles.md, with the legend below it. */
 export function profilesMarkdown(): string {
   const out = [
     `| switch | ${CNI_PROFILE_NAMES.join(' | ')} |`,

@@ -1,5 +1,5 @@
 /** Renderings of a reachability matrix: truth table, JSON, CSV, Markdown. */
-import { protocolName } from '../cli/resolve-endpoint.js';
+import { protocolName } from '../replay/name-protocol.js';
 import type { ReachabilityMatrix } from './compute-matrix.js';
 
 const podId = (pod: { namespace: string; name: string }): string => `${pod.namespace}/${pod.name}`;

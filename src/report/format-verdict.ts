@@ -2,7 +2,7 @@
 import type { IpAddress, Pod } from '../../compiler/model.js';
 import { DIRECTION_REASON_TEXT, DirectionReason, REASON_NAME, formatRuleRef, type RuleRef } from '../../compiler/verdict.js';
 import type { DirectionVerdict, Flow, FlowVerdict } from '../naive/naive-evaluator.js';
-import { hasPorts, protocolName } from '../cli/resolve-endpoint.js';
+import { hasPorts, protocolName } from '../replay/name-protocol.js';
 
 function podName(pod: Pod | null): string | null {
   return pod ? `${pod.namespace}/${pod.name}` : null;

@@ -4,10 +4,12 @@
  * table (capture: each flow whose verdict differs or whose reason/rule differs, with both sides'
  * verdict, reason and rule; matrix: each differing cell), and for `--matrix` a heatmap per probe
  * of the differing cells (click one: its row). Same page machinery as the replay report
- * (render-html-report.ts).
+ * (render-html-report.ts), its virtualised table among it (render-virtual-table.ts): a diff of
+ * two CNIs on a large capture has as many rows as the capture has denied flows.
  */
 import type { FlowDiff } from './diff-flows.js';
 import { PAGE_DOM_HELPERS, STYLE, embedJson, escapeHtml, pageHead } from './render-html-report.js';
+import { VIRTUAL_TABLE_SCRIPT, virtualTableHtml } from './render-virtual-table.js';
 
 export interface MatrixCellDifference {
   readonly probe: string;
@@ -39,7 +41,7 @@ export function renderDiffReport(data: DiffReportData): string {
 <button id="filter-clear" type="button">clear filters</button>
 </div>
 <p id="row-count"></p>
-<div class="scroll"><table id="diff-table"><thead><tr id="diff-head-row"></tr></thead><tbody id="diff-body"></tbody></table></div>
+${virtualTableHtml('diff')}
 </section>
 <script type="application/json" id="report-data">${embedJson(data)}</script>
 <script>${DIFF_SCRIPT}</script>
@@ -49,9 +51,6 @@ export function renderDiffReport(data: DiffReportData): string {
 }
 
 const DIFF_STYLE = `
-.scroll { overflow: auto; max-height: 640px; border: 1px solid var(--line); }
-#diff-table th { cursor: pointer; position: sticky; top: 0; background: var(--bg); border-bottom: 1px solid var(--line); user-select: none; }
-#diff-table tr:nth-child(even) { background: var(--row); }
 .absent { color: var(--muted); }
 .dcell { cursor: pointer; stroke: var(--bg); } .dcell:hover, .dcell.selected { stroke: var(--accent); stroke-width: 2px; }
 `;
@@ -63,7 +62,7 @@ const DIFF_SCRIPT = `
   var data = JSON.parse(document.getElementById('report-data').textContent);
   var R = data.result, matrixMode = data.mode === 'matrix';
   var SVG = 'http://www.w3.org/2000/svg';
-${PAGE_DOM_HELPERS}  function cellText(v) { return v === null ? 'absent' : v ? 'allowed' : 'denied'; }
+${PAGE_DOM_HELPERS}${VIRTUAL_TABLE_SCRIPT}  function cellText(v) { return v === null ? 'absent' : v ? 'allowed' : 'denied'; }
 
   // ---- facts and counts
   (function () {
@@ -83,6 +82,8 @@ ${PAGE_DOM_HELPERS}  function cellText(v) { return v === null ? 'absent' : v ? '
     if (s === null) return ['no such flow', '', ''];
     return [s.verdict, s.reason, s.rule || (s.isolatedBy.length ? 'isolated by ' + s.isolatedBy.join(', ') : '')];
   }
+  var WIDTHS = { probe: 90, from: 260, to: 260, left: 90, right: 90, difference: 100, src: 130, sport: 70, dst: 130, dport: 60, protocol: 90, srcPod: 220, dstPod: 220,
+    'left verdict': 110, 'left reason': 200, 'left rule': 300, 'right verdict': 110, 'right reason': 200, 'right rule': 300 };
   if (matrixMode) {
     COLS = ['probe', 'from', 'to', 'left', 'right'];
     rows = R.cells.map(function (c) { return [c.probe, c.from, c.to, cellText(c.left), cellText(c.right)]; });
@@ -101,13 +102,13 @@ ${PAGE_DOM_HELPERS}  function cellText(v) { return v === null ? 'absent' : v ? '
     var seen = {};
     rows.forEach(function (r) { seen[change(r)] = 1; });
     Object.keys(seen).sort().forEach(function (v) { fChange.appendChild(el('option', { value: v }, v)); });
-    var head = document.getElementById('diff-head-row');
-    COLS.forEach(function (name, i) {
-      var th = el('th', { 'data-column': name }, name);
-      th.addEventListener('click', function () { if (sortCol === i) sortDir = -sortDir; else { sortCol = i; sortDir = 1; } apply(); });
-      head.appendChild(th);
-    });
   })();
+  var show = virtualTable('diff', COLS, WIDTHS, function (i) { if (sortCol === i) sortDir = -sortDir; else { sortCol = i; sortDir = 1; } apply(); },
+    function (name, v) {
+      if (name === 'sport' || name === 'dport') return 'num';
+      if (v === 'allowed' || v === 'denied') return v;
+      return v === 'absent' || v === 'no such flow' ? 'absent' : '';
+    });
   function apply() {
     var kind = fKind.value, ch = fChange.value, text = fText.value.toLowerCase();
     var view = rows.filter(function (r) {
@@ -122,20 +123,7 @@ ${PAGE_DOM_HELPERS}  function cellText(v) { return v === null ? 'absent' : v ? '
       view = view.slice().sort(function (a, b) { var x = a[k], y = b[k]; if (x === y) return 0; if (x === null) return 1; if (y === null) return -1; return (x < y ? -1 : 1) * sortDir; });
     }
     document.getElementById('row-count').textContent = view.length + ' of ' + rows.length + (matrixMode ? ' cells' : ' flows');
-    var body = document.getElementById('diff-body');
-    body.textContent = '';
-    view.forEach(function (r) {
-      var tr = el('tr');
-      r.forEach(function (v, j) {
-        var td = el('td', null, v === null ? '' : v);
-        var name = COLS[j];
-        if (name === 'sport' || name === 'dport') td.className = 'num';
-        if (v === 'allowed' || v === 'denied') td.className = v;
-        if (v === 'absent' || v === 'no such flow') td.className = 'absent';
-        tr.appendChild(td);
-      });
-      body.appendChild(tr);
-    });
+    show(view);
   }
   function setCell(c) {
     cell = c;

@@ -12,6 +12,7 @@
 import type { CoverageReport } from '../replay/rule-coverage.js';
 import type { ReplaySummary } from '../replay/summarize.js';
 import { FLOW_COLUMNS, INTERNED_COLUMNS, type FlowRow, type MatrixCell, type ReportCollector } from './collect-report-data.js';
+import { VIRTUAL_TABLE_SCRIPT, VIRTUAL_TABLE_STYLE, virtualTableHtml } from './render-virtual-table.js';
 
 export interface ReportData {
   readonly title: string;
@@ -87,7 +88,7 @@ export function renderHtmlReport(data: ReportData): string {
 <button id="filter-clear" type="button">clear filters</button>
 </div>
 <p id="flow-count"></p>
-<div id="flow-viewport"><table id="flow-head"><thead><tr id="flow-head-row"></tr></thead></table><div id="flow-spacer"><table id="flow-table"><tbody id="flow-body"></tbody></table></div></div>
+${virtualTableHtml('flow')}
 </section>
 <section id="policies"><h2>Policies and rules</h2><div id="policies-body"></div></section>
 <script type="application/json" id="report-data">${json}</script>
@@ -143,13 +144,7 @@ table { border-collapse: collapse; } td, th { padding: 2px 8px; text-align: left
 .cell { cursor: pointer; stroke: var(--line); } .cell:hover, .cell.selected { stroke: var(--accent); stroke-width: 2px; }
 .filters { display: flex; gap: 1rem; flex-wrap: wrap; align-items: center; margin: 0.5rem 0; }
 select, input, button { font: inherit; color: var(--fg); background: var(--bg); border: 1px solid var(--line); border-radius: 4px; padding: 2px 6px; }
-#flow-viewport { height: 480px; overflow: auto; border: 1px solid var(--line); position: relative; }
-#flow-head { position: sticky; top: 0; background: var(--bg); z-index: 1; table-layout: fixed; }
-#flow-head th { cursor: pointer; border-bottom: 1px solid var(--line); user-select: none; }
-#flow-spacer { position: relative; }
-#flow-table { position: absolute; left: 0; table-layout: fixed; }
-#flow-table tr { height: 22px; } #flow-table tr:nth-child(even) { background: var(--row); }
-#flow-head th, #flow-table td { overflow: hidden; text-overflow: ellipsis; }
+${VIRTUAL_TABLE_STYLE.trim()}
 .allowed { color: var(--allow); } .denied { color: var(--deny); }
 .unused td { color: var(--muted); } .unused td.rule::after { content: "  matched nothing"; color: var(--deny); }
 .chip { border: 1px solid var(--accent); border-radius: 10px; padding: 0 8px; }
@@ -162,7 +157,6 @@ const SCRIPT = `
   var data = JSON.parse(document.getElementById('report-data').textContent);
   var S = data.summary;
   var SVG = 'http://www.w3.org/2000/svg';
-  var ROW_H = 22;
   var COLS = data.flowColumns;
   var C = {}; COLS.forEach(function (name, i) { C[name] = i; });
   // Decode the interned columns once (collect-report-data.ts INTERNED_COLUMNS).
@@ -173,7 +167,7 @@ const SCRIPT = `
   var WIDTHS = { src: 130, sport: 70, dst: 130, dport: 60, protocol: 90, srcPod: 220, dstPod: 220, verdict: 80, reason: 190, policy: 200, rule: 330, state: 100, forward: 70, reply: 60, dropped: 70, bytes: 80, firstSeen: 230, lastSeen: 230, service: 160 };
   var NUMERIC = { sport: 1, dport: 1, forward: 1, reply: 1, dropped: 1, bytes: 1 };
 
-${PAGE_DOM_HELPERS}  function kvTable(rows) {
+${PAGE_DOM_HELPERS}${VIRTUAL_TABLE_SCRIPT}  function kvTable(rows) {
     var t = el('table', { 'class': 'kv' });
     rows.forEach(function (r) { var tr = el('tr'); tr.appendChild(el('td', null, r[0])); tr.appendChild(el('td', { 'class': typeof r[1] === 'number' ? 'num' : '' }, r[1])); t.appendChild(tr); });
     return t;
@@ -283,16 +277,9 @@ ${PAGE_DOM_HELPERS}  function kvTable(rows) {
     rows.forEach(function (r) { nss[nsOf(r[C.srcPod])] = 1; nss[nsOf(r[C.dstPod])] = 1; reasons[r[C.reason]] = 1; });
     Object.keys(nss).sort().forEach(function (n) { fNs.appendChild(el('option', { value: n }, n)); });
     Object.keys(reasons).sort().forEach(function (n) { fReason.appendChild(el('option', { value: n }, n)); });
-    var head = document.getElementById('flow-head-row'), total = 0;
-    COLS.forEach(function (name, i) {
-      var th = el('th', { style: 'width:' + WIDTHS[name] + 'px', 'data-column': name }, name);
-      th.addEventListener('click', function () { if (sortCol === i) sortDir = -sortDir; else { sortCol = i; sortDir = 1; } apply(); });
-      head.appendChild(th); total += WIDTHS[name];
-    });
-    document.getElementById('flow-head').style.width = total + 'px';
-    document.getElementById('flow-table').style.width = total + 'px';
-    document.getElementById('flow-spacer').style.width = total + 'px';
   })();
+  var show = virtualTable('flow', COLS, WIDTHS, function (i) { if (sortCol === i) sortDir = -sortDir; else { sortCol = i; sortDir = 1; } apply(); },
+    function (name, v) { return name === 'verdict' ? v : NUMERIC[name] ? 'num' : ''; });
   function setCell(c) {
     cell = c;
     var chip = document.getElementById('filter-cell');
@@ -319,29 +306,8 @@ ${PAGE_DOM_HELPERS}  function kvTable(rows) {
       view = view.slice().sort(function (a, b) { var x = a[k], y = b[k]; if (x === y) return 0; if (x === null) return 1; if (y === null) return -1; return (x < y ? -1 : 1) * sortDir; });
     }
     document.getElementById('flow-count').textContent = view.length + ' of ' + rows.length + ' flows' + (data.flowsNotListed ? ' (' + data.flowsNotListed + ' more flows are counted in the charts but not listed)' : '');
-    document.getElementById('flow-spacer').style.height = (view.length * ROW_H) + 'px';
-    document.getElementById('flow-viewport').scrollTop = 0;
-    draw();
+    show(view);
   }
-  function draw() {
-    var vp = document.getElementById('flow-viewport'), body = document.getElementById('flow-body');
-    var first = Math.max(0, Math.floor(vp.scrollTop / ROW_H) - 5), count = Math.ceil(vp.clientHeight / ROW_H) + 10;
-    var last = Math.min(view.length, first + count);
-    document.getElementById('flow-table').style.top = (first * ROW_H) + 'px';
-    body.textContent = '';
-    for (var i = first; i < last; i++) {
-      var r = view[i], tr = el('tr', { 'data-row': i });
-      for (var j = 0; j < COLS.length; j++) {
-        var name = COLS[j], td = el('td', { style: 'width:' + WIDTHS[name] + 'px' }, r[j] === null ? '' : r[j]);
-        if (NUMERIC[name]) td.className = 'num';
-        if (name === 'verdict') td.className = r[j];
-        if (r[j] !== null) td.title = String(r[j]);
-        tr.appendChild(td);
-      }
-      body.appendChild(tr);
-    }
-  }
-  document.getElementById('flow-viewport').addEventListener('scroll', draw);
   [fVerdict, fNs, fReason].forEach(function (s) { s.addEventListener('change', apply); });
   fRule.addEventListener('input', apply);
   document.getElementById('filter-clear').addEventListener('click', function () { fVerdict.value = ''; fNs.value = ''; fReason.value = ''; fRule.value = ''; document.getElementById('heatmap-pods').textContent = ''; setCell(null); });

@@ -7,7 +7,8 @@
  */
 import { DIRECTION_REASON_TEXT, REASON_NAME, formatRuleRef } from '../../compiler/verdict.js';
 import type { DirectionVerdict, FlowEngine } from '../naive/naive-evaluator.js';
-import { pickAddresses, protocolName } from '../cli/resolve-endpoint.js';
+import { protocolName } from '../replay/name-protocol.js';
+import { pickAddresses } from './pick-addresses.js';
 import type { ReachabilityMatrix } from './compute-matrix.js';
 import { PAGE_DOM_HELPERS, STYLE, embedJson, escapeHtml, pageHead } from './render-html-report.js';
 

@@ -1,7 +1,7 @@
 /**
  * The JSONL flow file (`synth --flows-out`, `replay --flows-in`): one JSON object per line, each
  * a packet or a whole flow; an optional first header line gives the link type to build frames
- * with. README "JSONL flow files" documents the format; this file is its only implementation.
+ * with. docs/jsonl-flow-format.md documents the format; this file is its only implementation.
  *
  *   {"format":"netpol-emu-flows","version":1,"linkType":1}
  *   {"ts":1700000000.000123,"src":"10.64.0.5","dst":"10.64.1.7","protocol":"TCP","sport":40000,"dport":8080,"flags":"S","seq":1,"ack":0,"win":64240,"bytes":0}

@@ -5,7 +5,7 @@
  * objects on these fields only. Values are copied as they are, even of the wrong type, so that
  * a replayed snapshot reports the same diagnostics as the live read.
  */
-import { isJsonObject, type Json, type JsonObject } from '../load/object-reader.js';
+import { isJsonObject, type Json, type JsonObject } from './object-reader.js';
 
 /** Kinds read from a live cluster, in snapshot order (namespaces first, as `kubectl apply` needs). */
 export const LIVE_KINDS = ['Namespace', 'Pod', 'NetworkPolicy', 'Node', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy', 'Service', 'EndpointSlice'] as const;

@@ -6,7 +6,7 @@
  */
 import type { Origin } from '../../compiler/model.js';
 import type { Diagnostic } from '../diagnostics.js';
-import type { RawObject } from '../load/read-manifests.js';
+import type { RawObject } from './read-manifests.js';
 import { canonicalJson, objectIdentity, pruneObject } from './prune-object.js';
 
 function describeOrigin(origin: Origin): string {
