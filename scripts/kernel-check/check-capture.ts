@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { Cluster } from '../../compiler/model.js';
 import type { CompiledTables } from '../../compiler/tables.js';
 import type { CniProfileName, KernelLoader, KernelRuleset, KernelRulesetShape } from '../../src/index.js';
-import { compile, policySemantics, resolveProfile } from '../../src/index.js';
+import { compile, policySemantics, resolveProfile, restrictToProfile } from '../../src/index.js';
 import { isEndpoint } from '../../compiler/intern-identities.js';
 import { Lab, macBytes, PROBE_ADDRESS, SINK_ADDRESS, type LabEndpoint } from './build-lab.js';
 import { categoryName, emulateCapture, type EmulatedFrame, type EmulateOptions } from './emulate-capture.js';
@@ -184,7 +184,9 @@ function withLab<T>(plan: Plan, ruleset: KernelRuleset, body: (lab: Lab, run: (s
   }
 }
 
-export async function checkCapture(cluster: Cluster, capture: string, renderer: KernelRenderer, options: CheckOptions = {}): Promise<KernelCheckResult> {
+export async function checkCapture(given: Cluster, capture: string, renderer: KernelRenderer, options: CheckOptions = {}): Promise<KernelCheckResult> {
+  // As `--cni PROFILE` loads it: cluster-scoped policy kinds the CNI does not implement are left out.
+  const cluster = restrictToProfile(given, renderer.profile).cluster;
   const resolved = resolveProfile(renderer.profile, []);
   if (!resolved.ok) throw new Error(resolved.error);
   const emulated = await emulateCapture(cluster, capture, resolved.profile, options);

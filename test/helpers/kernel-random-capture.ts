@@ -141,9 +141,12 @@ export interface KernelRandomCase {
   readonly frames: number;
 }
 
-/** Cluster and capture of seed `seed`: `flows` random exchanges plus node-to-pod traffic. */
-export function kernelRandomCase(seed: number, flows = 40): KernelRandomCase {
-  const [random] = fc.sample(clusterArb, { seed, numRuns: 1 }) as [RandomCluster];
+/**
+ * Cluster (from `arb`: random-cluster.ts clusterArb, or random-admin-cluster.ts adminClusterArb)
+ * and capture of seed `seed`: `flows` random exchanges plus node-to-pod traffic.
+ */
+export function kernelRandomCase(seed: number, flows = 40, arb: fc.Arbitrary<RandomCluster> = clusterArb): KernelRandomCase {
+  const [random] = fc.sample(arb, { seed, numRuns: 1 }) as [RandomCluster];
   const cluster = loadRandomCluster(random);
   const rng = new SeededRandom(seed, 7);
   const frames: Bytes[] = [];
