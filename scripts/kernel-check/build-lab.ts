@@ -118,14 +118,37 @@ export class Lab {
 
   /** Loads every part of the rendering into the node namespace, in order. */
   load(ruleset: KernelRuleset): void {
+    for (const part of ruleset.parts) this.loadPart(ruleset, part.loader, part.fileName, part.text, part.loader === 'ipset' ? ['ipset', 'restore'] : undefined);
+  }
+
+  /**
+   * Replaces the loaded rendering with `ruleset` (a policy change between frames), as a CNI
+   * agent does, without touching conntrack: sets are created if new and flushed and refilled
+   * (`ipset restore -exist`); `iptables-restore --noflush` flushes and refills every chain the
+   * part declares, and the hook into FORWARD, inserted by the first load, is not inserted again;
+   * an nftables part is loaded as it is (its text must replace its own tables).
+   */
+  reload(ruleset: KernelRuleset): void {
     for (const part of ruleset.parts) {
-      const argv = part.loader === 'ipset' ? ['ipset', 'restore'] : part.loader === 'iptables' ? ['iptables-restore', '--noflush'] : part.loader === 'ip6tables' ? ['ip6tables-restore', '--noflush'] : ['nft', '-f', '-'];
-      try {
-        runCommand(inNamespace(this.node, argv), part.text);
-      } catch (error) {
-        throw new Error(`${loadCommand(part.loader, part.fileName)} refused the ${ruleset.shape} rendering: ${(error as Error).message}`);
-      }
+      if (part.loader === 'ipset') {
+        const text = part.text.replace(/^create (\S+) .*$/gm, (line, name: string) => `${line}\nflush ${name}`);
+        this.loadPart(ruleset, part.loader, part.fileName, text, ['ipset', 'restore', '-exist']);
+      } else if ((part.loader === 'iptables' || part.loader === 'ip6tables') && this.loaded.has(part.loader)) {
+        this.loadPart(ruleset, part.loader, part.fileName, part.text.replace(/^-I .*\n/gm, ''));
+      } else this.loadPart(ruleset, part.loader, part.fileName, part.text);
     }
+  }
+
+  private readonly loaded = new Set<KernelLoader>();
+
+  private loadPart(ruleset: KernelRuleset, loader: KernelLoader, fileName: string, text: string, argv?: string[]): void {
+    const command = argv ?? (loader === 'ipset' ? ['ipset', 'restore'] : loader === 'iptables' ? ['iptables-restore', '--noflush'] : loader === 'ip6tables' ? ['ip6tables-restore', '--noflush'] : ['nft', '-f', '-']);
+    try {
+      runCommand(inNamespace(this.node, command), text);
+    } catch (error) {
+      throw new Error(`${loadCommand(loader, fileName)} refused the ${ruleset.shape} rendering: ${(error as Error).message}`);
+    }
+    this.loaded.add(loader);
   }
 
   /** The rule counters of the loaded tables (iptables -L -v -x style), per loader. */

@@ -4,6 +4,11 @@
  * in capture order, and the two verdicts are compared frame by frame. Any KernelRuleset shape
  * plugs in: a renderer is its shape, its profile and a function of the compiled tables.
  *
+ * With a timeline (`--timeline`), the cluster of each policy version is rendered too and loaded
+ * between the frames where the emulator switched versions (Lab.reload: the changed chains and
+ * sets are replaced, conntrack keeps its entries), so established connections meet the new rules
+ * the way the kernel treats them.
+ *
  * When they disagree, the capture is sent again into a second, fresh lab, pausing at each of
  * the first disagreeing frames to zero the rule counters before it and read them after it, so
  * the report shows the kernel rules that frame went through (the barrier frame behind it adds one
@@ -17,6 +22,7 @@ import type { CompiledTables } from '../../compiler/tables.js';
 import type { CniProfileName, KernelLoader, KernelRuleset, KernelRulesetShape } from '../../src/index.js';
 import { compile, policySemantics, resolveProfile, restrictToProfile } from '../../src/index.js';
 import { isEndpoint } from '../../compiler/intern-identities.js';
+import { PacketCategory } from '../../dataplane/packet-category.js';
 import { Lab, macBytes, PROBE_ADDRESS, SINK_ADDRESS, type LabEndpoint } from './build-lab.js';
 import { categoryName, emulateCapture, type EmulatedFrame, type EmulateOptions } from './emulate-capture.js';
 import { barrierFrame, encodeJobFile, ethernetFrame, type FrameJob } from './prepare-frames.js';
@@ -49,6 +55,14 @@ export interface KernelCheckResult {
   readonly kernelDropped: number;
   /** Frames not sent to the kernel, by reason. */
   readonly skipped: ReadonlyMap<string, number>;
+  /** Policy versions loaded (1 without a timeline). */
+  readonly versions: number;
+  /**
+   * Frames of connections conntrack already knew, sent after a policy change and delivered by
+   * the kernel: what `reevaluateEstablished` is about (the emulator agreed on each, or it is a
+   * disagreement).
+   */
+  readonly establishedAfterChange: number;
   readonly disagreements: readonly Disagreement[];
 }
 
@@ -112,11 +126,11 @@ interface Plan {
   readonly sent: { readonly frame: EmulatedFrame; readonly src: number; readonly dst: number }[];
 }
 
-/** Namespaces for the pods and for every other address the frames use; which frames go in. */
-function planLab(cluster: Cluster, frames: readonly EmulatedFrame[]): Plan {
+/** Namespaces for the pods (of every policy version) and every other address the frames use; which frames go in. */
+function planLab(clusters: readonly Cluster[], frames: readonly EmulatedFrame[]): Plan {
   const endpoints: LabEndpoint[] = [];
   const endpointOf = new Map<string, number>();
-  for (const pod of cluster.pods.filter(isEndpoint)) {
+  for (const pod of clusters.flatMap((c) => c.pods.filter(isEndpoint))) {
     const addresses = pod.ips.map((ip) => ip.text).filter((a) => !endpointOf.has(a));
     if (addresses.length === 0) continue;
     for (const a of addresses) endpointOf.set(a, endpoints.length);
@@ -163,7 +177,7 @@ export function renderFor(cluster: Cluster, renderer: KernelRenderer): KernelRul
   return ruleset;
 }
 
-/** Sets up a lab with the rendering loaded and the job file written; `run` sends a range of jobs. */
+/** Sets up a lab with the first rendering loaded and the job file written; `run` sends a range of jobs. */
 function withLab<T>(plan: Plan, ruleset: KernelRuleset, body: (lab: Lab, run: (start: number, end: number) => boolean[]) => T): T {
   const dir = mkdtempSync(join(tmpdir(), 'npek-'));
   const lab = new Lab(plan.endpoints);
@@ -190,14 +204,35 @@ export async function checkCapture(given: Cluster, capture: string, renderer: Ke
   const resolved = resolveProfile(renderer.profile, []);
   if (!resolved.ok) throw new Error(resolved.error);
   const emulated = await emulateCapture(cluster, capture, resolved.profile, options);
-  const ruleset = renderFor(cluster, renderer);
-  const plan = planLab(cluster, emulated.frames);
-  const delivered = withLab(plan, ruleset, (_lab, run) => run(0, plan.sent.length));
+  const rulesets = emulated.clusters.map((c) => renderFor(restrictToProfile(c, renderer.profile).cluster, renderer));
+  const plan = planLab(emulated.clusters, emulated.frames);
+  const versionOf = (job: number): number => (plan.sent[job] as Plan['sent'][number]).frame.version;
+  /**
+   * Sends jobs `from`..`to`-1, loading the rendering of each policy version before its first
+   * frame; `version` is the one loaded now. Returns the verdicts and the version loaded after.
+   */
+  const drive = (lab: Lab, run: (start: number, end: number) => boolean[], from: number, to: number, version: number): { delivered: boolean[]; version: number } => {
+    const delivered: boolean[] = [];
+    let start = from;
+    for (let j = from; j <= to; j++) {
+      if (j < to && versionOf(j) === version) continue;
+      delivered.push(...run(start, j));
+      start = j;
+      if (j < to) {
+        version = versionOf(j);
+        lab.reload(rulesets[version] as KernelRuleset);
+      }
+    }
+    return { delivered, version };
+  };
+  const delivered = withLab(plan, rulesets[0] as KernelRuleset, (lab, run) => drive(lab, run, 0, plan.sent.length, 0).delivered);
   const disagreements: Disagreement[] = [];
   let kernelDelivered = 0;
+  let establishedAfterChange = 0;
   plan.sent.forEach(({ frame }, j) => {
     const kernel = delivered[j] === true;
     if (kernel) kernelDelivered++;
+    if (kernel && frame.version > 0 && frame.category === PacketCategory.ALLOWED_ESTABLISHED) establishedAfterChange++;
     if (kernel === frame.forwarded) return;
     const decided = emulated.deciding.get(frame.flowSeq);
     disagreements.push({
@@ -210,12 +245,17 @@ export async function checkCapture(given: Cluster, capture: string, renderer: Ke
   });
   const details = Math.min(options.counterDetails ?? 10, disagreements.length);
   if (details > 0) {
-    const loaders = ruleset.parts.map((p) => p.loader);
-    withLab(plan, ruleset, (lab, run) => {
+    const loaders = rulesets.flatMap((r) => r.parts.map((p) => p.loader));
+    withLab(plan, rulesets[0] as KernelRuleset, (lab, run) => {
       let next = 0;
+      let version = 0;
       for (const d of disagreements.slice(0, details)) {
         const job = plan.jobOf[d.frame - 1] as number;
-        run(next, job);
+        version = drive(lab, run, next, job, version).version;
+        if (versionOf(job) !== version) {
+          version = versionOf(job);
+          lab.reload(rulesets[version] as KernelRuleset);
+        }
         lab.zeroCounters(loaders);
         run(job, job + 1);
         d.counters = [...lab.counters(loaders)].map(([loader, listing]) => `${loader}:\n${touchedCounters(listing, loader)}`).join('\n');
@@ -232,6 +272,8 @@ export async function checkCapture(given: Cluster, capture: string, renderer: Ke
     kernelDelivered,
     kernelDropped: plan.sent.length - kernelDelivered,
     skipped: plan.skipped,
+    versions: rulesets.length,
+    establishedAfterChange,
     disagreements,
   };
 }
@@ -241,6 +283,7 @@ export function formatCheckResult(r: KernelCheckResult): string {
   const lines = [
     `${r.capture}: ${r.shape} vs --cni ${r.profile}: ${r.frames} frames, ${r.compared} compared (kernel delivered ${r.kernelDelivered}, dropped ${r.kernelDropped}), ${r.disagreements.length} disagreement${r.disagreements.length === 1 ? '' : 's'}`,
   ];
+  if (r.versions > 1) lines.push(`  ${r.versions} policy versions loaded in turn; ${r.establishedAfterChange} frames of established connections delivered after a change`);
   for (const [reason, count] of [...r.skipped].sort((a, b) => b[1] - a[1])) lines.push(`  not sent: ${count} × ${reason}`);
   for (const d of r.disagreements) {
     lines.push(`  frame ${d.frame}: ${d.packet}: emulator ${d.emulator}, kernel ${d.kernel}`);

@@ -5,7 +5,8 @@
  */
 import type { Cluster } from '../../compiler/model.js';
 import { isForwarded, PacketCategory, PACKET_CATEGORY_NAME } from '../../dataplane/packet-category.js';
-import { flowReport, policySemantics, profileDataplaneOptions, readFlowsJsonl, replayCapture, type ResolvedProfile } from '../../src/index.js';
+import { createEngine, flowReport, policySemantics, profileDataplaneOptions, readFlowsJsonl, replayCapture, type ResolvedProfile } from '../../src/index.js';
+import { TimelineRunner } from '../../src/timeline/run-timeline.js';
 import { formatIpv4Word, formatIpv6Words } from '../../src/load/parse-ip.js';
 import type { TimelineEvent } from '../../src/timeline/load-timeline.js';
 import type { RawObject } from '../../src/load/read-manifests.js';
@@ -28,12 +29,16 @@ export interface EmulatedFrame {
   readonly protocol: number;
   /** `seq` of the flow record the frame was counted on, -1 for none. */
   readonly flowSeq: number;
+  /** The policy version the frame met (0 before any timeline event): an index of `clusters`. */
+  readonly version: number;
 }
 
 export interface EmulatedCapture {
   readonly frames: EmulatedFrame[];
   /** Flow `seq` → what decided it: verdict reason, policy and rule (from the flow report). */
   readonly deciding: Map<number, string>;
+  /** The cluster of each policy version: the given one, then after each timeline step. */
+  readonly clusters: Cluster[];
 }
 
 function addressText(version: number, words: Uint32Array): string {
@@ -68,15 +73,28 @@ export interface EmulateOptions {
 export async function emulateCapture(cluster: Cluster, capture: string, profile: ResolvedProfile, options: EmulateOptions = {}): Promise<EmulatedCapture> {
   const frames: EmulatedFrame[] = [];
   const deciding = new Map<number, string>();
+  const clusters: Cluster[] = [cluster];
+  // The replay applies the timeline inside; a second runner fed the same times gives the cluster
+  // each policy version was compiled from, which the kernel's rendering is made from.
+  const semantics = policySemantics(profile.values);
+  const mirror = options.timeline ? new TimelineRunner(options.timeline.events, options.timeline.objects, cluster, semantics, (c, s) => createEngine(c, 'compiled', s), () => 0) : null;
+  let started = false;
   const serviceAddresses = new Set((cluster.services ?? []).flatMap((s) => [...s.clusterIPs, ...s.externalIPs, ...s.loadBalancerIPs].map((ip) => ip.text)));
   await replayCapture(cluster, capture, capture, {
     engine: 'compiled',
-    semantics: policySemantics(profile.values),
+    semantics,
     dataplane: profileDataplaneOptions(profile),
     ...(options.timeline ? { timeline: options.timeline } : {}),
     // A JSONL flow file (replay --flows-in) is replayed from the frames built from its lines.
     ...(capture.endsWith('.jsonl') ? { reader: readFlowsJsonl } : {}),
     onPacket: (record, category, dataplane) => {
+      if (mirror) {
+        const now = record.tsSec + record.tsNsec * 1e-9;
+        if (!started) mirror.start(now);
+        started = true;
+        if (now >= mirror.nextTime) mirror.applyDue(now);
+        clusters[dataplane.policyVersion] ??= mirror.cluster;
+      }
       const meta = dataplane.meta;
       const f = dataplane.lastFlow;
       const flowSeq = f >= 0 ? (dataplane.flows.seq[f] as number) : -1;
@@ -102,7 +120,7 @@ export async function emulateCapture(cluster: Cluster, capture: string, profile:
           l4Offset = meta.upperOffset >= 0 ? meta.upperOffset - from : -1;
         }
       }
-      frames.push({ index: record.index, category, forwarded: isForwarded(category), datagram, skip, ipVersion: meta.ipVersion, src, dst, l4Offset, protocol: meta.protocol, flowSeq });
+      frames.push({ index: record.index, category, forwarded: isForwarded(category), datagram, skip, ipVersion: meta.ipVersion, src, dst, l4Offset, protocol: meta.protocol, flowSeq, version: dataplane.policyVersion });
     },
     onFlow: (flows, f, provenances) => {
       const r = flowReport(flows, provenances, f);
@@ -110,7 +128,7 @@ export async function emulateCapture(cluster: Cluster, capture: string, profile:
       deciding.set(flows.seq[f] as number, `${r.verdict} by ${rule}`);
     },
   });
-  return { frames, deciding };
+  return { frames, deciding, clusters };
 }
 
 export function categoryName(category: number): string {
