@@ -128,6 +128,8 @@ export async function emulateCapture(cluster: Cluster, capture: string, profile:
       deciding.set(flows.seq[f] as number, `${r.verdict} by ${rule}`);
     },
   });
+  // Versions a timeline step made without a packet to see them keep the cluster before them.
+  for (let v = 1; v < clusters.length; v++) clusters[v] ??= clusters[v - 1] as Cluster;
   return { frames, deciding, clusters };
 }
 

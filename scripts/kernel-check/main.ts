@@ -2,7 +2,7 @@
  * `npm run check:kernel -- …`: the emulator against the Linux kernel, frame by frame
  * (docs/kernel-check.md).
  *
- *   check:kernel -f CLUSTER... CAPTURE... [--shape S | --cni P] [--details N]
+ *   check:kernel -f CLUSTER... CAPTURE... [--timeline FILE] [--shape S | --cni P] [--details N]
  *   check:kernel --synth SEEDS [--pods N] [--flows N] [--shape S | --cni P]
  *
  * SEEDS is `1-50` or `1,4,9`. Exit status: 0 no disagreement, 1 disagreements, 2 bad usage or a
@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cli, loadCluster, type Cluster } from '../../src/index.js';
+import { cli, loadCluster, loadTimeline, type Cluster, type LoadResult } from '../../src/index.js';
 import { destroyAllLabs } from './build-lab.js';
 import { checkCapture, formatCheckResult, type KernelCheckResult, type KernelRenderer } from './check-capture.js';
 import { kernelCheckUnavailable } from './check-environment.js';
@@ -35,11 +35,11 @@ function parseSeeds(text: string): number[] {
   return seeds;
 }
 
-async function loadOrFail(paths: readonly string[]): Promise<Cluster> {
+async function loadOrFail(paths: readonly string[]): Promise<LoadResult> {
   const loaded = await loadCluster({ paths });
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) usage(`${paths.join(', ')}: the cluster has ${errors.length} error(s); check it with 'netpol-emu compile -f …'`);
-  return loaded.cluster;
+  return loaded;
 }
 
 /** A `synth` cluster and capture (dual-stack), written by the CLI itself. */
@@ -49,7 +49,7 @@ async function synthCase(seed: number, pods: number, flows: number, dir: string)
   const sink = { write: () => true };
   const code = await cli(['synth', '--seed', String(seed), '--pods', String(pods), '--dual-stack', '-o', out, '--flows', String(flows), '--pcap', capture, '--deny-share', '0.3'], { stdout: sink, stderr: sink, env: {} });
   if (code !== 0) throw new Error(`synth --seed ${seed} failed with exit status ${code}`);
-  return { cluster: await loadOrFail([out]), capture };
+  return { cluster: (await loadOrFail([out])).cluster, capture };
 }
 
 async function main(): Promise<number> {
@@ -63,11 +63,12 @@ async function main(): Promise<number> {
       shape: { type: 'string' },
       cni: { type: 'string' },
       details: { type: 'string' },
+      timeline: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    process.stdout.write(`Usage: npm run check:kernel -- -f CLUSTER... CAPTURE... [--shape S | --cni P] [--details N]
+    process.stdout.write(`Usage: npm run check:kernel -- -f CLUSTER... CAPTURE... [--timeline FILE] [--shape S | --cni P] [--details N]
        npm run check:kernel -- --synth SEEDS [--pods N] [--flows N] [--shape S | --cni P]
 Shapes: ${KERNEL_RENDERERS.map((r) => `${r.shape} (--cni ${r.profile})`).join(', ')}. See docs/kernel-check.md.
 `);
@@ -90,6 +91,8 @@ Shapes: ${KERNEL_RENDERERS.map((r) => `${r.shape} (--cni ${r.profile})`).join(',
     });
   }
   process.on('exit', destroyAllLabs);
+  // A reader that stops early (`| head`) ends the check quietly; the exit handler cleans up.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => process.exit(error.code === 'EPIPE' ? 0 : 2));
   const started = performance.now();
   const results: KernelCheckResult[] = [];
   const report = (r: KernelCheckResult): void => {
@@ -97,8 +100,9 @@ Shapes: ${KERNEL_RENDERERS.map((r) => `${r.shape} (--cni ${r.profile})`).join(',
     process.stdout.write(formatCheckResult(r));
   };
   if (values.file !== undefined) {
-    const cluster = await loadOrFail(values.file);
-    for (const capture of positionals) report(await checkCapture(cluster, capture, renderer, { counterDetails: details }));
+    const loaded = await loadOrFail(values.file);
+    const timeline = values.timeline === undefined ? {} : { timeline: { events: loadTimeline(values.timeline), objects: loaded.objects } };
+    for (const capture of positionals) report(await checkCapture(loaded.cluster, capture, renderer, { counterDetails: details, ...timeline }));
   }
   if (values.synth !== undefined) {
     const dir = mkdtempSync(join(tmpdir(), 'npek-synth-'));
