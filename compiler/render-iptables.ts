@@ -17,14 +17,42 @@
  * is skipped), falling through to the namespace profile. In a tier policy chain Allow marks
  * accept and returns, Deny drops, Pass sets the pass mark and returns, so the tier's remaining
  * policies are skipped. Tier ipsets are named `npe4-a-…` (admin) and `npe4-b-…` (baseline).
+ *
+ * The parts load as written (kernel-ruleset.ts): `ipset restore`, then `iptables-restore
+ * --noflush` and `ip6tables-restore --noflush`. So: `comment` on a `create` line is the flag that
+ * lets entries carry comments, the text goes on the `add` lines (ipset(8) "comment"); `hash:net`
+ * takes prefixes /1 to /32 (/128), so a /0 is its two /1 halves, as Felix writes it
+ * (felix/ipsets/ipsets.go); set names stay within IPSET_MAXNAMELEN - 1 = 31 characters and chain
+ * names within XT_EXTENSION_MAXNAMELEN - 1 = 28; comments within 255 bytes (xt_comment.h
+ * XT_MAX_COMMENT_LEN, ipset IPSET_MAX_COMMENT_SIZE). The hook is inserted at the top of FORWARD,
+ * as Felix does with its default ChainInsertMode "insert" (felix/iptables/table.go).
  */
 import type { IpFamily, Pod } from './model.js';
+import type { KernelRuleset, KernelRulesetPart } from './kernel-ruleset.js';
 import { flatBitsetMembers } from './bitset.js';
 import { PEER_KIND, TIER_ACTION, type CompiledTables, type CompiledTier, type RuleMatch } from './tables.js';
 import { formatRuleRef, rulePolicyName } from './verdict.js';
 import { selectorSourceText } from './describe-selector.js';
 
 const MAX_CHAIN = 28; // iptables' chain name limit
+/** XT_MAX_COMMENT_LEN and IPSET_MAX_COMMENT_SIZE are 256 and 255 bytes with the terminating NUL. */
+const MAX_COMMENT_BYTES = 255;
+
+/** A comment the kernel keeps: no double quote (the loaders' quoting), at most 255 bytes. */
+function kernelComment(text: string): string {
+  const plain = text.replace(/"/g, "'");
+  const utf8 = new TextEncoder();
+  if (utf8.encode(plain).length <= MAX_COMMENT_BYTES) return plain;
+  let cut = plain.slice(0, MAX_COMMENT_BYTES - 3);
+  while (utf8.encode(cut).length > MAX_COMMENT_BYTES - 3) cut = cut.slice(0, -1);
+  return `${cut}...`;
+}
+
+/** The entries of one CIDR in a `hash:net` set: a /0 is its two /1 halves (hash:net has no /0). */
+function netEntries(cidr: string): string[] {
+  if (cidr.endsWith('/0')) return cidr.includes(':') ? ['::/1', '8000::/1'] : ['0.0.0.0/1', '128.0.0.0/1'];
+  return [cidr];
+}
 
 function fnv1a(text: string): string {
   let h = 0x811c9dc5;
@@ -54,13 +82,32 @@ function portMatch(match: RuleMatch, setPrefix: string): string {
   return `${proto} --dport ${match.port} `;
 }
 
-export function renderIptables(t: CompiledTables, pods?: readonly string[]): string {
+/** The ipset and filter-table lines of one address family. */
+interface FamilyRendering {
+  readonly sets: string[];
+  readonly filter: string[];
+}
+
+/**
+ * The Calico-shaped rendering of `t` (only the pods named in `pods`, when given): ipsets of both
+ * families in one `ipset restore` part, then one filter table per family with pods.
+ */
+export function renderIptables(t: CompiledTables, pods?: readonly string[]): KernelRuleset {
   const wanted = pods && pods.length > 0 ? new Set(pods) : null;
   const families: IpFamily[] = [4, 6].filter((f) => t.endpointPods.some((pod) => pod.ips.some((ip) => ip.family === f))) as IpFamily[];
   if (families.length === 0) families.push(4);
-  const out: string[] = [];
-  for (const family of families) out.push(...renderFamily(t, family, wanted));
-  return `${out.join('\n')}\n`;
+  const renderings = families.map((family) => ({ family, ...renderFamily(t, family, wanted) }));
+  const parts: KernelRulesetPart[] = [];
+  const sets = renderings.flatMap((r) => r.sets);
+  if (sets.length > 0) parts.push({ loader: 'ipset', fileName: 'ipset.restore', text: `# netpol-emu: ipsets of the Calico-style rendering (prefix npe for cali)\n${sets.join('\n')}\n` });
+  for (const { family, filter } of renderings) {
+    parts.push({
+      loader: family === 4 ? 'iptables' : 'ip6tables',
+      fileName: family === 4 ? 'iptables.rules' : 'ip6tables.rules',
+      text: `# netpol-emu: Calico-style rendering for IPv${family} (prefix npe- in place of cali-)\n${filter.join('\n')}\n`,
+    });
+  }
+  return { shape: 'calico-iptables', profile: 'calico', parts };
 }
 
 /** One tier of cluster-scoped policies as Calico renders it: its name, ipset tag and policy chains. */
@@ -123,18 +170,14 @@ function tierSets(rendering: TierRendering, family: IpFamily, setPrefix: string,
   const lines: string[] = [];
   for (const s of [...selectors].sort((a, b) => a - b)) {
     const source = tt.selectorSources[s];
-    lines.push(`create ${setPrefix}-${rendering.tag}-s:${s} hash:ip family ${inet}${source ? ` comment "${selectorSourceText(source).replace(/"/g, "'")}"` : ''}`);
-    const identities = new Set(flatBitsetMembers(tt.selectorBits, s * tt.selectorWords, tt.selectorWords));
-    tt.endpointPods.forEach((pod, e) => {
-      if (identities.has(tt.endpointIdentity[e] as number)) for (const ip of podIps(pod, family)) lines.push(`add ${setPrefix}-${rendering.tag}-s:${s} ${ip}`);
-    });
+    lines.push(...selectorSet(`${setPrefix}-${rendering.tag}-s:${s}`, inet, source ? selectorSourceText(source) : null, tt, s, family));
   }
   // Sets of one rule (a networks peer's CIDRs) are merged into the rule's first set's name.
   for (const c of [...cidrSets].sort((a, b) => a - b)) {
     const source = tt.cidrSetSources[c];
     if (!source) continue;
     lines.push(`create ${setPrefix}-${rendering.tag}-n:${c} hash:net family ${inet}`);
-    if (source.cidr.includes(':') === (family === 6)) lines.push(`add ${setPrefix}-${rendering.tag}-n:${c} ${source.cidr}`);
+    if (source.cidr.includes(':') === (family === 6)) for (const entry of netEntries(source.cidr)) lines.push(`add ${setPrefix}-${rendering.tag}-n:${c} ${entry}`);
   }
   return lines;
 }
@@ -165,7 +208,7 @@ function tierPolicyRules(rendering: TierRendering, setPrefix: string, chains: st
       } else peers.push('');
       for (const peer of peers) {
         for (const port of ports) {
-          rules.push(`-A ${chain} ${port}${peer}-m comment --comment "rule ${id}: ${formatRuleRef(ref).replace(/"/g, "'")}" ${verdict}`);
+          rules.push(`-A ${chain} ${port}${peer}-m comment --comment "${kernelComment(`rule ${id}: ${formatRuleRef(ref)}`)}" ${verdict}`);
           if (action !== TIER_ACTION.DENY) rules.push(`-A ${chain} -m mark ! --mark 0x0/0x30000 -j RETURN`);
         }
       }
@@ -187,7 +230,17 @@ function tierJumps(rendering: TierRendering, chain: string, direction: 'ingress'
   return true;
 }
 
-function renderFamily(t: CompiledTables, family: IpFamily, wanted: Set<string> | null): string[] {
+/** A `hash:ip` set of the pods a selector selects; each entry's comment names its pod. */
+function selectorSet(name: string, inet: string, selects: string | null, t: Pick<CompiledTables, 'selectorBits' | 'selectorWords' | 'endpointPods' | 'endpointIdentity'>, s: number, family: IpFamily): string[] {
+  const lines = [`# ${name}: ${selects ?? 'selector'}`, `create ${name} hash:ip family ${inet} comment`];
+  const identities = new Set(flatBitsetMembers(t.selectorBits, s * t.selectorWords, t.selectorWords));
+  t.endpointPods.forEach((pod, e) => {
+    if (identities.has(t.endpointIdentity[e] as number)) for (const ip of podIps(pod, family)) lines.push(`add ${name} ${ip} comment "${kernelComment(`${pod.namespace}/${pod.name}`)}"`);
+  });
+  return lines;
+}
+
+function renderFamily(t: CompiledTables, family: IpFamily, wanted: Set<string> | null): FamilyRendering {
   const setPrefix = `npe${family}`;
   const endpoints = t.endpointPods.map((pod, e) => ({ pod, e, name: `${pod.namespace}/${pod.name}` })).filter(({ pod, name }) => podIps(pod, family).length > 0 && (wanted === null || wanted.has(name)));
   const usedTables = new Set<number>();
@@ -210,9 +263,6 @@ function renderFamily(t: CompiledTables, family: IpFamily, wanted: Set<string> |
   for (const table of usedTables) for (const policy of t.tables[table]?.policies ?? []) neededPolicies.add(`${t.tables[table]?.direction}|${policy}`);
 
   const lines: string[] = [];
-  const tool = family === 4 ? 'iptables' : 'ip6tables';
-  lines.push(`# netpol-emu: Calico-style rendering for IPv${family} (prefix npe- in place of cali-)`);
-  lines.push(`# ipset save`);
   const usedSelectors = new Set<number>();
   const usedCidrSets = new Set<number>();
   const usedNamedPorts = new Set<string>();
@@ -228,18 +278,14 @@ function renderFamily(t: CompiledTables, family: IpFamily, wanted: Set<string> |
   const inet = family === 4 ? 'inet' : 'inet6';
   for (const s of [...usedSelectors].sort((a, b) => a - b)) {
     const source = t.selectorSources[s];
-    lines.push(`create ${setPrefix}-s:${s} hash:ip family ${inet}${source ? ` comment "${selectorSourceText(source).replace(/"/g, "'")}"` : ''}`);
-    const identities = new Set(flatBitsetMembers(t.selectorBits, s * t.selectorWords, t.selectorWords));
-    t.endpointPods.forEach((pod, e) => {
-      if (identities.has(t.endpointIdentity[e] as number)) for (const ip of podIps(pod, family)) lines.push(`add ${setPrefix}-s:${s} ${ip}`);
-    });
+    lines.push(...selectorSet(`${setPrefix}-s:${s}`, inet, source ? selectorSourceText(source) : null, t, s, family));
   }
   for (const c of [...usedCidrSets].sort((a, b) => a - b)) {
     const source = t.cidrSetSources[c];
     if (!source) continue;
     const isFamily = source.cidr.includes(':') === (family === 6);
     lines.push(`create ${setPrefix}-n:${c} hash:net family ${inet}`);
-    if (isFamily) lines.push(`add ${setPrefix}-n:${c} ${source.cidr}`);
+    if (isFamily) for (const entry of netEntries(source.cidr)) lines.push(`add ${setPrefix}-n:${c} ${entry}`);
     lines.push(`create ${setPrefix}-x:${c} hash:net family ${inet}`);
     if (isFamily) for (const except of source.except) lines.push(`add ${setPrefix}-x:${c} ${except}`);
   }
@@ -247,17 +293,18 @@ function renderFamily(t: CompiledTables, family: IpFamily, wanted: Set<string> |
   for (const rendering of tiers) lines.push(...tierSets(rendering, family, setPrefix, usedNamedPorts));
   for (const named of [...usedNamedPorts].sort()) {
     const [name, proto] = named.split('.');
-    lines.push(`create ${setPrefix}-np:${named} hash:ip,port family ${inet}`);
+    lines.push(`create ${setPrefix}-np:${named} hash:ip,port family ${inet} comment`);
     t.endpointPods.forEach((pod) => {
       for (const port of pod.containerPorts) {
-        if (port.name === name && port.protocol.toLowerCase() === proto) for (const ip of podIps(pod, family)) lines.push(`add ${setPrefix}-np:${named} ${ip},${proto}:${port.containerPort}`);
+        if (port.name === name && port.protocol.toLowerCase() === proto) for (const ip of podIps(pod, family)) lines.push(`add ${setPrefix}-np:${named} ${ip},${proto}:${port.containerPort} comment "${kernelComment(`${pod.namespace}/${pod.name}`)}"`);
       }
     });
   }
 
-  lines.push(`# ${tool}-save`, '*filter');
+  const filter: string[] = ['*filter'];
   const chains: string[] = ['npe-FORWARD', 'npe-from-wl-dispatch', 'npe-to-wl-dispatch'];
   const rules: string[] = [
+    '-I FORWARD 1 -m comment --comment "npe: policy for traffic between pods" -j npe-FORWARD',
     '-A npe-FORWARD -m comment --comment "pod egress" -j npe-from-wl-dispatch',
     '-A npe-FORWARD -m comment --comment "pod ingress" -j npe-to-wl-dispatch',
     '-A npe-FORWARD -m mark --mark 0x10000/0x10000 -m comment --comment "Policy explicitly accepted packet." -j ACCEPT',
@@ -269,7 +316,8 @@ function renderFamily(t: CompiledTables, family: IpFamily, wanted: Set<string> |
       const chain = chainName(prefix, name);
       chains.push(chain);
       for (const ip of podIps(pod, family)) {
-        rules.push(direction === 'egress' ? `-A npe-from-wl-dispatch -s ${ip} -m comment --comment "${name}" -g ${chain}` : `-A npe-to-wl-dispatch -d ${ip} -m comment --comment "${name}" -g ${chain}`);
+        const comment = kernelComment(name);
+        rules.push(direction === 'egress' ? `-A npe-from-wl-dispatch -s ${ip} -m comment --comment "${comment}" -g ${chain}` : `-A npe-to-wl-dispatch -d ${ip} -m comment --comment "${comment}" -g ${chain}`);
       }
       rules.push(`-A ${chain} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
       rules.push(`-A ${chain} -m conntrack --ctstate INVALID -j DROP`);
@@ -312,7 +360,7 @@ function renderFamily(t: CompiledTables, family: IpFamily, wanted: Set<string> |
       let peer = '';
       if (m.peerKind === PEER_KIND.SELECTOR) peer = `-m set --match-set ${setPrefix}-s:${m.peerArg} ${dir} `;
       if (m.peerKind === PEER_KIND.CIDR_SET) peer = `-m set --match-set ${setPrefix}-n:${m.peerArg} ${dir} -m set ! --match-set ${setPrefix}-x:${m.peerArg} ${dir} `;
-      rules.push(`-A ${chain} ${portMatch(m, setPrefix)}${peer}-m comment --comment "rule ${id}: ${formatRuleRef(ref)}" -j MARK --set-xmark 0x10000/0x10000`);
+      rules.push(`-A ${chain} ${portMatch(m, setPrefix)}${peer}-m comment --comment "${kernelComment(`rule ${id}: ${formatRuleRef(ref)}`)}" -j MARK --set-xmark 0x10000/0x10000`);
       rules.push(`-A ${chain} -m mark --mark 0x10000/0x10000 -j RETURN`);
     }
   }
@@ -322,7 +370,7 @@ function renderFamily(t: CompiledTables, family: IpFamily, wanted: Set<string> |
     rules.push(`-A ${profile} -m comment --comment "namespace profile: not isolated, allow" -j MARK --set-xmark 0x10000/0x10000`);
     rules.push(`-A ${profile} -j RETURN`);
   }
-  for (const chain of chains) lines.push(`:${chain} - [0:0]`);
-  lines.push(...rules, 'COMMIT');
-  return lines;
+  for (const chain of chains) filter.push(`:${chain} - [0:0]`);
+  filter.push(...rules, 'COMMIT');
+  return { sets: lines, filter };
 }

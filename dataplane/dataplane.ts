@@ -423,11 +423,22 @@ export class Dataplane {
       case CtResult.UNTRACKED:
         return this.count(PacketCategory.ALLOWED_UNTRACKED, bytes);
       case CtResult.INVALID:
-        if (this.dropInvalid) return this.invalid(bytes, nowSec);
+        if (this.dropInvalid && this.touchesPod()) return this.invalid(bytes, nowSec);
         return this.newFlow(nowSec, false);
       default:
         return this.newFlow(nowSec, true);
     }
+  }
+
+  /**
+   * Is either end of the packet a pod? INVALID packets are dropped only there: the CNI's
+   * `ctstate INVALID -j DROP` sits in the per-pod chains (Calico felix/rules/endpoints.go,
+   * kube-router's pod firewall chains), so traffic between two non-pod addresses (a node and an
+   * external client) is forwarded untracked. Found by the kernel check (docs/kernel-check.md).
+   */
+  private touchesPod(): boolean {
+    this.policy.classifyPacket(this.meta);
+    return this.policy.srcEndpoint >= 0 || this.policy.dstEndpoint >= 0;
   }
 
   /**

@@ -75,6 +75,10 @@ export class PacketMeta {
   tcpWindow = 0;
   /** L4 payload bytes according to the headers (not the captured length). */
   payloadLength = 0;
+  /** SCTP: bit t for each chunk type t < 31 in the packet, bit 31 for any higher type (conntrack's chunk map). */
+  sctpChunks = 0;
+  /** SCTP verification tag of the common header. */
+  sctpVtag = 0;
 
   icmpType = -1;
   icmpCode = -1;
@@ -130,6 +134,8 @@ export class PacketMeta {
     this.srcPort = 0;
     this.dstPort = 0;
     this.tcpFlags = 0;
+    this.sctpChunks = 0;
+    this.sctpVtag = 0;
     this.tcpSeq = 0;
     this.tcpAck = 0;
     this.tcpWindow = 0;

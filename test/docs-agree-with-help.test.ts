@@ -20,6 +20,8 @@ const OTHER_PROGRAMS = new Set([
   '--max', // bench/scaling.ts: the largest worker count
   '--mode', // iptables -m statistic --mode random (docs/services-node-captures.md)
   '--random', // scripts/record-service.sh --random
+  '--noflush', // iptables-restore (docs/compile.md, docs/kernel-check.md)
+  '--synth', // npm run check:kernel: seeded clusters to check
 ]);
 
 const FLAG = /(?<![\w-])(--[a-z][a-z0-9-]*)(?![\w-])/g;

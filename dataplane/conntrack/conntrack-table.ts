@@ -63,9 +63,28 @@ import { TCP_FLAGS_CHECKED_MASK, TCP_VALID_FLAGS, TcpClass, tcpClassOf, tcpNextS
 const PROTO_ICMP = 1;
 const PROTO_TCP = 6;
 const PROTO_UDP = 17;
+const PROTO_ICMPV6 = 58;
 /** Keyed by its ports like UDP (nf_conntrack_core.c nf_ct_get_tuple); its states are not modelled: generic timeout. */
 const PROTO_SCTP = 132;
-const PROTO_ICMPV6 = 58;
+/** SCTP chunks that, first on a new association, make it INVALID: ABORT (6), COOKIE ACK (11), SHUTDOWN COMPLETE (14). */
+const SCTP_OOTB_DISCARD = (1 << 6) | (1 << 11) | (1 << 14);
+/** SCTP chunks that move an entry out of NONE: INIT, INIT ACK, HEARTBEAT, HEARTBEAT ACK, SHUTDOWN, SHUTDOWN ACK, ERROR, COOKIE ECHO. */
+const SCTP_STATEFUL = (1 << 1) | (1 << 2) | (1 << 4) | (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10);
+const SCTP_INIT = 1 << 1;
+/** Chunks exempt from the verification tag check (RFC 9260 §8.5): INIT, COOKIE ECHO, SHUTDOWN ACK, HEARTBEAT, HEARTBEAT ACK. */
+const SCTP_NO_VTAG_CHECK = (1 << 1) | (1 << 10) | (1 << 8) | (1 << 4) | (1 << 5);
+
+/**
+ * May an SCTP packet without an entry start one? nf_conntrack_proto_sctp.c: an out-of-the-blue
+ * ABORT, SHUTDOWN COMPLETE or COOKIE ACK is discarded; sctp_new wants every chunk to move the
+ * state out of NONE and an INIT with tag 0 (§8.5.1 A); then the tag check runs against the new
+ * entry's original-direction tag, which is still 0, so e.g. an INIT ACK without its INIT fails.
+ */
+function sctpMayStart(chunks: number, vtag: number): boolean {
+  if (chunks === 0 || (chunks & SCTP_OOTB_DISCARD) !== 0 || (chunks & ~SCTP_STATEFUL) !== 0) return false;
+  if ((chunks & SCTP_INIT) !== 0 && vtag !== 0) return false;
+  return (chunks & SCTP_NO_VTAG_CHECK) !== 0 || vtag === 0;
+}
 
 const KEY_V6 = 1 << 8;
 const KEY_OCCUPIED = 1 << 9;
@@ -339,6 +358,7 @@ export class ConntrackTable {
       if (TCP_VALID_FLAGS[meta.tcpFlags & TCP_FLAGS_CHECKED_MASK] !== 1) return this.invalid(CtInvalidCause.TCP_BAD_FLAGS);
       this.setKeyL4(v6, meta.src, meta.dst, proto, meta.srcPort, meta.dstPort);
     } else if (proto === PROTO_UDP || proto === PROTO_SCTP) {
+      // SCTP is tracked by its ports like UDP (nf_conntrack_proto_sctp.c; found by the kernel check).
       if (meta.l4Offset < 0) return this.invalid(CtInvalidCause.NO_L4_HEADER);
       this.setKeyL4(v6, meta.src, meta.dst, proto, meta.srcPort, meta.dstPort);
     } else if ((proto === PROTO_ICMP && !v6) || (proto === PROTO_ICMPV6 && v6)) {
@@ -422,6 +442,8 @@ export class ConntrackTable {
       if (t < 0 || t > 255 || (meta.ipVersion === 6 ? ICMP6_VALID_NEW[t] : ICMP4_VALID_NEW[t]) !== 1) {
         return this.invalid(CtInvalidCause.ICMP_INVALID_NEW);
       }
+    } else if (proto === PROTO_SCTP && !sctpMayStart(meta.sctpChunks, meta.sctpVtag)) {
+      return this.invalid(CtInvalidCause.SCTP_INVALID_NEW);
     }
     this.ctinfo = CtInfo.NEW;
     this.counters[CtCounter.MISS_NEW]!++;
@@ -542,7 +564,9 @@ export class ConntrackTable {
       if (meta.l4Offset < 0 || t < 0 || t > 255 || (meta.ipVersion === 6 ? ICMP6_VALID_NEW[t] : ICMP4_VALID_NEW[t]) !== 1) {
         return CtResult.INVALID;
       }
-    } else if (proto === PROTO_UDP && meta.l4Offset < 0) {
+    } else if ((proto === PROTO_UDP || proto === PROTO_SCTP) && meta.l4Offset < 0) {
+      return CtResult.INVALID;
+    } else if (proto === PROTO_SCTP && !sctpMayStart(meta.sctpChunks, meta.sctpVtag)) {
       return CtResult.INVALID;
     }
     return CtResult.MISS_NEW;

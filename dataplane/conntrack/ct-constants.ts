@@ -70,13 +70,19 @@ export const CtInvalidCause = {
   ICMP_ERROR_WRONG_DST: 7,
   /** TCP/UDP/ICMP without an L4 header (non-first fragment, truncated). */
   NO_L4_HEADER: 8,
+  /**
+   * SCTP without an entry that cannot start one (net/netfilter/nf_conntrack_proto_sctp.c
+   * sctp_packet / sctp_new): an out-of-the-blue ABORT, SHUTDOWN COMPLETE or COOKIE ACK (RFC 9260
+   * §8.4), or a chunk that moves no state from NONE (DATA, SACK…).
+   */
+  SCTP_INVALID_NEW: 9,
 } as const;
 export type CtInvalidCause = (typeof CtInvalidCause)[keyof typeof CtInvalidCause];
-export const CT_INVALID_CAUSE_COUNT = 9;
+export const CT_INVALID_CAUSE_COUNT = 10;
 
 export const CT_INVALID_CAUSE_NAME: readonly string[] = [
   'none', 'tcp-bad-flags', 'tcp-invalid-new', 'tcp-invalid-transition', 'tcp-invalid-rst',
-  'icmp-invalid-new', 'icmp-error-no-flow', 'icmp-error-wrong-dst', 'no-l4-header',
+  'icmp-invalid-new', 'icmp-error-no-flow', 'icmp-error-wrong-dst', 'no-l4-header', 'sctp-invalid-new',
 ];
 
 /** Why an entry left the table; passed to the `onRemove` hook and counted. */

@@ -49,8 +49,22 @@ export function decodeSctp(buf: Uint8Array, at: number, packetEnd: number, captu
   const status = decodePorts(buf, at, SCTP_COMMON_HEADER_BYTES, packetEnd, capturedEnd, meta);
   if (status !== DecodeStatus.OK) return status;
   meta.payloadLength = packetEnd - at - SCTP_COMMON_HEADER_BYTES;
-  const chunk = at + SCTP_COMMON_HEADER_BYTES;
-  if (chunk < packetEnd && chunk < capturedEnd) meta.sctpChunkType = buf[chunk] as number;
+  meta.sctpVtag = readU32(buf, at + 4);
+  // The chunk types, as nf_conntrack_proto_sctp.c's for_each_sctp_chunk collects them (a chunk
+  // shorter than its header ends the walk, like do_basic_checks' invalid-length check); the
+  // first one's type on its own for flow-answer.ts (INIT ACK, ABORT).
+  const end = packetEnd < capturedEnd ? packetEnd : capturedEnd;
+  const first = at + SCTP_COMMON_HEADER_BYTES;
+  if (first < end) meta.sctpChunkType = buf[first] as number;
+  let chunks = 0;
+  for (let p = first; p + 4 <= end; ) {
+    const type = buf[p] as number;
+    chunks |= type < 31 ? 1 << type : 1 << 31;
+    const length = ((buf[p + 2] as number) << 8) | (buf[p + 3] as number);
+    if (length < 4) break;
+    p += (length + 3) & ~3;
+  }
+  meta.sctpChunks = chunks >>> 0;
   return DecodeStatus.OK;
 }
 

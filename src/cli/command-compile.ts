@@ -1,5 +1,7 @@
 import { compile } from '../../compiler/compile.js';
 import { renderIptables } from '../../compiler/render-iptables.js';
+import { formatKernelRuleset, formatLoadInstructions } from '../../compiler/format-kernel-ruleset.js';
+import { writeKernelRuleset } from './write-kernel-ruleset.js';
 import { renderJson } from '../../compiler/render-json.js';
 import { renderTable } from '../../compiler/render-table.js';
 import { ExitCode, UserError } from '../diagnostics.js';
@@ -7,30 +9,37 @@ import type { CliIo } from './io.js';
 import { CNI_OPTIONS, CNI_OPTIONS_HELP, readCniProfile } from './read-cni-profile.js';
 import { policySemantics } from '../../compiler/policy-semantics.js';
 import { loadClusterInput } from './load-cluster-input.js';
-import { CLUSTER_OPTIONS, CLUSTER_OPTIONS_HELP, choiceOption, flagOption, listOption, parseCommandArgs } from './parse-options.js';
+import { CLUSTER_OPTIONS, CLUSTER_OPTIONS_HELP, choiceOption, flagOption, listOption, parseCommandArgs, stringOption } from './parse-options.js';
 
 export const COMPILE_HELP = `Usage: netpol-emu compile [-f PATH]... [--kubeconfig PATH] [--context NAME] [-n NS|-A]
-                          [--pod NS/NAME]... [-o table|json|iptables]
+                          [--pod NS/NAME]... [-o table|json|iptables [--out-dir DIR]]
 
 Lowers the NetworkPolicies into per-pod ingress and egress rule tables, the way a CNI does, and
 prints them:
   table      per pod: isolated or not in each direction, by which policies, how many entries
   json       identities, selector cache, CIDR sets, rules with provenance, tables, pod bindings
-  iptables   ipset + iptables-save rendering in Calico's chain shape (prefix npe- for cali-)
+  iptables   ipset + iptables-restore rendering in Calico's chain shape (prefix npe- for cali-):
+             the ipsets, then the IPv4 and IPv6 filter tables, each headed by the command
+             that loads it; they load as written into a network namespace (see
+             docs/kernel-check.md, which also says how they are checked against the kernel)
 
   --pod NS/NAME           only these pods (repeatable)
   -o, --output FORMAT     table (default), json, iptables
+  --out-dir DIR           with -o iptables: write the parts as files instead (ipset.restore,
+                          iptables.rules, ip6tables.rules) and LOAD.txt with the load commands
 ${CNI_OPTIONS_HELP}
 ${CLUSTER_OPTIONS_HELP}
 `;
 
 export async function runCompile(args: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs('compile', args, { ...CLUSTER_OPTIONS, ...CNI_OPTIONS, pod: { type: 'string', multiple: true }, output: { type: 'string', short: 'o' } });
+  const parsed = parseCommandArgs('compile', args, { ...CLUSTER_OPTIONS, ...CNI_OPTIONS, pod: { type: 'string', multiple: true }, output: { type: 'string', short: 'o' }, 'out-dir': { type: 'string' } });
   if (flagOption(parsed, 'help')) {
     io.stdout.write(COMPILE_HELP);
     return ExitCode.OK;
   }
   const output = choiceOption('compile', parsed, 'output', ['table', 'json', 'iptables'] as const, 'table');
+  const outDir = stringOption(parsed, 'out-dir');
+  if (outDir !== undefined && output !== 'iptables') throw new UserError(`compile: --out-dir writes a kernel rendering; use it with -o iptables (got -o ${output})`, ExitCode.USAGE);
   const semantics = policySemantics(readCniProfile('compile', parsed).values);
   const { cluster } = await loadClusterInput('compile', parsed, io);
   const pods = listOption(parsed, 'pod');
@@ -40,7 +49,14 @@ export async function runCompile(args: readonly string[], io: CliIo): Promise<nu
   }
   const tables = compile(cluster, semantics);
   if (output === 'json') io.stdout.write(`${JSON.stringify(renderJson(tables, { pods }), null, 2)}\n`);
-  else if (output === 'iptables') io.stdout.write(renderIptables(tables, pods));
+  else if (output === 'iptables') {
+    const ruleset = renderIptables(tables, pods);
+    if (outDir === undefined) io.stdout.write(formatKernelRuleset(ruleset));
+    else {
+      const written = writeKernelRuleset('compile', outDir, ruleset);
+      io.stdout.write(`wrote ${written.join(', ')}\n${formatLoadInstructions(ruleset)}`);
+    }
+  }
   else io.stdout.write(renderTable(tables, pods));
   return ExitCode.OK;
 }

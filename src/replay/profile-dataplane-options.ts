@@ -1,6 +1,8 @@
 /**
- * The dataplane options a CNI profile describes (conntrack timeouts, INVALID handling, deny
- * action, ICMP exemptions, re-evaluation), shared by the commands that replay and by scripts.
+ * The dataplane a CNI profile describes: conntrack size and timeouts, INVALID handling, deny
+ * action, ICMP exemptions and re-evaluation of established connections (SEMANTICS.md §4).
+ * `replay --cni` and the kernel check (scripts/kernel-check) build their dataplanes here, so
+ * both emulate a profile the same way.
  */
 import { CT_TIMEOUT_PROFILES, type CtTimeoutProfileName } from '../../dataplane/conntrack/index.js';
 import type { DataplaneOptions } from '../../dataplane/dataplane.js';
@@ -32,4 +34,3 @@ export function profileDataplaneOptions(
     reevaluateEstablished: profile.values.reevaluateEstablished,
   };
 }
-
