@@ -63,7 +63,11 @@ function chainName(prefix: string, name: string): string {
   return readable.length <= MAX_NAME ? readable : `filter-npe-${prefix}_${base32Hash16(name)}`;
 }
 
-const quote = (text: string): string => `"${text.replace(/"/g, "'")}"`;
+/** nft refuses comments over 128 characters (NFTNL_UDATA_COMMENT_MAXLEN). */
+const quote = (text: string): string => {
+  const clean = text.replace(/"/g, "'");
+  return `"${clean.length <= 128 ? clean : `${clean.slice(0, 125)}...`}"`;
+};
 
 /** A set or map block as `nft list ruleset` prints it. */
 function setBlock(kind: 'set' | 'map', name: string, type: string, flags: string | null, elements: readonly string[]): string[] {
@@ -93,11 +97,11 @@ interface FamilyWriter {
   readonly chains: Map<string, string[]>;
 }
 
+/** The protocol and port match; a named port's protocol is part of its set lookup (namedPortMatch). */
 function protoMatch(m: RuleMatch): string {
-  if (m.protocol === null) return '';
+  if (m.protocol === null || typeof m.port === 'string') return '';
   const proto = m.protocol.toLowerCase();
   if (m.port === null) return `meta l4proto ${proto} `;
-  if (typeof m.port === 'string') return `meta l4proto ${proto} `;
   if (m.endPort !== null && m.endPort !== m.port) return `${proto} dport ${m.port}-${m.endPort} `;
   return `${proto} dport ${m.port} `;
 }
@@ -133,8 +137,10 @@ function selectorSet(t: CompiledTables, w: FamilyWriter, tag: string, s: number)
 function cidrSets(t: CompiledTables, w: FamilyWriter, tag: string, c: number): void {
   const source = t.cidrSetSources[c];
   if (!source || source.cidr.includes(':') !== (w.family === 6)) return;
-  w.sets.push(...setBlock('set', `npe${w.family}0${tag}c-${c}`, w.addrType, 'interval', [source.cidr]));
-  if (source.except.length > 0) w.sets.push(...setBlock('set', `npe${w.family}0${tag}x-${c}`, w.addrType, 'interval', outermostCidrs(source.except).sort(byAddress)));
+  // A host prefix lists as the bare address: write it so, and the rendering reads as its round trip.
+  const element = (cidr: string): string => cidr.replace(w.family === 4 ? /\/32$/ : /\/128$/, '');
+  w.sets.push(...setBlock('set', `npe${w.family}0${tag}c-${c}`, w.addrType, 'interval', [element(source.cidr)]));
+  if (source.except.length > 0) w.sets.push(...setBlock('set', `npe${w.family}0${tag}x-${c}`, w.addrType, 'interval', outermostCidrs(source.except).sort(byAddress).map(element)));
 }
 
 /** The peer match of a rule, or null when the peer cannot match in this family. */
@@ -147,8 +153,14 @@ function peerMatch(t: CompiledTables, w: FamilyWriter, tag: string, m: RuleMatch
   return `${field} @npe${w.family}0${tag}c-${cidrSet} ${source.except.length > 0 ? `${field} != @npe${w.family}0${tag}x-${cidrSet} ` : ''}`;
 }
 
+/**
+ * `daddr . meta l4proto . <proto> dport @set`: nft prints a NetworkPolicy named port's `th dport`
+ * behind its protocol dependency as `tcp dport`, so we write it that way; an admin-tier named
+ * port has no protocol of its own and keeps `th dport` (the set's elements carry the protocol).
+ */
 function namedPortMatch(w: FamilyWriter, m: RuleMatch): string {
-  return typeof m.port === 'string' ? `${w.ip} daddr . meta l4proto . th dport @${namedPortSet(w, m.port)} ` : '';
+  if (typeof m.port !== 'string') return '';
+  return `${w.ip} daddr . meta l4proto . ${m.protocol === null ? 'th' : m.protocol.toLowerCase()} dport @${namedPortSet(w, m.port)} `;
 }
 
 /** One tier of cluster-scoped policies: its policies' chains and the ids of their rules. */
