@@ -277,7 +277,7 @@ const KUBE_ROUTER_PROFILE: CniProfileSwitches = {
   reevaluateEstablished: confirmed('no', `${KUBE_ROUTER}/npc_iptables.go ensureCommonPolicyChain: ctstate RELATED,ESTABLISHED ACCEPT before policy`),
   denyAction: confirmed('reject', `${KUBE_ROUTER}/pod.go: -m mark ! --mark 0x10000/0x10000 -j REJECT (iptables REJECT defaults to icmp-port-unreachable)`),
   dropInvalidCt: confirmed(true, `${KUBE_ROUTER}/npc_iptables.go ensureCommonPolicyChain: "rule to drop invalid state for pod" (ctstate INVALID -j DROP)`),
-  sctpSupported: confirmed(false, 'https://github.com/cloudnativelabs/kube-router/issues/1019 (open: "support for SCTP in network policies")'),
+  sctpSupported: confirmed(true, `${KUBE_ROUTER}/policy.go appendRuleToPolicyChain writes the policy's protocol (\`-p SCTP --dport N\`) like TCP and UDP; cloudnativelabs/kube-router@39efb923 "feat: add support for SCTP" (in v2.8.0 and later) closes https://github.com/cloudnativelabs/kube-router/issues/1019 and tests SCTP policy rules in network_policy_controller_test.go; older releases: false (--cni-opt sctpSupported=false)`),
   endPortSupported: confirmed(true, `https://github.com/cloudnativelabs/kube-router/pull/1080 (merged); ${KUBE_ROUTER}/policy.go passes endport to the rules`),
   namedPortConflict: confirmed('per-destination', `${KUBE_ROUTER}/policy.go: one named-port ipset per resolved (pods, number) pair; egress without peers fixed in https://github.com/cloudnativelabs/kube-router/pull/1037`),
   icmpPolicy: confirmed('allow-echo-errors', 'cloudnativelabs/kube-router@7c2c2779:pkg/utils/iptables.go CommonICMPRules (echo-request, destination-unreachable, time-exceeded; ICMPv6 also NS, NA, echo-reply), accepted in the common chain before policy'),

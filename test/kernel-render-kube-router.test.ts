@@ -60,6 +60,16 @@ describe('kube-router rendering: shape (no kernel needed)', () => {
     expect(run.stdout).toContain('\n# ---- iptables.rules: iptables-restore < iptables.rules');
   });
 
+  it('profiles --cni kube-router cites the upstream files of the chain shape', async () => {
+    const run = await runCli(['profiles', '--cni', 'kube-router']);
+    expect(run.code).toBe(0);
+    const shapes = run.stdout.slice(run.stdout.indexOf('Kernel renderings'));
+    expect(shapes).toContain('kube-router-iptables: netpol-emu compile -o iptables --cni kube-router');
+    for (const file of ['npc_iptables.go', 'pod.go', 'policy.go', 'pkg/utils/iptables.go']) expect(shapes).toMatch(new RegExp(`source: cloudnativelabs/kube-router@7c2c2779:[^\n]*${file.replace('.', '\\.')}`));
+    const json = JSON.parse((await runCli(['profiles', '--cni', 'kube-router', '-o', 'json'])).stdout);
+    expect(json.kernelRenderings.map((k: { shape: string }) => k.shape)).toEqual(['kube-router-iptables']);
+  });
+
   it('hooks the built-in chains, rejects unmarked traffic with icmp-port-unreachable, accepts netpol-ok', () => {
     // The first seed whose cluster has IPv4 pods.
     const seed = Array.from({ length: RANDOM_CLUSTERS }, (_, i) => i).find((i) => part(renderRandom(i), 'iptables').includes(':KUBE-POD-FW-')) ?? -1;

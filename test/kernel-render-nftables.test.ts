@@ -56,6 +56,15 @@ describe('nftables rendering: shape (no kernel needed)', () => {
     expect(run.stdout).toMatch(/^# ---- ruleset\.nft: nft -f < ruleset\.nft {2}\(shape nftables, verified against --cni calico\)\ntable ip npe \{\n/);
   });
 
+  it('profiles --cni calico cites the upstream files of both Calico chain shapes', async () => {
+    const run = await runCli(['profiles', '--cni', 'calico']);
+    const shapes = run.stdout.slice(run.stdout.indexOf('Kernel renderings'));
+    expect(shapes).toContain('calico-iptables: netpol-emu compile -o iptables');
+    expect(shapes).toContain('nftables: netpol-emu compile -o nftables');
+    for (const file of ['felix/nftables/table.go', 'felix/rules/dispatch.go', 'felix/rules/endpoints.go', 'felix/nftables/ipsets.go']) expect(shapes).toContain(`source: projectcalico/calico@87c15906:${file}`);
+    expect((await runCli(['profiles', '--cni', 'calico', '-o', 'md'])).stdout).toContain('Kernel rendering `nftables` (`netpol-emu compile -o nftables`)');
+  });
+
   it('refuses a profile it has no nftables rendering for, in one line', async () => {
     const run = await runCli(['compile', '-f', 'examples/three-tier', '-o', 'nftables', '--cni', 'kube-router']);
     expect(run.code).toBe(2);
