@@ -10,8 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compile, policySemantics, renderKubeRouter, resolveProfile, restrictToProfile, type KernelRuleset } from '../src/index.js';
-import { clusterArb, loadRandomCluster } from './helpers/random-cluster.js';
+import { NaiveEvaluator, compile, policySemantics, renderKubeRouter, resolveProfile, restrictToProfile, type KernelRuleset } from '../src/index.js';
+import type { Cluster, NetworkPolicy, Pod } from '../compiler/model.js';
+import { labelsMatch } from '../src/naive/naive-evaluator.js';
+import { clusterArb, engineFlow, flowAddresses, flowArb, loadRandomCluster, type RandomCluster } from './helpers/random-cluster.js';
+import { IptablesInterpreter } from './helpers/interpret-iptables.js';
 import { runCli } from './helpers/run-cli.js';
 import { ipsetSets, iptablesChains, kernelSkipReason, loadAndSave } from './helpers/kernel-netns.js';
 
@@ -22,10 +25,41 @@ const profile = resolveProfile('kube-router', []);
 if (!profile.ok) throw new Error(profile.error);
 const semantics = policySemantics(profile.profile.values);
 
-function renderRandom(seed: number): KernelRuleset {
+function randomCluster(seed: number): { random: RandomCluster; cluster: Cluster } {
   const [random] = fc.sample(clusterArb, { seed, numRuns: 1 });
   if (!random) throw new Error('no sample');
-  return renderKubeRouter(compile(restrictToProfile(loadRandomCluster(random), 'kube-router').cluster, semantics));
+  return { random, cluster: restrictToProfile(loadRandomCluster(random), 'kube-router').cluster };
+}
+
+function renderRandom(seed: number): KernelRuleset {
+  return renderKubeRouter(compile(randomCluster(seed).cluster, semantics));
+}
+
+function interpreters(ruleset: KernelRuleset): Record<4 | 6, IptablesInterpreter> {
+  return { 4: new IptablesInterpreter(part(ruleset, 'ipset'), part(ruleset, 'iptables')), 6: new IptablesInterpreter(part(ruleset, 'ipset'), part(ruleset, 'ip6tables')) };
+}
+
+const isEndpoint = (pod: Pod): boolean => pod.ips.length > 0 && !pod.hostNetwork && pod.phase !== 'Succeeded' && pod.phase !== 'Failed';
+const selects = (policy: NetworkPolicy, pod: Pod | undefined): boolean => pod !== undefined && isEndpoint(pod) && pod.namespace === policy.namespace && labelsMatch(policy.podSelector, pod.labels);
+
+/**
+ * Which of kube-router's own behaviours (docs/kernel-renderings.md) a flow meets, if any, found
+ * from the policies alone and on the safe side: the rendering keeps them, the profile does not.
+ */
+function kubeRouterQuirk(cluster: Cluster, src: Pod | undefined, dst: Pod | undefined): string | null {
+  for (const policy of cluster.policies) {
+    const ingress = policy.policyTypes.includes('Ingress');
+    const egress = policy.policyTypes.includes('Egress');
+    if (ingress && egress && selects(policy, src) && selects(policy, dst)) return 'both-type policy selects both ends';
+    const named = (ports: NetworkPolicy['ingress'][number]['ports']): boolean => ports.some((p) => typeof p.port === 'string');
+    const allNamed = (ports: NetworkPolicy['ingress'][number]['ports']): boolean => ports.length > 0 && ports.every((p) => typeof p.port === 'string');
+    const selectorPeers = (rule: NetworkPolicy['ingress'][number]): boolean => rule.peers.some((peer) => peer.ipBlock === null);
+    if (ingress && selects(policy, dst) && policy.ingress.some((rule) => selectorPeers(rule) && allNamed(rule.ports))) return 'ingress named ports only (unresolved: all ports)';
+    if (egress && selects(policy, src) && policy.egress.some((rule) => named(rule.ports) && (rule.peers.length === 0 || rule.peers.some((peer) => peer.ipBlock !== null) || (selectorPeers(rule) && allNamed(rule.ports))))) {
+      return 'egress named ports (no to, ipBlock, or unresolved)';
+    }
+  }
+  return null;
 }
 
 const part = (ruleset: KernelRuleset, loader: string): string => ruleset.parts.find((p) => p.loader === loader)?.text ?? '';
@@ -116,6 +150,71 @@ describe('kube-router rendering: shape (no kernel needed)', () => {
     expect(adds).toEqual(['0.0.0.0/1 timeout 0', '128.0.0.0/1 timeout 0', '10.0.0.0/8 timeout 0 nomatch', '2000::/3 timeout 0', 'fd00::/8 timeout 0', 'fd00::/64 timeout 0 nomatch']);
     expect(run.stdout).toContain('\n# ---- ip6tables.rules: ip6tables-restore < ip6tables.rules');
     expect(run.stdout).toContain('-j REJECT --reject-with icmp6-port-unreachable');
+  });
+});
+
+describe('kube-router rendering: semantics (interpreted, no kernel needed)', () => {
+  it(`agrees with --cni kube-router on new connections (TCP, UDP, SCTP, ICMP echo, other protocols) of ${RANDOM_CLUSTERS} random clusters, kube-router's own behaviours aside`, () => {
+    let compared = 0;
+    let quirkyDiffer = 0;
+    const disagreements: string[] = [];
+    for (let seed = 0; seed < RANDOM_CLUSTERS; seed++) {
+      const { random, cluster } = randomCluster(seed);
+      const kernel = interpreters(renderKubeRouter(compile(cluster, semantics)));
+      const naive = new NaiveEvaluator(cluster, semantics);
+      const podAt = new Map(cluster.pods.flatMap((pod) => pod.ips.map((ip) => [ip.text, pod] as const)));
+      for (const f of fc.sample(flowArb, { seed: 1000 + seed, numRuns: 200 })) {
+        const { src, dst } = flowAddresses(random, f);
+        if (src === dst) continue;
+        const flow = engineFlow(random, f);
+        const echo = f.protocol === 1 && f.family === 4 ? 8 : f.protocol === 58 && f.family === 6 ? 128 : undefined;
+        const got = kernel[f.family].forward({ family: f.family, src, dst, protocol: f.protocol, dstPort: flow.dstPort, ...(echo !== undefined ? { icmpType: echo } : {}) });
+        // icmpPolicy=allow-echo-errors: echo requests pass whatever the policies say.
+        const want = echo !== undefined ? true : naive.evaluate(flow).allowed;
+        if ((got === 'ACCEPT') === want) {
+          compared++;
+          continue;
+        }
+        const quirk = echo === undefined ? kubeRouterQuirk(cluster, podAt.get(src), podAt.get(dst)) : null;
+        if (quirk !== null) quirkyDiffer++;
+        else disagreements.push(`seed ${seed}: ${src} -> ${dst} proto ${f.protocol} port ${flow.dstPort}: emulator ${want ? 'allows' : 'denies'}, rendering ${got}`);
+      }
+    }
+    console.log(`kube-router rendering interpreted: ${compared} flows agree; ${quirkyDiffer} differ through kube-router's own behaviours (docs/kernel-renderings.md)`);
+    expect(disagreements).toEqual([]);
+    expect(compared).toBeGreaterThan(RANDOM_CLUSTERS * 50);
+  });
+
+  const twoPods = (policy: string): string =>
+    [
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: ns, labels: {app: web}}\nspec: {containers: [{name: c, ports: [{name: http, containerPort: 80}]}]}\nstatus: {podIP: 10.0.0.1, hostIP: 172.16.0.1, phase: Running}',
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: b, namespace: ns, labels: {app: web}}\nstatus: {podIP: 10.0.0.2, hostIP: 172.16.0.1, phase: Running}',
+      `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: ns}\nspec:\n${policy}`,
+    ].join('\n---\n');
+
+  async function kernelAndEmulator(manifest: string, flow: { src: string; dst: string; port: number }): Promise<{ kernel: string; emulator: number }> {
+    const dir = mkdtempSync(join(tmpdir(), 'npe-kmore-'));
+    dirs.push(dir);
+    const file = join(dir, 'cluster.yaml');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(file, manifest);
+    const run = await runCli(['compile', '-f', file, '-o', 'iptables', '--cni', 'kube-router', '--out-dir', dir]);
+    expect(run.code, run.stderr).toBe(0);
+    const interpreter = new IptablesInterpreter(readFileSync(join(dir, 'ipset.restore'), 'utf8'), readFileSync(join(dir, 'iptables.rules'), 'utf8'));
+    const query = await runCli(['query', '-f', file, '--cni', 'kube-router', '--from', flow.src, '--to', flow.dst, '--port', String(flow.port)]);
+    return { kernel: interpreter.forward({ family: 4, src: flow.src, dst: flow.dst, protocol: 6, dstPort: flow.port }), emulator: query.code };
+  }
+
+  it('keeps kube-router\'s jump to a both-type policy without an address match: its ingress rules also pass its pods\' egress', async () => {
+    const policy = '  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Ingress, Egress]\n  ingress: [{from: [{podSelector: {}}]}]\n  egress: []';
+    const result = await kernelAndEmulator(twoPods(policy), { src: '10.0.0.1', dst: '10.0.0.2', port: 80 });
+    expect(result).toEqual({ kernel: 'ACCEPT', emulator: 1 });
+  });
+
+  it('keeps kube-router\'s egress named port without `to`: any destination on the numbers of the namespace\'s pods', async () => {
+    const policy = '  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Egress]\n  egress: [{ports: [{port: http}]}]';
+    expect(await kernelAndEmulator(twoPods(policy), { src: '10.0.0.2', dst: '192.0.2.1', port: 80 })).toEqual({ kernel: 'ACCEPT', emulator: 1 });
+    expect(await kernelAndEmulator(twoPods(policy), { src: '10.0.0.2', dst: '192.0.2.1', port: 81 })).toEqual({ kernel: 'REJECT', emulator: 1 });
   });
 });
 
