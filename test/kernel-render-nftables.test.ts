@@ -10,8 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compile, policySemantics, renderNftables, resolveProfile, restrictToProfile, type KernelRuleset } from '../src/index.js';
-import { clusterArb, loadRandomCluster, type RandomCluster } from './helpers/random-cluster.js';
+import { NaiveEvaluator, compile, policySemantics, renderNftables, resolveProfile, restrictToProfile, type KernelRuleset } from '../src/index.js';
+import type { Cluster } from '../compiler/model.js';
+import { clusterArb, engineFlow, flowAddresses, flowArb, loadRandomCluster, type RandomCluster } from './helpers/random-cluster.js';
+import { NftablesInterpreter } from './helpers/interpret-nftables.js';
 import { adminClusterArb } from './helpers/random-admin-cluster.js';
 import { runCli } from './helpers/run-cli.js';
 import { kernelSkipReason, loadAndSave, nftBlocks } from './helpers/kernel-netns.js';
@@ -24,10 +26,14 @@ const profile = resolveProfile('calico', []);
 if (!profile.ok) throw new Error(profile.error);
 const semantics = policySemantics(profile.profile.values);
 
-function renderRandom(arb: fc.Arbitrary<RandomCluster>, seed: number): KernelRuleset {
+function randomCluster(arb: fc.Arbitrary<RandomCluster>, seed: number): { random: RandomCluster; cluster: Cluster } {
   const [random] = fc.sample(arb, { seed, numRuns: 1 });
   if (!random) throw new Error('no sample');
-  return renderNftables(compile(restrictToProfile(loadRandomCluster(random), 'calico').cluster, semantics));
+  return { random, cluster: restrictToProfile(loadRandomCluster(random), 'calico').cluster };
+}
+
+function renderRandom(arb: fc.Arbitrary<RandomCluster>, seed: number): KernelRuleset {
+  return renderNftables(compile(randomCluster(arb, seed).cluster, semantics));
 }
 
 const text = (ruleset: KernelRuleset): string => ruleset.parts.map((p) => p.text).join('');
@@ -111,6 +117,37 @@ describe('nftables rendering: shape (no kernel needed)', () => {
     expect(lines).toContain('meta mark set meta mark & 0xfffdffff comment "Start of tier adminnetworkpolicy"');
     expect(lines).toContain('meta mark set meta mark & 0xfffdffff comment "Start of tier baselineadminnetworkpolicy"');
     expect([...blocks.keys()].some((k) => k.includes('chain filter-npe-pi-anp.') || k.includes('chain filter-npe-po-anp.'))).toBe(true);
+  });
+});
+
+describe('nftables rendering: semantics (interpreted, no kernel needed)', () => {
+  it.each([
+    ['random clusters', clusterArb, RANDOM_CLUSTERS],
+    ['random clusters with admin tiers', adminClusterArb, RANDOM_ADMIN_CLUSTERS],
+  ] as const)('agrees with --cni calico on every new connection of the %s', (label, arb, count) => {
+    let compared = 0;
+    let dropped = 0;
+    const disagreements: string[] = [];
+    for (let seed = 0; seed < count; seed++) {
+      const { random, cluster } = randomCluster(arb, seed);
+      const listing = text(renderNftables(compile(cluster, semantics)));
+      const kernel = { 4: new NftablesInterpreter(listing, 'ip npe'), 6: new NftablesInterpreter(listing, 'ip6 npe') };
+      const naive = new NaiveEvaluator(cluster, semantics);
+      for (const f of fc.sample(flowArb, { seed: 2000 + seed, numRuns: 200 })) {
+        const { src, dst } = flowAddresses(random, f);
+        if (src === dst) continue;
+        const flow = engineFlow(random, f);
+        const got = kernel[f.family].forward({ family: f.family, src, dst, protocol: f.protocol, dstPort: flow.dstPort });
+        const want = naive.evaluate(flow).allowed;
+        compared++;
+        if (got !== 'ACCEPT') dropped++;
+        if ((got === 'ACCEPT') !== want) disagreements.push(`seed ${seed}: ${src} -> ${dst} proto ${f.protocol} port ${flow.dstPort}: emulator ${want ? 'allows' : 'denies'}, rendering ${got}`);
+      }
+    }
+    console.log(`nftables rendering interpreted (${label}): ${compared} flows agree, ${dropped} of them dropped`);
+    expect(disagreements).toEqual([]);
+    expect(compared).toBeGreaterThan(count * 100);
+    expect(dropped).toBeGreaterThan(compared / 20);
   });
 });
 
