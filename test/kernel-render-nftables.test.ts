@@ -75,6 +75,9 @@ describe('nftables rendering: shape (no kernel needed)', () => {
     const run = await runCli(['compile', '-f', 'examples/three-tier', '-o', 'nftables', '--cni', 'kube-router']);
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toEqual(["netpol-emu: compile: -o nftables renders Calico's nftables dataplane (--cni calico); --cni kube-router has no nftables rendering"]);
+    const json = await runCli(['compile', '-f', 'examples/three-tier', '-o', 'json', '--out-dir', tempDir()]);
+    expect(json.code).toBe(2);
+    expect(json.stderr).toContain('--out-dir writes a kernel rendering');
   });
 
   it('hooks forward, dispatches by verdict map, and starts every endpoint chain with ct state', async () => {

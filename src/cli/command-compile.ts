@@ -36,6 +36,7 @@ export async function runCompile(args: readonly string[], io: CliIo): Promise<nu
     return ExitCode.OK;
   }
   const output = choiceOption('compile', parsed, 'output', ['table', 'json', 'iptables', 'nftables'] as const, 'table');
+  if (stringOption(parsed, 'out-dir') !== undefined && output !== 'iptables' && output !== 'nftables') throw new UserError(`compile: --out-dir writes a kernel rendering; use it with -o iptables or -o nftables (got -o ${output})`, ExitCode.USAGE);
   const profile = readCniProfile('compile', parsed);
   const semantics = policySemantics(profile.values);
   const { cluster } = await loadClusterInput('compile', parsed, io);
