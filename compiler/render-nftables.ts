@@ -171,7 +171,8 @@ interface Tier {
   readonly chains: Map<string, number[]>;
 }
 
-const TIER_POLICY_PREFIX: Readonly<Record<string, string>> = { AdminNetworkPolicy: 'anp.', BaselineAdminNetworkPolicy: 'banp.', ClusterNetworkPolicy: 'cnp.' };
+/** Upper case: no namespace (a lower-case DNS label) can make a NetworkPolicy chain of the same name. */
+const TIER_POLICY_PREFIX: Readonly<Record<string, string>> = { AdminNetworkPolicy: 'ANP.', BaselineAdminNetworkPolicy: 'BANP.', ClusterNetworkPolicy: 'CNP.' };
 
 function tierPolicyChain(direction: 'ingress' | 'egress', policy: string): string {
   const [kind, name] = policy.split('/') as [string, string];

@@ -14,12 +14,10 @@ import type { CompiledTables } from '../../compiler/tables.js';
 import { ExitCode, UserError } from '../diagnostics.js';
 import type { CliIo } from './io.js';
 
-export const LOAD_COMMAND: Readonly<Record<KernelLoader, string>> = {
-  ipset: 'ipset restore',
-  iptables: 'iptables-restore',
-  ip6tables: 'ip6tables-restore',
-  nft: 'nft -f',
-};
+/** The command that loads a part from `file` into the current network namespace. */
+export function loadCommand(loader: KernelLoader, file: string): string {
+  return loader === 'nft' ? `nft -f ${file}` : `${loader === 'ipset' ? 'ipset restore' : `${loader}-restore`} < ${file}`;
+}
 
 /** Profiles whose policy semantics the nftables (Calico) rendering stands for. */
 const NFTABLES_PROFILES: readonly CniProfileName[] = ['upstream', 'calico'];
@@ -40,7 +38,7 @@ export function kernelRulesetFor(output: string, profile: CniProfileName, tables
 /** Every part after a `#` header line (all four loaders skip `#` comments). */
 export function kernelRulesetText(ruleset: KernelRuleset): string {
   return ruleset.parts
-    .map((part) => `# ---- ${part.fileName}: ${LOAD_COMMAND[part.loader]} < ${part.fileName}  (shape ${ruleset.shape}, verified against --cni ${ruleset.profile})\n${part.text}`)
+    .map((part) => `# ---- ${part.fileName}: ${loadCommand(part.loader, part.fileName)}  (shape ${ruleset.shape}, verified against --cni ${ruleset.profile})\n${part.text}`)
     .join('');
 }
 
@@ -55,5 +53,5 @@ export function emitKernelRuleset(ruleset: KernelRuleset, outDir: string | undef
   } catch (error) {
     throw new UserError(`compile: --out-dir ${JSON.stringify(outDir)}: cannot write: ${(error as Error).message}`, ExitCode.USAGE);
   }
-  io.stderr.write(`wrote ${ruleset.parts.map((p) => join(outDir, p.fileName)).join(', ')}; load in this order: ${ruleset.parts.map((p) => `${LOAD_COMMAND[p.loader]} < ${p.fileName}`).join('; ')}\n`);
+  io.stderr.write(`wrote ${ruleset.parts.map((p) => join(outDir, p.fileName)).join(', ')}; load in this order: ${ruleset.parts.map((p) => loadCommand(p.loader, p.fileName)).join('; ')}\n`);
 }
