@@ -192,7 +192,7 @@ describe('kube-router rendering: semantics (interpreted, no kernel needed)', () 
       `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: ns}\nspec:\n${policy}`,
     ].join('\n---\n');
 
-  async function kernelAndEmulator(manifest: string, flow: { src: string; dst: string; port: number }): Promise<{ kernel: string; emulator: number }> {
+  async function kernelAndEmulator(manifest: string, flow: { src: string; dst: string; port: number }, family: 4 | 6 = 4): Promise<{ kernel: string; emulator: number }> {
     const dir = mkdtempSync(join(tmpdir(), 'npe-kmore-'));
     dirs.push(dir);
     const file = join(dir, 'cluster.yaml');
@@ -200,15 +200,25 @@ describe('kube-router rendering: semantics (interpreted, no kernel needed)', () 
     writeFileSync(file, manifest);
     const run = await runCli(['compile', '-f', file, '-o', 'iptables', '--cni', 'kube-router', '--out-dir', dir]);
     expect(run.code, run.stderr).toBe(0);
-    const interpreter = new IptablesInterpreter(readFileSync(join(dir, 'ipset.restore'), 'utf8'), readFileSync(join(dir, 'iptables.rules'), 'utf8'));
+    const interpreter = new IptablesInterpreter(readFileSync(join(dir, 'ipset.restore'), 'utf8'), readFileSync(join(dir, family === 4 ? 'iptables.rules' : 'ip6tables.rules'), 'utf8'));
     const query = await runCli(['query', '-f', file, '--cni', 'kube-router', '--from', flow.src, '--to', flow.dst, '--port', String(flow.port)]);
-    return { kernel: interpreter.forward({ family: 4, src: flow.src, dst: flow.dst, protocol: 6, dstPort: flow.port }), emulator: query.code };
+    return { kernel: interpreter.forward({ family, src: flow.src, dst: flow.dst, protocol: 6, dstPort: flow.port }), emulator: query.code };
   }
 
   it('keeps kube-router\'s jump to a both-type policy without an address match: its ingress rules also pass its pods\' egress', async () => {
     const policy = '  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Ingress, Egress]\n  ingress: [{from: [{podSelector: {}}]}]\n  egress: []';
     const result = await kernelAndEmulator(twoPods(policy), { src: '10.0.0.1', dst: '10.0.0.2', port: 80 });
     expect(result).toEqual({ kernel: 'ACCEPT', emulator: 1 });
+  });
+
+  it('keeps kube-router\'s IPv6 ::/0 as 2000::/3 + fd00::/8: an except of fc00::/7 does not remove fd00::/8 (found by the kernel check)', async () => {
+    const manifest = [
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: ns, labels: {app: web}}\nstatus: {podIP: "fd00::1", hostIP: "fd00:ffff::1", phase: Running}',
+      'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: ns}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress: [{to: [{ipBlock: {cidr: "::/0", except: ["fc00::/7"]}}]}]',
+    ].join('\n---\n');
+    expect(await kernelAndEmulator(manifest, { src: 'fd00::1', dst: 'fd00::99', port: 53 }, 6)).toEqual({ kernel: 'ACCEPT', emulator: 1 });
+    expect(await kernelAndEmulator(manifest, { src: 'fd00::1', dst: '2001:db8::1', port: 53 }, 6)).toEqual({ kernel: 'ACCEPT', emulator: 0 });
+    expect(await kernelAndEmulator(manifest, { src: 'fd00::1', dst: 'fe80::1', port: 53 }, 6)).toEqual({ kernel: 'REJECT', emulator: 0 });
   });
 
   it('keeps kube-router\'s egress named port without `to`: any destination on the numbers of the namespace\'s pods', async () => {
