@@ -13,6 +13,8 @@ export { cli, type CliIo } from './cli.js';
 export { compile } from '../compiler/compile.js';
 export { encodeTables, decodeTables } from '../compiler/serialize-tables.js';
 export { compiledTablesFor, pruneTableCache, tableCacheKey, CACHE_MAX_BYTES, type CachedTables, type TableCacheOptions } from './cache/compiled-table-cache.js';
+export { renderKubeRouter } from '../compiler/render-kube-router.js';
+export { renderNftables } from '../compiler/render-nftables.js';
 export type { CompiledTables, TableInfo, IdentityInfo } from '../compiler/tables.js';
 export { ruleRefOf, TIER_ACTION, type CompiledTier } from '../compiler/tables.js';
 export { ADMIN_FEATURES, ADMIN_FEATURE_NAMES, CNI_ADMIN_SUPPORT, restrictToProfile, type AdminFeature, type AdminSupport } from '../compiler/cni-admin-support.js';

@@ -50,9 +50,10 @@ describe('cni switches - concrete flows', () => {
     expect((await verdict(EXAMPLE, 'app1-ns/backend-5f8b6', '172.18.0.3', '10250', ['--cni-opt', 'podToLocalNodeEgressPoliced=false'])).code).toBe(1);
   });
 
-  it('kube-router (sctpSupported=false) - SCTP rules fail closed, the pod stays isolated', async () => {
+  it('cilium (sctpSupported=false) - SCTP rules fail closed, the pod stays isolated', async () => {
     expect((await verdict(SWITCHES, 'a/client', 'a/server1', '9000', [], 'SCTP')).code).toBe(0);
-    expect(await verdict(SWITCHES, 'a/client', 'a/server1', '9000', ['--cni', 'kube-router'], 'SCTP')).toEqual({ code: 1, reason: 'drop-egress-default-deny' });
+    expect((await verdict(SWITCHES, 'a/client', 'a/server1', '9000', ['--cni', 'kube-router'], 'SCTP')).code).toBe(0);
+    expect(await verdict(SWITCHES, 'a/client', 'a/server1', '9000', ['--cni', 'cilium'], 'SCTP')).toEqual({ code: 1, reason: 'drop-egress-default-deny' });
   });
 
   it('endPortSupported=false - only the first port of a range is allowed', async () => {

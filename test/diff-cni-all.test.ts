@@ -40,8 +40,9 @@ describe('diff --cni all', () => {
     expect(allCode).toBe(1);
     expect(all.reference).toBe('upstream');
     expect(all.profiles).toEqual(['upstream', 'calico', 'calico-ebpf', 'cilium', 'antrea', 'kube-router', 'ovn-kubernetes', 'kube-network-policies', 'flannel']);
-    expect(all.switches['kube-router']).toEqual(['denyAction=reject', 'sctpSupported=false', 'icmpPolicy=allow-echo-errors']);
-    expect(causesOf('SCTP', '10.244.2.20', 3868)).toEqual({ cilium: 'denied — sctpSupported=false', 'kube-router': 'denied — sctpSupported=false' });
+    expect(all.switches['kube-router']).toEqual(['denyAction=reject', 'icmpPolicy=allow-echo-errors']);
+    // kube-router supports SCTP (v2.8.0+, kube-router 39efb923): only cilium denies it.
+    expect(causesOf('SCTP', '10.244.2.20', 3868)).toEqual({ cilium: 'denied — sctpSupported=false' });
     expect(causesOf('TCP', '10.244.2.20', 5432)).toEqual({ cilium: 'denied — namedPortConflict=skip-rule' });
     expect(causesOf('UDP', '10.244.2.20', 5353)).toEqual({ cilium: 'denied — ipBlockMatchesPodIps=false' });
     expect(causesOf('ICMP', '10.244.1.10', null)).toEqual({ 'kube-router': 'allowed — icmpPolicy=allow-echo-errors', flannel: 'allowed — enforce=false' });
@@ -58,7 +59,7 @@ describe('diff --cni all', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`flows compared: ${all.compared}; verdict differs between profiles: ${all.differences.length}`);
     expect(run.stdout).toMatch(/\n {2}upstream {2}calico {3}calico-ebpf {2}cilium {3}antrea {3}kube-router {2}ovn-kubernetes {2}kube-network-policies {2}flannel {2}flow\n/);
-    expect(run.stdout).toMatch(/\n {2}allowed {3}allowed  allowed      denied   allowed  denied       allowed         allowed                allowed  shop\/client-5d9f7-abcde 10\.244\.1\.10:40100 -> shop\/db-0 10\.244\.2\.20:3868 SCTP\n {6}cilium: denied — sctpSupported=false\n {6}kube-router: denied — sctpSupported=false\n/);
+    expect(run.stdout).toMatch(/\n {2}allowed {3}allowed  allowed      denied   allowed  allowed      allowed         allowed                allowed  shop\/client-5d9f7-abcde 10\.244\.1\.10:40100 -> shop\/db-0 10\.244\.2\.20:3868 SCTP\n {6}cilium: denied — sctpSupported=false\n/);
   });
 
   it('diff cni list - only the named profiles are columns; rows differ between them only', async () => {
@@ -66,7 +67,7 @@ describe('diff --cni all', () => {
     expect(run.code).toBe(1);
     const two = JSON.parse(run.stdout) as ProfilesJson;
     expect(two.profiles).toEqual(['upstream', 'kube-router']);
-    expect(two.differences.map((d) => `${d.protocol} ${d.dst}:${d.dport ?? '-'}`).sort()).toEqual(['ICMP 10.244.1.10:-', 'SCTP 10.244.2.20:3868', 'SCTP 10.244.3.30:3868']);
+    expect(two.differences.map((d) => `${d.protocol} ${d.dst}:${d.dport ?? '-'}`).sort()).toEqual(['ICMP 10.244.1.10:-']);
     await expectAgreesWithReplays(CAPTURE, CLUSTER, two);
     // Profiles that agree everywhere: no row, exit 0.
     const same = await runCli(['diff', CAPTURE, ...CLUSTER, '--cni', 'upstream,calico,antrea']);

@@ -22,6 +22,13 @@ const OTHER_PROGRAMS = new Set([
   '--random', // scripts/record-service.sh --random
   '--noflush', // iptables-restore (docs/compile.md, docs/kernel-check.md)
   '--synth', // npm run check:kernel: seeded clusters to check
+  // iptables matches and targets quoted from the kernel renderings (docs/kernel-renderings.md)
+  '--dport',
+  '--physdev-is-bridged',
+  '--reject-with',
+  '--set-xmark',
+  '--src-type',
+  '--netpol-default-deny', // kube-router's own flag
 ]);
 
 const FLAG = /(?<![\w-])(--[a-z][a-z0-9-]*)(?![\w-])/g;

@@ -85,11 +85,11 @@ describe('cni profiles data', () => {
     expect(c.icmpPolicy.value).toBe('allow-frag-needed');
   });
 
-  it('profiles - kube-router rejects, has no SCTP, exempts basic ICMP', () => {
+  it('profiles - kube-router rejects, enforces SCTP (since v2.8.0), exempts basic ICMP', () => {
     const k = CNI_PROFILES['kube-router'].switches;
     expect(k.denyAction.value).toBe('reject');
-    expect(k.sctpSupported.value).toBe(false);
-    expect(k.sctpSupported.source).toContain('kube-router/issues/1019');
+    expect(k.sctpSupported.value).toBe(true);
+    expect(k.sctpSupported.source).toContain('kube-router@39efb923');
     expect(k.icmpPolicy.value).toBe('allow-echo-errors');
   });
 

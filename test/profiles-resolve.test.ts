@@ -26,9 +26,9 @@ describe('cni profiles resolve', () => {
   });
 
   it('resolveProfile - key=value overrides one switch, typed, and records the profile value', () => {
-    const p = ok('kube-router', ['denyAction=drop', 'sctpSupported=true', 'conntrackTimeouts=linux']);
+    const p = ok('kube-router', ['denyAction=drop', 'sctpSupported=false', 'conntrackTimeouts=linux']);
     expect(p.values.denyAction).toBe('drop');
-    expect(p.values.sctpSupported).toBe(true);
+    expect(p.values.sctpSupported).toBe(false);
     expect(p.values.conntrackTimeouts).toBe('linux');
     expect(p.overrides).toEqual(['denyAction', 'sctpSupported', 'conntrackTimeouts']);
     expect(p.switches.denyAction).toMatchObject({ value: 'drop', overridden: true, profileValue: 'reject', confidence: 'chosen' });

@@ -17,6 +17,7 @@ import {
   type SwitchSetting,
 } from '../../compiler/cni-profiles.js';
 import { ADMIN_FEATURES, ADMIN_FEATURE_NAMES, CNI_ADMIN_SUPPORT } from '../../compiler/cni-admin-support.js';
+import { kernelShapesOf } from '../../compiler/kernel-shapes.js';
 
 export const PROFILE_FORMATS = ['table', 'json', 'md'] as const;
 export type ProfileFormat = (typeof PROFILE_FORMATS)[number];
@@ -97,12 +98,25 @@ export function profileTable(profile: ResolvedProfile): string {
     out.push(`    allowed: ${switchDomainText(name).join(', ')}`);
     out.push(`    source: ${s.source}`);
   }
+  out.push(...kernelShapeLines(profile));
   out.push('', ...legendLines((m) => m));
   return `${out.join('\n')}\n`;
 }
 
+/** The kernel renderings of the profile and the upstream files each chain shape follows. */
+function kernelShapeLines(profile: ResolvedProfile): string[] {
+  const shapes = kernelShapesOf(profile.name);
+  if (shapes.length === 0) return [];
+  const out = ['', 'Kernel renderings (loaded by the kernel check):'];
+  for (const s of shapes) {
+    out.push(`${s.shape}: netpol-emu ${s.command}`, `    ${s.summary}`);
+    for (const source of s.sources) out.push(`    source: ${source}`);
+  }
+  return out;
+}
+
 export function profileJson(profile: ResolvedProfile): object {
-  return { confidence: confidenceLegend(), switches: switchDefinitions(), profile };
+  return { confidence: confidenceLegend(), switches: switchDefinitions(), profile, kernelRenderings: kernelShapesOf(profile.name) };
 }
 
 export function profileMarkdown(profile: ResolvedProfile): string {
@@ -115,6 +129,7 @@ export function profileMarkdown(profile: ResolvedProfile): string {
       const s = profile.switches[name];
       return `| \`${name}\` | ${String(s.value)}${s.overridden ? ' (override)' : ''} | ${s.confidence} | ${mdCell(s.source)} |`;
     }),
+    ...kernelShapesOf(profile.name).flatMap((k) => ['', `Kernel rendering \`${k.shape}\` (\`netpol-emu ${k.command}\`): ${mdCell(k.summary)}`, '', ...k.sources.map((source) => `- ${mdCell(source)}`)]),
   ];
   return `${out.join('\n')}\n`;
 }
