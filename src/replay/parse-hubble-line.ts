@@ -368,9 +368,17 @@ export function parseHubbleLine(text: string, out: HubbleEvent): void {
   }
 }
 
+/** Field paths of the two flow shapes, made once (not per event). */
+function pathsOf(path: string) {
+  return { time: `${path}time`, l4: `${path}l4.`, tcp: `${path}l4.TCP.`, udp: `${path}l4.UDP.`, icmpv4: `${path}l4.ICMPv4.`, icmpv6: `${path}l4.ICMPv6.` };
+}
+const WRAPPED_PATHS = pathsOf('flow.');
+const BARE_PATHS = pathsOf('');
+
 function parseFlow(f: Json, path: string, wrapper: Json | null, out: HubbleEvent): void {
+  const paths = path === '' ? BARE_PATHS : WRAPPED_PATHS;
   const time = f['time'] ?? wrapper?.['time'];
-  timeOf(time, f['time'] !== undefined ? `${path}time` : 'time', out);
+  timeOf(time, f['time'] !== undefined ? paths.time : 'time', out);
   const nodeName = f['node_name'] ?? wrapper?.['node_name'];
   out.nodeName = typeof nodeName === 'string' ? nodeName : '';
   const type = f['Type'];
@@ -410,8 +418,8 @@ function parseFlow(f: Json, path: string, wrapper: Json | null, out: HubbleEvent
   out.icmpType = 0;
   out.icmpCode = 0;
   let l4Object: Json | undefined;
-  if (l4 && (l4Object = objectField(l4, 'TCP', `${path}l4.`))) {
-    const p = `${path}l4.TCP.`;
+  if (l4 && (l4Object = objectField(l4, 'TCP', paths.l4))) {
+    const p = paths.tcp;
     out.protocol = 6;
     out.srcPort = portField(l4Object, 'source_port', p);
     out.dstPort = portField(l4Object, 'destination_port', p);
@@ -419,13 +427,13 @@ function parseFlow(f: Json, path: string, wrapper: Json | null, out: HubbleEvent
     let bits = 0;
     if (flags) for (const [name, bit] of TCP_FLAG_BITS) if (flags[name] === true) bits |= bit;
     out.tcpFlags = bits;
-  } else if (l4 && (l4Object = objectField(l4, 'UDP', `${path}l4.`))) {
-    const p = `${path}l4.UDP.`;
+  } else if (l4 && (l4Object = objectField(l4, 'UDP', paths.l4))) {
+    const p = paths.udp;
     out.protocol = 17;
     out.srcPort = portField(l4Object, 'source_port', p);
     out.dstPort = portField(l4Object, 'destination_port', p);
-  } else if (l4 && (l4Object = objectField(l4, a === 4 ? 'ICMPv4' : 'ICMPv6', `${path}l4.`))) {
-    const p = `${path}l4.${a === 4 ? 'ICMPv4' : 'ICMPv6'}.`;
+  } else if (l4 && (l4Object = objectField(l4, a === 4 ? 'ICMPv4' : 'ICMPv6', paths.l4))) {
+    const p = a === 4 ? paths.icmpv4 : paths.icmpv6;
     out.protocol = a === 4 ? 1 : 58;
     out.icmpType = byteField(l4Object, 'type', p);
     out.icmpCode = byteField(l4Object, 'code', p);

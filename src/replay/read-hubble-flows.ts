@@ -160,15 +160,21 @@ export class HubbleFlowReader {
     const known = this.options.knownPods;
     if (!known) return;
     let missing = false;
-    for (const pod of [e.srcPod, e.dstPod]) {
-      if (pod === '' || known.has(pod)) continue;
+    if (e.srcPod !== '' && !known.has(e.srcPod)) {
       missing = true;
-      if (!this.missingPods.has(pod)) {
-        if (this.missingPods.size < MISSING_PODS_MAX) this.missingPods.add(pod);
-        else this.missingOverflow++;
-      }
+      this.notePodMissing(e.srcPod);
+    }
+    if (e.dstPod !== '' && !known.has(e.dstPod)) {
+      missing = true;
+      this.notePodMissing(e.dstPod);
     }
     if (missing) this.missingObservations++;
+  }
+
+  private notePodMissing(pod: string): void {
+    if (this.missingPods.has(pod)) return;
+    if (this.missingPods.size < MISSING_PODS_MAX) this.missingPods.add(pod);
+    else this.missingOverflow++;
   }
 
   /** The replay's reader (ReplayOptions.reader): reads `source` and calls `callback` per packet. */
