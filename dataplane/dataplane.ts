@@ -585,12 +585,7 @@ export class Dataplane {
     flows.setDestination(f, meta.dst, this.recordDstPort());
     flows.setEndpoint(f, shown);
     flows.setReason(f, reason);
-    flows.setSrcEndpoint(f, this.policy.srcEndpoint);
-    flows.setDstEndpoint(f, this.policy.dstEndpoint);
-    flows.setEgressRule(f, this.policy.egressRule);
-    flows.setIngressRule(f, this.policy.ingressRule);
-    flows.setEgressPassRule(f, this.policy.egressPassRule ?? -1);
-    flows.setIngressPassRule(f, this.policy.ingressPassRule ?? -1);
+    this.recordPolicyDecision(f);
     flows.setRekeyed(f, 1);
     this.pins.set(meta.ipVersion, meta.src, meta.srcPort, meta.protocol, frontend, shown);
     let nowTracked = false;
@@ -711,15 +706,20 @@ export class Dataplane {
       flows.setService(f, this.natFrontend);
       flows.setEndpoint(f, this.natBackend);
     }
-    if (reason < 128) {
-      flows.setSrcEndpoint(f, this.policy.srcEndpoint);
-      flows.setDstEndpoint(f, this.policy.dstEndpoint);
-      flows.setEgressRule(f, this.policy.egressRule);
-      flows.setIngressRule(f, this.policy.ingressRule);
-      flows.setEgressPassRule(f, this.policy.egressPassRule ?? -1);
-      flows.setIngressPassRule(f, this.policy.ingressPassRule ?? -1);
-    }
+    if (reason < 128) this.recordPolicyDecision(f);
     return f;
+  }
+
+  /** The endpoints and deciding rules of the policy's last classification, on flow `f`'s record. */
+  private recordPolicyDecision(f: number): void {
+    const flows = this.flows;
+    const policy = this.policy;
+    flows.setSrcEndpoint(f, policy.srcEndpoint);
+    flows.setDstEndpoint(f, policy.dstEndpoint);
+    flows.setEgressRule(f, policy.egressRule);
+    flows.setIngressRule(f, policy.ingressRule);
+    flows.setEgressPassRule(f, policy.egressPassRule ?? -1);
+    flows.setIngressPassRule(f, policy.ingressPassRule ?? -1);
   }
 
   private dropCategory(reason: number): PacketCategory {
