@@ -135,6 +135,11 @@ export class Lab {
         this.loadPart(ruleset, part.loader, part.fileName, text, ['ipset', 'restore', '-exist']);
       } else if ((part.loader === 'iptables' || part.loader === 'ip6tables') && this.loaded.has(part.loader)) {
         this.loadPart(ruleset, part.loader, part.fileName, part.text.replace(/^-I .*\n/gm, ''));
+      } else if (part.loader === 'nft' && this.loaded.has('nft')) {
+        // The new tables replace the old ones in one nft transaction (declare, delete, define), the
+        // way a policy change replaces rules atomically; conntrack entries are not in the tables and stay.
+        const tables = [...part.text.matchAll(/^table (\S+) (\S+) \{/gm)].map((m) => `table ${m[1]} ${m[2]}\ndelete table ${m[1]} ${m[2]}\n`);
+        this.loadPart(ruleset, part.loader, part.fileName, `${tables.join('')}${part.text}`);
       } else this.loadPart(ruleset, part.loader, part.fileName, part.text);
     }
   }
