@@ -43,11 +43,14 @@ function findClass(starts: readonly bigint[], address: bigint): number {
   return lo;
 }
 
-/** Whether the class starting at `start` is in the block, under the profile's ipBlock matching. */
-function blockHas(block: IpBlock, match: PolicySemantics['ipBlockMatch'], start: bigint): boolean {
+/** Whether the class starting at an address is in the block, under the profile's ipBlock matching. */
+function blockMembership(block: IpBlock, match: PolicySemantics['ipBlockMatch']): (start: bigint) => boolean {
   const family = block.cidr.family;
-  if (match === 'kube-router-ipset') return ipsetNetMatches(ipsetNetEntries(block), family, start);
-  return inCidr(block.cidr, family, start) && !block.except.some((except) => inCidr(except, family, start));
+  if (match === 'kube-router-ipset') {
+    const entries = ipsetNetEntries(block);
+    return (start) => ipsetNetMatches(entries, family, start);
+  }
+  return (start) => inCidr(block.cidr, family, start) && !block.except.some((except) => inCidr(except, family, start));
 }
 
 export function buildCidrClasses(blocks: readonly IpBlock[], match: PolicySemantics['ipBlockMatch'] = 'cidr-except'): CidrClasses {
@@ -81,8 +84,9 @@ export function buildCidrClasses(blocks: readonly IpBlock[], match: PolicySemant
       const set = new Bitset(classCount);
       const starts = block.cidr.family === 4 ? v4Starts : v6Starts;
       const offset = block.cidr.family === 4 ? 0 : v4Starts.length;
+      const has = blockMembership(block, match);
       starts.forEach((start, i) => {
-        if (blockHas(block, match, start)) set.add(offset + i);
+        if (has(start)) set.add(offset + i);
       });
       id = sets.length;
       sets.push(set);
