@@ -6,7 +6,9 @@
  * external flow in the dataplane).
  */
 import { Bitset } from './bitset.js';
+import { ipsetNetEntries, ipsetNetMatches } from './ipset-net-match.js';
 import type { Cidr, IpBlock, IpFamily } from './model.js';
+import type { PolicySemantics } from './policy-semantics.js';
 
 const SPACE: Readonly<Record<IpFamily, bigint>> = { 4: 1n << 32n, 6: 1n << 128n };
 
@@ -41,10 +43,22 @@ function findClass(starts: readonly bigint[], address: bigint): number {
   return lo;
 }
 
-export function buildCidrClasses(blocks: readonly IpBlock[]): CidrClasses {
+/** Whether the class starting at an address is in the block, under the profile's ipBlock matching. */
+function blockMembership(block: IpBlock, match: PolicySemantics['ipBlockMatch']): (start: bigint) => boolean {
+  const family = block.cidr.family;
+  if (match === 'kube-router-ipset') {
+    const entries = ipsetNetEntries(block);
+    return (start) => ipsetNetMatches(entries, family, start);
+  }
+  return (start) => inCidr(block.cidr, family, start) && !block.except.some((except) => inCidr(except, family, start));
+}
+
+export function buildCidrClasses(blocks: readonly IpBlock[], match: PolicySemantics['ipBlockMatch'] = 'cidr-except'): CidrClasses {
   const cuts: Record<IpFamily, Set<bigint>> = { 4: new Set([0n]), 6: new Set([0n]) };
   for (const block of blocks) {
-    for (const cidr of [block.cidr, ...block.except]) {
+    // kube-router's entries (2000::/3, fd00::/8 for ::/0) bound classes of their own.
+    const cidrs = match === 'kube-router-ipset' ? ipsetNetEntries(block).map((e) => e.cidr) : [block.cidr, ...block.except];
+    for (const cidr of cidrs) {
       cuts[cidr.family].add(cidr.network);
       const end = cidrEnd(cidr);
       if (end < SPACE[cidr.family]) cuts[cidr.family].add(end);
@@ -70,8 +84,9 @@ export function buildCidrClasses(blocks: readonly IpBlock[]): CidrClasses {
       const set = new Bitset(classCount);
       const starts = block.cidr.family === 4 ? v4Starts : v6Starts;
       const offset = block.cidr.family === 4 ? 0 : v4Starts.length;
+      const has = blockMembership(block, match);
       starts.forEach((start, i) => {
-        if (inCidr(block.cidr, block.cidr.family, start) && !block.except.some((except) => inCidr(except, block.cidr.family, start))) set.add(offset + i);
+        if (has(start)) set.add(offset + i);
       });
       id = sets.length;
       sets.push(set);

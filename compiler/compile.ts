@@ -37,7 +37,7 @@ export function compile(cluster: Cluster, semantics: PolicySemantics = UPSTREAM_
   for (const policy of cluster.policies) {
     for (const rule of [...policy.ingress, ...policy.egress]) for (const peer of rule.peers) if (peer.ipBlock) blocks.push(peer.ipBlock);
   }
-  const cidrs = buildCidrClasses(blocks);
+  const cidrs = buildCidrClasses(blocks, semantics.ipBlockMatch);
   const conflicts = semantics.namedPortConflict === 'skip-rule' ? conflictingPortNames(endpoints.pods) : new Set<string>();
   const { lowered, rules, ruleMatches } = lowerPolicies(cluster.policies, selectors, cidrs, semantics, conflicts);
 

@@ -152,7 +152,7 @@ export class IncrementalCompiler {
 
     const blocks: IpBlock[] = [];
     for (const local of locals) for (const block of local.blocks) blocks.push(block);
-    const cidrs = buildCidrClasses(blocks);
+    const cidrs = buildCidrClasses(blocks, semantics.ipBlockMatch);
     if (!sameCuts(this.classCuts.v4, cidrs.v4Starts) || !sameCuts(this.classCuts.v6, cidrs.v6Starts)) {
       this.classCuts = { v4: cidrs.v4Starts, v6: cidrs.v6Starts };
       this.classOfAddress = new WeakMap();

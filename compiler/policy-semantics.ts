@@ -13,6 +13,7 @@ export type PolicySemantics = Pick<
   | 'enforce'
   | 'ipBlockMatchesPodIps'
   | 'ipBlockMatchesNodeIps'
+  | 'ipBlockMatch'
   | 'localNodeToPodAllowed'
   | 'podToLocalNodeEgressPoliced'
   | 'sctpSupported'
@@ -25,6 +26,7 @@ export function policySemantics(values: CniSwitchValues): PolicySemantics {
     enforce: values.enforce,
     ipBlockMatchesPodIps: values.ipBlockMatchesPodIps,
     ipBlockMatchesNodeIps: values.ipBlockMatchesNodeIps,
+    ipBlockMatch: values.ipBlockMatch,
     localNodeToPodAllowed: values.localNodeToPodAllowed,
     podToLocalNodeEgressPoliced: values.podToLocalNodeEgressPoliced,
     sctpSupported: values.sctpSupported,

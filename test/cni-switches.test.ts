@@ -68,6 +68,23 @@ describe('cni switches - concrete flows', () => {
     expect((await verdict(SWITCHES, 'a/client', 'a/server1', '8080', ['--cni', 'cilium'])).code).toBe(1);
   });
 
+  it('kube-router (ipBlockMatch=kube-router-ipset) - ::/0 is 2000::/3 + fd00::/8 and a longer entry beats an except, in both engines', async () => {
+    const IPSET = ['-f', 'test/fixtures/clusters/ipset-ipblock'];
+    for (const engine of ['naive', 'compiled']) {
+      const run = (to: string, extra: string[]): Promise<{ code: number; reason: string }> => verdict(IPSET, 'ns/a', to, '53', ['--engine', engine, ...extra]);
+      // The spec: fd00::/8 is inside the except fc00::/7, fe80::1 inside ::/0.
+      expect((await run('fd00::99', [])).code).toBe(1);
+      expect((await run('fe80::1', [])).code).toBe(0);
+      expect((await run('2001:db8::1', [])).code).toBe(0);
+      // kube-router: the fd00::/8 entry (prefix 8) outranks the nomatch fc00::/7; fe80::1 is in no entry.
+      expect((await run('fd00::99', ['--cni', 'kube-router'])).code).toBe(0);
+      expect((await run('fe80::1', ['--cni', 'kube-router'])).code).toBe(1);
+      expect((await run('fc00::1', ['--cni', 'kube-router'])).code).toBe(1);
+      expect((await run('2001:db8::1', ['--cni', 'kube-router'])).code).toBe(0);
+      expect((await run('fd00::99', ['--cni', 'kube-router', '--cni-opt', 'ipBlockMatch=cidr-except'])).code).toBe(1);
+    }
+  });
+
   it('profiles - unknown profile, switch or value is a usage error', async () => {
     const bad = await runCli(['query', ...EXAMPLE, '--from', '1.1.1.1', '--to', '2.2.2.2', '--port', '1', '--cni', 'weave']);
     expect(bad.code).toBe(2);

@@ -212,14 +212,15 @@ describe('kube-router rendering: semantics (interpreted, no kernel needed)', () 
     expect(result).toEqual({ kernel: 'ACCEPT', emulator: 1 });
   });
 
-  it('keeps kube-router\'s IPv6 ::/0 as 2000::/3 + fd00::/8: an except of fc00::/7 does not remove fd00::/8 (found by the kernel check)', async () => {
+  it('models kube-router\'s IPv6 ::/0 as 2000::/3 + fd00::/8 (ipBlockMatch=kube-router-ipset): an except of fc00::/7 does not remove fd00::/8, fe80::/10 is not matched (found by the kernel check)', async () => {
     const manifest = [
       'apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: ns, labels: {app: web}}\nstatus: {podIP: "fd00::1", hostIP: "fd00:ffff::1", phase: Running}',
       'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: ns}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress: [{to: [{ipBlock: {cidr: "::/0", except: ["fc00::/7"]}}]}]',
     ].join('\n---\n');
-    expect(await kernelAndEmulator(manifest, { src: 'fd00::1', dst: 'fd00::99', port: 53 }, 6)).toEqual({ kernel: 'ACCEPT', emulator: 1 });
+    expect(await kernelAndEmulator(manifest, { src: 'fd00::1', dst: 'fd00::99', port: 53 }, 6)).toEqual({ kernel: 'ACCEPT', emulator: 0 });
     expect(await kernelAndEmulator(manifest, { src: 'fd00::1', dst: '2001:db8::1', port: 53 }, 6)).toEqual({ kernel: 'ACCEPT', emulator: 0 });
-    expect(await kernelAndEmulator(manifest, { src: 'fd00::1', dst: 'fe80::1', port: 53 }, 6)).toEqual({ kernel: 'REJECT', emulator: 0 });
+    expect(await kernelAndEmulator(manifest, { src: 'fd00::1', dst: 'fe80::1', port: 53 }, 6)).toEqual({ kernel: 'REJECT', emulator: 1 });
+    expect(await kernelAndEmulator(manifest, { src: 'fd00::1', dst: 'fc00::1', port: 53 }, 6)).toEqual({ kernel: 'REJECT', emulator: 1 });
   });
 
   it('keeps kube-router\'s egress named port without `to`: any destination on the numbers of the namespace\'s pods', async () => {

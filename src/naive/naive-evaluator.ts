@@ -87,6 +87,32 @@ function cidrContains(cidr: Cidr, ip: IpAddress): boolean {
   return ip.value >> hostBits === cidr.network >> hostBits;
 }
 
+/** What kube-router writes into an ipBlock's hash:net ipset for a /0 (policy.go evalIPBlockPeer). */
+const KUBE_ROUTER_WHOLE: Readonly<Record<4 | 6, readonly Cidr[]>> = {
+  4: [
+    { family: 4, network: 0n, prefixLength: 1, text: '0.0.0.0/1' },
+    { family: 4, network: 0x80000000n, prefixLength: 1, text: '128.0.0.0/1' },
+  ],
+  6: [
+    { family: 6, network: 0x20000000000000000000000000000000n, prefixLength: 3, text: '2000::/3' },
+    { family: 6, network: 0xfd000000000000000000000000000000n, prefixLength: 8, text: 'fd00::/8' },
+  ],
+};
+
+/**
+ * kube-router's ipBlock (ipBlockMatch=kube-router-ipset): the cidr and its excepts are entries of
+ * one hash:net ipset, the excepts flagged nomatch, a /0 written as the entries above; the kernel
+ * answers with the longest entry holding the address, and an except equal to the cidr wins.
+ */
+function kubeRouterIpsetContains(block: { readonly cidr: Cidr; readonly except: readonly Cidr[] }, ip: IpAddress): boolean {
+  const entries = (cidr: Cidr): readonly Cidr[] => (cidr.prefixLength === 0 ? KUBE_ROUTER_WHOLE[cidr.family] : [cidr]);
+  let longestMatch = -1;
+  for (const cidr of entries(block.cidr)) if (cidrContains(cidr, ip)) longestMatch = Math.max(longestMatch, cidr.prefixLength);
+  let longestNomatch = -1;
+  for (const except of block.except) for (const cidr of entries(except)) if (cidrContains(cidr, ip)) longestNomatch = Math.max(longestNomatch, cidr.prefixLength);
+  return longestMatch >= 0 && longestMatch > longestNomatch;
+}
+
 function isFinished(pod: Pod): boolean {
   return pod.phase === 'Succeeded' || pod.phase === 'Failed';
 }
@@ -335,6 +361,7 @@ export class NaiveEvaluator implements FlowEngine {
       // Profiles differ on whether ipBlock can name pod IPs (Cilium: no) and node IPs.
       if (!this.semantics.ipBlockMatchesPodIps && this.podByIp(address) !== null) return false;
       if (!this.semantics.ipBlockMatchesNodeIps && this.nodeIps.has(`${address.family}/${address.value}`)) return false;
+      if (this.semantics.ipBlockMatch === 'kube-router-ipset') return kubeRouterIpsetContains(peer.ipBlock, address);
       return cidrContains(peer.ipBlock.cidr, address) && !peer.ipBlock.except.some((except) => cidrContains(except, address));
     }
     const pod = this.podByIp(address);

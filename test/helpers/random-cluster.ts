@@ -35,11 +35,13 @@ const CIDRS: Record<string, string[]> = {
   '192.168.0.0/16': [],
   '10.0.0.5/24': [],
   'fd00::/64': ['fd00::4/126', 'fd00::1/128'],
-  '::/0': ['fd00::/64'],
+  // fc00::/7: kube-router's ::/0 (2000::/3 + fd00::/8) outranks it on fd00:ffff::1 (ipBlockMatch).
+  '::/0': ['fd00::/64', 'fc00::/7'],
   'fd00:ffff::/112': [],
 };
 const EXTERNAL_V4 = ['10.0.0.200', '192.168.1.1', '8.8.8.8', '10.0.0.5', '172.16.0.9'];
-const EXTERNAL_V6 = ['fd00::99', '2001:db8::1', 'fd00::5'];
+// fc00::1 is outside kube-router's ::/0 (2000::/3 + fd00::/8): ipBlockMatch=kube-router-ipset.
+const EXTERNAL_V6 = ['fd00::99', '2001:db8::1', 'fd00::5', 'fc00::1'];
 export const FLOW_PROTOCOLS = [6, 6, 6, 17, 17, 132, 1, 58];
 export const FLOW_PORTS = [0, 53, 53, 80, 80, 80, 81, 82, 100, 8080, 9000, 9090, 65535];
 
@@ -237,6 +239,7 @@ export const semanticsArb: fc.Arbitrary<PolicySemantics> = fc.oneof(
       enforce: fc.constantFrom(true, true, true, false),
       ipBlockMatchesPodIps: fc.boolean(),
       ipBlockMatchesNodeIps: fc.boolean(),
+      ipBlockMatch: fc.constantFrom('cidr-except' as const, 'kube-router-ipset' as const),
       localNodeToPodAllowed: fc.boolean(),
       podToLocalNodeEgressPoliced: fc.boolean(),
       sctpSupported: fc.boolean(),
