@@ -55,5 +55,6 @@ export { advisePolicies, renderAdvisedYaml, policyObject, type AdvisedPolicy } f
 export { groupWorkloads, type Workload } from './advise/group-workloads.js';
 export { observeConnections, type Connection, type Observation } from './advise/observe-connections.js';
 export { proveAdvice, clusterWithAdvice, type AdviceProof } from './advise/prove-advice.js';
+export type { AdviceDocument, AdviceConnection } from './advise/build-advice-document.js';
 export { renderHtmlReport, reportData, type ReportData } from './report/render-html-report.js';
 export { ReportCollector, PacketTimeline } from './report/collect-report-data.js';

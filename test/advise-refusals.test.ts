@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliRun } from './helpers/run-cli.js';
-import { flowKey, replayFlowLines, type AdviceConnectionJson, type AdviceJson } from './helpers/advise-flows.js';
+import { flowKey, replayFlowLines, type AdviceJson } from './helpers/advise-flows.js';
 
 const DIR = 'test/fixtures/advise';
 const CAPTURE = join(DIR, 'refusals.pcap');
@@ -21,7 +21,7 @@ const root = mkdtempSync(join(tmpdir(), 'netpol-advise-refusals-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** `PROTO dst:port answer` of each connection, sorted. */
-const summary = (list: readonly AdviceConnectionJson[]): string[] => list.map((c) => `${c.protocol} ${c.dst}:${c.port ?? '-'} ${c.answer}`).sort();
+const summary = (list: AdviceJson['allowed']): string[] => list.map((c) => `${c.protocol} ${c.dst}:${c.port ?? '-'} ${c.answer}`).sort();
 
 const WORKED = [
   'ICMP 10.244.1.10:- reply', // echo from db to the client

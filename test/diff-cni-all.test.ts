@@ -28,6 +28,19 @@ beforeAll(async () => {
   all = JSON.parse(run.stdout) as ProfilesJson;
 });
 
+let adminPcap: Promise<string> | undefined;
+/** The admin-tiers example's flows as a capture (written once). */
+function adminCapture(): Promise<string> {
+  adminPcap ??= (async () => {
+    const pcap = join(root, 'admin.pcap');
+    // flannel forwards every packet: the allowed-packet capture is the whole exchange.
+    const write = await runCli(['replay', '--flows-in', 'examples/admin-tiers/flows.jsonl', '-f', 'examples/admin-tiers', '--cni', 'flannel', '--write-allowed', pcap]);
+    expect(write.code, write.stderr).toBe(0);
+    return pcap;
+  })();
+  return adminPcap;
+}
+
 /** The causes of the row of `protocol dst:dport`. */
 function causesOf(protocol: string, dst: string, dport: number | null): Record<string, string> {
   const rows = all.differences.filter((d) => d.protocol === protocol && d.dst === dst && d.dport === dport);
@@ -87,10 +100,7 @@ describe('diff --cni all', () => {
   }, 120_000);
 
   it('diff cni all - admin tiers a CNI does not implement are attributed as such', async () => {
-    const pcap = join(root, 'admin.pcap');
-    // flannel forwards every packet: the allowed-packet capture is the whole exchange.
-    const write = await runCli(['replay', '--flows-in', 'examples/admin-tiers/flows.jsonl', '-f', 'examples/admin-tiers', '--cni', 'flannel', '--write-allowed', pcap]);
-    expect(write.code, write.stderr).toBe(0);
+    const pcap = await adminCapture();
     const run = await runCli(['diff', pcap, '-f', 'examples/admin-tiers', '--cni', 'upstream,cilium', '-o', 'json']);
     expect(run.code).toBe(1);
     const diff = JSON.parse(run.stdout) as ProfilesJson;
@@ -101,9 +111,7 @@ describe('diff --cni all', () => {
   });
 
   it('diff cni all - each admin-support warning once, naming every profile it applies to', async () => {
-    const pcap = join(root, 'admin-warnings.pcap');
-    const write = await runCli(['replay', '--flows-in', 'examples/admin-tiers/flows.jsonl', '-f', 'examples/admin-tiers', '--cni', 'flannel', '--write-allowed', pcap]);
-    expect(write.code, write.stderr).toBe(0);
+    const pcap = await adminCapture();
     const run = await runCli(['diff', pcap, '-f', 'examples/admin-tiers', '--cni', 'all', '-o', 'json']);
     expect(run.code).toBe(1);
     const lines = run.stderr.split('\n').filter((l) => l.startsWith('warning: '));

@@ -14,7 +14,8 @@ export interface FlowSide {
   readonly dropped: number;
 }
 
-export interface FlowDifference {
+/** Which flow a row of a diff is about (its first direction, as one of the replays saw it). */
+export interface DiffedFlow {
   readonly src: string;
   readonly sport: number | null;
   readonly dst: string;
@@ -22,6 +23,9 @@ export interface FlowDifference {
   readonly protocol: string;
   readonly srcPod: string | null;
   readonly dstPod: string | null;
+}
+
+export interface FlowDifference extends DiffedFlow {
   readonly left: FlowSide | null;
   readonly right: FlowSide | null;
 }

@@ -9,7 +9,7 @@
  * occurrence, so a reused port pairs up in order.
  */
 import type { FlowReport } from '../replay/flow-report.js';
-import { flowPairKey } from './diff-flows.js';
+import { flowPairKey, type DiffedFlow } from './diff-flows.js';
 
 export interface ProfileCell {
   readonly verdict: 'allowed' | 'denied';
@@ -26,14 +26,7 @@ export interface ProfileCause {
   readonly together: boolean;
 }
 
-export interface ProfileDifference {
-  readonly src: string;
-  readonly sport: number | null;
-  readonly dst: string;
-  readonly dport: number | null;
-  readonly protocol: string;
-  readonly srcPod: string | null;
-  readonly dstPod: string | null;
+export interface ProfileDifference extends DiffedFlow {
   /** The reference profile's view (null: no such flow there). */
   readonly reference: ProfileCell | null;
   /** Per profile, in `profiles` order (null: no such flow under that profile). */
