@@ -104,20 +104,58 @@ const KIND_FEATURE = {
 
 const PEER_FEATURE: Partial<Record<AdminPeer['kind'], AdminFeature>> = { networks: 'networksPeer', nodes: 'nodesPeer', domainNames: 'domainNames' };
 
+/** One thing a profile's CNI does not implement, and what that does to one policy or rule. */
+export interface AdminRestriction {
+  /** `AdminNetworkPolicy/name`, or with the rule: `AdminNetworkPolicy/name ingress[0]`. */
+  readonly subject: string;
+  readonly effect: 'is ignored' | 'fails closed';
+  /** What the CNI does not implement (ADMIN_FEATURES texts, joined). */
+  readonly missing: string;
+  /** `confidence: source` of the support value, where the note names it. */
+  readonly evidence: string | null;
+}
+
+/** A restriction as one sentence naming the profiles it applies to. */
+export function restrictionNote(profiles: readonly CniProfileName[], r: AdminRestriction): string {
+  const who = profiles.length === 1 ? `CNI profile ${profiles[0]} does` : `CNI profiles ${profiles.join(', ')} do`;
+  return `${r.subject} ${r.effect}: ${who} not implement ${r.missing}${r.evidence === null ? '' : ` (${r.evidence})`}`;
+}
+
+/**
+ * The notes of several profiles' restrictions of one cluster, each distinct restriction once with
+ * every profile it applies to (`diff --cni all`). Sources that differ between those profiles are
+ * left to `netpol-emu profiles --admin`.
+ */
+export function mergeRestrictionNotes(byProfile: readonly { readonly profile: CniProfileName; readonly restrictions: readonly AdminRestriction[] }[]): string[] {
+  const groups = new Map<string, { restriction: AdminRestriction; profiles: CniProfileName[]; evidence: Set<string | null> }>();
+  for (const { profile, restrictions } of byProfile) {
+    for (const r of restrictions) {
+      const key = `${r.subject}\n${r.effect}\n${r.missing}`;
+      const group = groups.get(key) ?? { restriction: r, profiles: [], evidence: new Set<string | null>() };
+      groups.set(key, group);
+      if (!group.profiles.includes(profile)) group.profiles.push(profile);
+      group.evidence.add(r.evidence);
+    }
+  }
+  return [...groups.values()].map(({ restriction, profiles, evidence }) =>
+    restrictionNote(profiles, evidence.size === 1 ? restriction : { ...restriction, evidence: 'sources: netpol-emu profiles --admin' }),
+  );
+}
+
 /**
  * The cluster as a CNI of profile `profile` sees it: unsupported kinds dropped, unsupported
  * peers and named ports failing closed. Returns the same object when nothing changes.
  */
-export function restrictToProfile(cluster: Cluster, profile: CniProfileName): { cluster: Cluster; notes: string[] } {
+export function restrictToProfile(cluster: Cluster, profile: CniProfileName): { cluster: Cluster; notes: string[]; restrictions: AdminRestriction[] } {
   const policies = cluster.adminPolicies ?? [];
-  if (policies.length === 0) return { cluster, notes: [] };
+  if (policies.length === 0) return { cluster, notes: [], restrictions: [] };
   const support = CNI_ADMIN_SUPPORT[profile];
-  const notes: string[] = [];
+  const restrictions: AdminRestriction[] = [];
   const kept: AdminPolicy[] = [];
   for (const policy of policies) {
     const feature = KIND_FEATURE[policy.kind];
     if (!support[feature].value) {
-      notes.push(`${adminPolicyName(policy)} is ignored: CNI profile ${profile} does not implement ${ADMIN_FEATURES[feature]} (${support[feature].confidence}: ${support[feature].source})`);
+      restrictions.push({ subject: adminPolicyName(policy), effect: 'is ignored', missing: ADMIN_FEATURES[feature], evidence: `${support[feature].confidence}: ${support[feature].source}` });
       continue;
     }
     const restrictRules = (direction: 'ingress' | 'egress', rules: readonly AdminRule[]): AdminRule[] =>
@@ -129,11 +167,11 @@ export function restrictToProfile(cluster: Cluster, profile: CniProfileName): { 
         }
         if (rule.ports?.some((p) => p.kind === 'named') && !support.namedPort.value) unsupported.push('namedPort');
         if (unsupported.length === 0) return rule;
-        notes.push(`${adminPolicyName(policy)} ${direction}[${i}] fails closed: CNI profile ${profile} does not implement ${unsupported.map((f) => ADMIN_FEATURES[f]).join(', ')}`);
+        restrictions.push({ subject: `${adminPolicyName(policy)} ${direction}[${i}]`, effect: 'fails closed', missing: unsupported.map((f) => ADMIN_FEATURES[f]).join(', '), evidence: null });
         if (unsupported.includes('namedPort')) return { ...rule, peers: [{ kind: 'unknown', fields: ['namedPort'] }], ports: null };
         return { ...rule, peers: rule.peers.map((peer): AdminPeer => (PEER_FEATURE[peer.kind] !== undefined && !support[PEER_FEATURE[peer.kind] as AdminFeature].value ? { kind: 'unknown', fields: [peer.kind] } : peer)) };
       });
     kept.push({ ...policy, ingress: restrictRules('ingress', policy.ingress), egress: restrictRules('egress', policy.egress) });
   }
-  return { cluster: { ...cluster, adminPolicies: kept }, notes };
+  return { cluster: { ...cluster, adminPolicies: kept }, notes: restrictions.map((r) => restrictionNote([profile], r)), restrictions };
 }

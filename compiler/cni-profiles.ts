@@ -82,7 +82,7 @@ export const CNI_SWITCHES = {
   dropInvalidCt: {
     values: [true, false],
     section: '§0 step 1, §2.2, §4 #9',
-    description: 'Packets conntrack classifies INVALID are dropped before policy.',
+    description: 'Packets conntrack classifies INVALID (out of TCP state or window, an ICMP error quoting no connection) are dropped when either end is a pod, whatever the policies say (the per-pod `ctstate INVALID` drop); between two non-pod addresses they pass untracked. false: policy judges each like the first packet of a new connection, and no conntrack entry is made.',
   },
   sctpSupported: {
     values: [true, false],

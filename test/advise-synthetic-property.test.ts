@@ -13,30 +13,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/run-cli.js';
+import { flowKey as key, replayFlowLines, type FlowLine } from './helpers/advise-flows.js';
 
 const root = mkdtempSync(join(tmpdir(), 'netpol-advise-synth-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-interface FlowLine {
-  src: string;
-  sport: number | null;
-  dst: string;
-  dport: number | null;
-  protocol: string;
-  icmpId?: number;
-  icmpType?: number;
-  verdict: string;
-  reason: string;
-  packets: { forward: number; reply: number };
-}
-
-const key = (f: FlowLine): string => `${f.protocol} ${f.src}:${f.sport ?? f.icmpId ?? '-'} -> ${f.dst}:${f.dport ?? f.icmpType ?? '-'}`;
-
-async function flows(capture: string, args: readonly string[]): Promise<FlowLine[]> {
-  const run = await runCli(['replay', capture, ...args, '--flows', '-']);
-  expect(run.code, run.stderr).toBe(0);
-  return run.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as FlowLine);
-}
+const flows = (capture: string, args: readonly string[]): Promise<FlowLine[]> => replayFlowLines([capture, ...args]);
 
 describe('advise - synthetic traffic', () => {
   it('advise - answered connections allowed, unanswered denied unless the proof lists them, on 6 seeded clusters', async () => {

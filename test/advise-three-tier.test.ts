@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCluster } from '../src/index.js';
 import { runCli, type CliRun } from './helpers/run-cli.js';
+import { flowKey as key, replayFlowLines, type FlowLine } from './helpers/advise-flows.js';
 
 const CAPTURE = 'examples/three-tier/capture.pcap';
 const EXAMPLE = 'examples/three-tier';
@@ -18,28 +19,7 @@ const PODS = ['-f', join(EXAMPLE, 'namespaces.yaml'), '-f', join(EXAMPLE, 'pods.
 const root = mkdtempSync(join(tmpdir(), 'netpol-advise-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-interface FlowLine {
-  src: string;
-  sport: number | null;
-  dst: string;
-  dport: number | null;
-  protocol: string;
-  icmpId?: number;
-  icmpType?: number;
-  verdict: string;
-  reason: string;
-  packets: { forward: number; reply: number };
-}
-
-function key(f: FlowLine): string {
-  return `${f.protocol} ${f.src}:${f.sport ?? f.icmpId ?? '-'} -> ${f.dst}:${f.dport ?? f.icmpType ?? '-'}`;
-}
-
-async function flows(args: readonly string[]): Promise<FlowLine[]> {
-  const run = await runCli(['replay', CAPTURE, ...args, '--flows', '-']);
-  expect(run.code, run.stderr).toBe(0);
-  return run.stdout.trim().split('\n').map((l) => JSON.parse(l) as FlowLine);
-}
+const flows = (args: readonly string[]): Promise<FlowLine[]> => replayFlowLines([CAPTURE, ...args]);
 
 let advise: CliRun;
 const out = join(root, 'advice');

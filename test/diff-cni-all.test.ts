@@ -28,6 +28,19 @@ beforeAll(async () => {
   all = JSON.parse(run.stdout) as ProfilesJson;
 });
 
+let adminPcap: Promise<string> | undefined;
+/** The admin-tiers example's flows as a capture (written once). */
+function adminCapture(): Promise<string> {
+  adminPcap ??= (async () => {
+    const pcap = join(root, 'admin.pcap');
+    // flannel forwards every packet: the allowed-packet capture is the whole exchange.
+    const write = await runCli(['replay', '--flows-in', 'examples/admin-tiers/flows.jsonl', '-f', 'examples/admin-tiers', '--cni', 'flannel', '--write-allowed', pcap]);
+    expect(write.code, write.stderr).toBe(0);
+    return pcap;
+  })();
+  return adminPcap;
+}
+
 /** The causes of the row of `protocol dst:dport`. */
 function causesOf(protocol: string, dst: string, dport: number | null): Record<string, string> {
   const rows = all.differences.filter((d) => d.protocol === protocol && d.dst === dst && d.dport === dport);
@@ -87,17 +100,40 @@ describe('diff --cni all', () => {
   }, 120_000);
 
   it('diff cni all - admin tiers a CNI does not implement are attributed as such', async () => {
-    const pcap = join(root, 'admin.pcap');
-    // flannel forwards every packet: the allowed-packet capture is the whole exchange.
-    const write = await runCli(['replay', '--flows-in', 'examples/admin-tiers/flows.jsonl', '-f', 'examples/admin-tiers', '--cni', 'flannel', '--write-allowed', pcap]);
-    expect(write.code, write.stderr).toBe(0);
+    const pcap = await adminCapture();
     const run = await runCli(['diff', pcap, '-f', 'examples/admin-tiers', '--cni', 'upstream,cilium', '-o', 'json']);
     expect(run.code).toBe(1);
     const diff = JSON.parse(run.stdout) as ProfilesJson;
     const toy = diff.differences.find((d) => d.src === '10.244.1.30' && d.dport === 8080);
     expect(toy?.reference?.reason).toBe('drop-egress-admin-deny');
     expect(toy?.causes['cilium']).toEqual({ switches: ['admin tiers as cilium implements them'], together: false });
-    expect(run.stderr).toContain('warning: cilium: AdminNetworkPolicy/sandbox-isolation is ignored');
+    expect(run.stderr).toContain('warning: AdminNetworkPolicy/sandbox-isolation is ignored: CNI profile cilium does not implement AdminNetworkPolicy');
+  });
+
+  it('diff cni all - each admin-support warning once, naming every profile it applies to', async () => {
+    const pcap = await adminCapture();
+    const run = await runCli(['diff', pcap, '-f', 'examples/admin-tiers', '--cni', 'all', '-o', 'json']);
+    expect(run.code).toBe(1);
+    const lines = run.stderr.split('\n').filter((l) => l.startsWith('warning: '));
+    expect(new Set(lines).size).toBe(lines.length);
+    // "SUBJECT is ignored|fails closed: CNI profile(s) A, B do(es) not implement ...": one line per subject and effect.
+    const merged = lines.map((l) => /^warning: (.+?) (is ignored|fails closed): CNI profiles? (.+?) (?:do|does) not implement /.exec(l));
+    for (const [i, m] of merged.entries()) expect(m, lines[i]).not.toBeNull();
+    const subjects = merged.map((m) => `${m?.[1]} ${m?.[2]}`);
+    expect(new Set(subjects).size).toBe(subjects.length);
+    // The same warnings, profile by profile, as `replay --cni P` prints them.
+    const expected = new Map<string, string[]>();
+    for (const profile of all.profiles) {
+      const one = await runCli(['replay', pcap, '-f', 'examples/admin-tiers', '--cni', profile]);
+      for (const m of one.stderr.matchAll(/^warning: (.+?) (is ignored|fails closed): CNI profile (\S+) does not implement /gm)) {
+        expect(m[3]).toBe(profile);
+        const key = `${m[1]} ${m[2]}`;
+        expected.set(key, [...(expected.get(key) ?? []), profile]);
+      }
+    }
+    expect(expected.size).toBeGreaterThan(0);
+    expect(new Map(merged.map((m) => [`${m?.[1]} ${m?.[2]}`, (m?.[3] ?? '').split(', ')]))).toEqual(expected);
+    expect(lines).toContain('warning: AdminNetworkPolicy/sandbox-isolation is ignored: CNI profiles cilium, kube-router, flannel do not implement AdminNetworkPolicy (policy.networking.k8s.io/v1alpha1) (sources: netpol-emu profiles --admin)');
   });
 
   it('diff cni all - a difference no single switch explains is attributed to the switches together', async () => {

@@ -9,10 +9,13 @@
  * answer) get no rule and are listed as refused in the comments of the policies of both ends.
  * NetworkPolicy cannot name ICMP: a peer
  * reached by ICMP (or another portless protocol) gets a rule without ports, said in its comment.
+ * Under a CNI profile (`--cni`), a connection the profile lets through without a rule, or that no
+ * NetworkPolicy can allow there, gets a note instead of a rule (judge-profile-reach.ts).
  */
 import type { LabelSelector, Pod } from '../../compiler/model.js';
 import type { Connection } from './observe-connections.js';
 import { groupWorkloads, nameSafe, type Workload } from './group-workloads.js';
+import type { ProfileReach, Reach } from './judge-profile-reach.js';
 
 /** Connections listed in a rule's comment before "... and N more". */
 const COMMENT_CONNECTIONS = 4;
@@ -36,11 +39,29 @@ export interface AdvisedPolicy {
   readonly ingress: readonly AdvisedRule[];
   readonly egress: readonly AdvisedRule[];
   readonly comments: readonly string[];
+  /** Connections of the workload that got a note instead of a rule (judge-profile-reach.ts). */
+  readonly notes: readonly AdvisedNote[];
+}
+
+export interface AdvisedNote {
+  /** `exempt`: the profile allows it without a rule; `beyond`: no NetworkPolicy can allow it under the profile. */
+  readonly kind: 'exempt' | 'beyond';
+  /** `ns/pod -> address TCP/8080` (connections that differ only in the source port are one note). */
+  readonly connection: string;
+  readonly note: string;
+}
+
+/** The advice, and the connections that worked but that no advised policy can allow under the profile (key → why). */
+export interface Advice {
+  readonly policies: AdvisedPolicy[];
+  readonly beyond: ReadonlyMap<string, string>;
 }
 
 export interface AdviseOptions {
   /** Add a `default-deny` policy (every pod, both directions) per namespace that gets advice. */
   readonly defaultDeny?: boolean;
+  /** What rules can match under the chosen CNI profile; without it, every connection gets a rule. */
+  readonly reach?: ProfileReach;
 }
 
 function selectorJson(selector: LabelSelector): Record<string, unknown> {
@@ -92,11 +113,11 @@ function describeEnd(pod: Pod | null, address: string): string {
   return pod ? `${pod.namespace}/${pod.name}` : address;
 }
 
-function refusedComments(list: readonly string[]): string[] {
+function listComments(title: string, list: readonly string[]): string[] {
   if (list.length === 0) return [];
   const shown = list.slice(0, COMMENT_REFUSED);
   return [
-    `refused, not allowed (${list.length}):`,
+    `${title} (${list.length}):`,
     ...shown.map((t) => `  ${t}`),
     ...(list.length > shown.length ? [`  ... and ${list.length - shown.length} more`] : []),
   ];
@@ -104,12 +125,27 @@ function refusedComments(list: readonly string[]): string[] {
 
 /** Policies for the connections that worked (and isolation for every workload seen). */
 export function advisePolicies(pods: readonly Pod[], connections: readonly Connection[], options: AdviseOptions = {}): AdvisedPolicy[] {
+  return adviseConnections(pods, connections, options).policies;
+}
+
+/** The policies, and which connections that worked no NetworkPolicy can allow under the profile. */
+export function adviseConnections(pods: readonly Pod[], connections: readonly Connection[], options: AdviseOptions = {}): Advice {
   const workloads = groupWorkloads(pods);
   const workloadOf = new Map<Pod, Workload>();
   for (const w of workloads) for (const p of w.pods) workloadOf.set(p, w);
   const seen = new Map<Workload, { ingress: boolean; egress: boolean }>();
   const rules = new Map<Workload, { ingress: Map<string, PeerUse>; egress: Map<string, PeerUse> }>();
   const refused = new Map<Workload, string[]>();
+  const notes = new Map<Workload, AdvisedNote[]>();
+  const beyond = new Map<string, string>();
+  const addNote = (w: Workload, reach: Exclude<Reach, { kind: 'rule' }>, c: Connection, port: string): void => {
+    if (reach.kind === 'beyond' && !beyond.has(c.key)) beyond.set(c.key, reach.note);
+    const list = notes.get(w) ?? [];
+    notes.set(w, list);
+    const connection = `${describeEnd(c.srcPod, c.src)} -> ${describeEnd(c.dstPod, c.dst)} ${port === '*' ? c.protocolName : port}`;
+    if (!list.some((n) => n.connection === connection && n.note === reach.note)) list.push({ kind: reach.kind, connection, note: reach.note });
+  };
+  const judge = (c: Connection, direction: 'ingress' | 'egress', peerIsWorkload: boolean, port: string): Reach => options.reach?.judge(c, direction, peerIsWorkload, port) ?? { kind: 'rule', port };
   const addRefused = (w: Workload, text: string): void => {
     const list = refused.get(w) ?? [];
     refused.set(w, list);
@@ -156,8 +192,16 @@ export function advisePolicies(pods: readonly Pod[], connections: readonly Conne
       if (dst && dst !== src) addRefused(dst, text);
       continue;
     }
-    if (src) addUse(src, 'egress', peerFor(c.dstPod, c.dst, src.namespace), port, c);
-    if (dst) addUse(dst, 'ingress', peerFor(c.srcPod, c.src, dst.namespace), port, c);
+    if (src) {
+      const reach = judge(c, 'egress', dst !== undefined, port);
+      if (reach.kind === 'rule') addUse(src, 'egress', peerFor(c.dstPod, c.dst, src.namespace), reach.port, c);
+      else addNote(src, reach, c, port);
+    }
+    if (dst) {
+      const reach = judge(c, 'ingress', src !== undefined, port);
+      if (reach.kind === 'rule') addUse(dst, 'ingress', peerFor(c.srcPod, c.src, dst.namespace), reach.port, c);
+      else addNote(dst, reach, c, port);
+    }
   }
 
   const policies: AdvisedPolicy[] = [];
@@ -188,6 +232,8 @@ export function advisePolicies(pods: readonly Pod[], connections: readonly Conne
     const ingress = render('ingress');
     const egress = render('egress');
     const policyTypes = [...(s.ingress ? (['Ingress'] as const) : []), ...(s.egress ? (['Egress'] as const) : [])];
+    const workloadNotes = notes.get(w) ?? [];
+    const noteLines = (kind: AdvisedNote['kind']): string[] => workloadNotes.filter((n) => n.kind === kind).map((n) => `${n.connection}: ${n.note}`);
     policies.push({
       namespace: w.namespace,
       name: `advised-${w.name}`,
@@ -199,8 +245,11 @@ export function advisePolicies(pods: readonly Pod[], connections: readonly Conne
       comments: [
         `workload ${w.namespace}/${w.name}: ${w.pods.length} pod${w.pods.length === 1 ? '' : 's'} (${w.pods.map((p) => p.name).join(', ')})`,
         `isolated for ${policyTypes.map((t) => t.toLowerCase()).join(' and ')}: only the connections the capture showed working are allowed`,
-        ...refusedComments(refused.get(w) ?? []),
+        ...listComments('refused, not allowed', refused.get(w) ?? []),
+        ...listComments('worked, allowed by the CNI profile without a rule', noteLines('exempt')),
+        ...listComments('worked, but no NetworkPolicy can allow it under the CNI profile', noteLines('beyond')),
       ],
+      notes: workloadNotes,
     });
   }
   if (options.defaultDeny) {
@@ -214,10 +263,12 @@ export function advisePolicies(pods: readonly Pod[], connections: readonly Conne
         ingress: [],
         egress: [],
         comments: [`every pod of ${namespace} isolated both ways: what no advised rule allows is denied`],
+        notes: [],
       });
     }
   }
-  return policies.sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  policies.sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { policies, beyond };
 }
 
 /** The manifest of an advised policy (what the YAML says, without the comments). */

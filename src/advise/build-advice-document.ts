@@ -3,7 +3,7 @@
  * policies as objects with their comments, every connection allowed or refused with why, and the
  * proof replay's summary. Version 1; fields are only ever added.
  */
-import { policyObject, type AdvisedPolicy } from './advise-policies.js';
+import { policyObject, type AdvisedNote, type AdvisedPolicy } from './advise-policies.js';
 import type { Connection, Observation } from './observe-connections.js';
 import type { AdviceProof } from './prove-advice.js';
 
@@ -37,6 +37,8 @@ export interface AdviceDocument {
     readonly comments: readonly string[];
     /** One comment list per rule, in the order of the manifest's `spec.ingress` / `spec.egress`. */
     readonly ruleComments: { readonly ingress: readonly (readonly string[])[]; readonly egress: readonly (readonly string[])[] };
+    /** Connections that got a note instead of a rule under the CNI profile (judge-profile-reach.ts). */
+    readonly notes: readonly AdvisedNote[];
     readonly manifest: Record<string, unknown>;
   }[];
   readonly proof: AdviceProof & { readonly holds: boolean };
@@ -74,6 +76,7 @@ export function buildAdviceDocument(capture: string, observation: Observation, p
       file: fileOf(p.namespace),
       comments: p.comments,
       ruleComments: { ingress: p.ingress.map((r) => r.comments), egress: p.egress.map((r) => r.comments) },
+      notes: p.notes,
       manifest: policyObject(p),
     })),
     proof: { ...proof, holds: proof.workedDenied.length === 0 },

@@ -13,7 +13,7 @@ import type { DataplaneOptions } from '../../dataplane/dataplane.js';
 import type { CaptureEnd, CaptureRecord } from '../capture/capture-record.js';
 import type { OpenCaptureOptions } from '../capture/open-capture.js';
 import { flowReport } from '../replay/flow-report.js';
-import { replayCapture } from '../replay/replay-capture.js';
+import { replayCapture, type ReplayOptions } from '../replay/replay-capture.js';
 import type { ServiceNatOptions } from '../replay/build-service-nat.js';
 import { answerWorked, classifyAnswer, describeAnswer, type AnswerKind, type AnswerOptions } from './classify-answer.js';
 
@@ -58,6 +58,18 @@ export function withoutPolicies(cluster: Cluster): Cluster {
   return { ...cluster, policies: [], adminPolicies: [] };
 }
 
+/** The replay options both replays of `advise` share (observation and proof). */
+export function replayOptions(setup: ReplaySetup): Omit<ReplayOptions, 'onFlow'> {
+  return {
+    engine: 'compiled',
+    semantics: setup.semantics,
+    dataplane: setup.dataplane,
+    ...(setup.services ? { services: setup.services } : {}),
+    ...(setup.reader ? { reader: setup.reader } : {}),
+    topN: 0,
+  };
+}
+
 export function connectionKey(protocolName: string, src: string, sport: number | null, dst: string, dport: number | null): string {
   return `${protocolName} ${src}:${sport ?? '-'} -> ${dst}:${dport ?? '-'}`;
 }
@@ -68,12 +80,7 @@ export async function observeConnections(cluster: Cluster, source: string | Read
   const connections: Connection[] = [];
   let notConnections = 0;
   const result = await replayCapture(open, source, sourceName, {
-    engine: 'compiled',
-    semantics: setup.semantics,
-    dataplane: setup.dataplane,
-    ...(setup.services ? { services: setup.services } : {}),
-    ...(setup.reader ? { reader: setup.reader } : {}),
-    topN: 0,
+    ...replayOptions(setup),
     onFlow: (r, f, provenances) => {
       const report = flowReport(r, provenances, f);
       if (report.verdict !== 'allowed') {

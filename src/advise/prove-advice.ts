@@ -3,7 +3,9 @@
  * policies (read back from the YAML text written, through the loader and its validation) must
  * allow every connection that worked and should deny every refused one (a refusal on the same
  * peer and port as a working connection stays allowed: the proof lists those). Connections are
- * matched across the two replays by their 5-tuple (observe-connections.ts connectionKey).
+ * matched across the two replays by their 5-tuple (observe-connections.ts connectionKey). Under a
+ * CNI profile, connections that no NetworkPolicy can allow there (judge-profile-reach.ts) are
+ * listed apart with what the CNI needs instead: the advice says so, it is not a broken proof.
  */
 import type { Readable } from 'node:stream';
 import type { Cluster } from '../../compiler/model.js';
@@ -13,7 +15,7 @@ import { buildCluster } from '../load/build-cluster.js';
 import { readManifestText, type RawObject } from '../load/read-manifests.js';
 import { flowReport } from '../replay/flow-report.js';
 import { replayCapture } from '../replay/replay-capture.js';
-import { connectionKey, type Observation, type ReplaySetup } from './observe-connections.js';
+import { connectionKey, replayOptions, type Observation, type ReplaySetup } from './observe-connections.js';
 
 export interface ProofItem {
   readonly connection: string;
@@ -25,11 +27,18 @@ export interface ProofItem {
   readonly rule: string | null;
 }
 
+export interface BeyondItem extends ProofItem {
+  /** Why no NetworkPolicy can allow it under the profile, and what the CNI needs instead. */
+  readonly needs: string;
+}
+
 export interface AdviceProof {
   readonly worked: number;
   readonly workedAllowed: number;
   /** Connections that worked and the advice would deny: must be empty. */
   readonly workedDenied: readonly ProofItem[];
+  /** Connections that worked, denied because no NetworkPolicy can allow them under the CNI profile (the advice says what can). */
+  readonly workedBeyondPolicy: readonly BeyondItem[];
   readonly refused: number;
   readonly refusedDenied: number;
   /** Refused connections still allowed (by the current policies, or a rule a working connection of the same workloads needed). */
@@ -52,15 +61,17 @@ function byKey(a: readonly [string, string], b: readonly [string, string]): numb
   return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 }
 
-export async function proveAdvice(cluster: Cluster, source: string | Readable, sourceName: string, setup: ReplaySetup, observation: Observation): Promise<AdviceProof> {
+export async function proveAdvice(
+  cluster: Cluster,
+  source: string | Readable,
+  sourceName: string,
+  setup: ReplaySetup,
+  observation: Observation,
+  beyond: ReadonlyMap<string, string> = new Map(),
+): Promise<AdviceProof> {
   const verdicts = new Map<string, ProofItem & { allowed: boolean }>();
   await replayCapture(cluster, source, sourceName, {
-    engine: 'compiled',
-    semantics: setup.semantics,
-    dataplane: setup.dataplane,
-    ...(setup.services ? { services: setup.services } : {}),
-    ...(setup.reader ? { reader: setup.reader } : {}),
-    topN: 0,
+    ...replayOptions(setup),
     onFlow: (r, f, provenances) => {
       // Records that never reached policy (a stray packet after its connection ended) are not connections.
       if (r.reason(f) >= 128) return;
@@ -79,6 +90,7 @@ export async function proveAdvice(cluster: Cluster, source: string | Readable, s
   for (const c of observation.connections) if (c.worked && !workedWhy.has(c.key)) workedWhy.set(c.key, c.why);
   for (const c of observation.connections) if (!c.worked && !workedWhy.has(c.key) && !refusedWhy.has(c.key)) refusedWhy.set(c.key, c.why);
   const workedDenied: ProofItem[] = [];
+  const workedBeyondPolicy: BeyondItem[] = [];
   const refusedAllowed: ProofItem[] = [];
   let workedAllowed = 0;
   let refusedDenied = 0;
@@ -87,7 +99,9 @@ export async function proveAdvice(cluster: Cluster, source: string | Readable, s
     return v ? { connection: key, why, reason: v.reason, policy: v.policy, rule: v.rule } : { connection: key, why, reason: 'not in the second replay', policy: null, rule: null };
   };
   for (const [key, why] of [...workedWhy].sort(byKey)) {
+    const needs = beyond.get(key);
     if (verdicts.get(key)?.allowed === true) workedAllowed++;
+    else if (needs !== undefined) workedBeyondPolicy.push({ ...item(key, why), needs });
     else workedDenied.push(item(key, why));
   }
   for (const [key, why] of [...refusedWhy].sort(byKey)) {
@@ -95,5 +109,5 @@ export async function proveAdvice(cluster: Cluster, source: string | Readable, s
     if (v !== undefined && !v.allowed) refusedDenied++;
     else refusedAllowed.push(item(key, why));
   }
-  return { worked: workedWhy.size, workedAllowed, workedDenied, refused: refusedWhy.size, refusedDenied, refusedAllowed };
+  return { worked: workedWhy.size, workedAllowed, workedDenied, workedBeyondPolicy, refused: refusedWhy.size, refusedDenied, refusedAllowed };
 }

@@ -5,7 +5,7 @@
  * (src/report/diff-profiles.ts). Replays are cached by switch: profiles that share a value share
  * its replay. Every replay's flows are kept for the join: memory grows with flows × replays.
  */
-import { restrictToProfile } from '../../compiler/cni-admin-support.js';
+import { mergeRestrictionNotes, restrictToProfile, type AdminRestriction } from '../../compiler/cni-admin-support.js';
 import { CNI_PROFILE_NAMES, CNI_SWITCH_NAMES, DEFAULT_CNI_PROFILE, isCniProfileName, resolveProfile, type CniProfileName, type ResolvedProfile } from '../../compiler/cni-profiles.js';
 import type { Cluster } from '../../compiler/model.js';
 import { policySemantics } from '../../compiler/policy-semantics.js';
@@ -94,12 +94,14 @@ export async function runDiffProfiles(options: DiffProfilesOptions, io: CliIo): 
   // One at a time (each replay is CPU-bound): the cache holds settled results.
   const referenceFlows = await replayOnce('profile upstream', () => replayFlows(referenceCluster, capture, reference, engine, io));
   const columns: { name: CniProfileName; profile: ResolvedProfile; cluster: Cluster; flows: FlowReport[] }[] = [];
+  const restrictions: { profile: CniProfileName; restrictions: AdminRestriction[] }[] = [];
   for (const name of options.profiles) {
     const profile = resolved(name);
     const restricted = restrictToProfile(cluster, name);
-    for (const note of restricted.notes) io.stderr.write(`warning: ${name}: ${note}\n`);
+    restrictions.push({ profile: name, restrictions: restricted.restrictions });
     columns.push({ name, profile, cluster: restricted.cluster, flows: await replayOnce(`profile ${name}`, () => replayFlows(restricted.cluster, capture, profile, engine, io)) });
   }
+  for (const note of mergeRestrictionNotes(restrictions)) io.stderr.write(`warning: ${note}\n`);
   // A first join without attribution says which profiles differ from the reference anywhere.
   const plain = diffProfiles({ name: referenceName, flows: referenceFlows }, columns.map((c) => ({ name: c.name, flows: c.flows, switches: [], flips: [] })));
   const disagreeing = new Set(plain.differences.flatMap((d) => Object.keys(d.causes)));

@@ -14,7 +14,8 @@ export interface FlowSide {
   readonly dropped: number;
 }
 
-export interface FlowDifference {
+/** Which flow a row of a diff is about (its first direction, as one of the replays saw it). */
+export interface DiffedFlow {
   readonly src: string;
   readonly sport: number | null;
   readonly dst: string;
@@ -22,6 +23,9 @@ export interface FlowDifference {
   readonly protocol: string;
   readonly srcPod: string | null;
   readonly dstPod: string | null;
+}
+
+export interface FlowDifference extends DiffedFlow {
   readonly left: FlowSide | null;
   readonly right: FlowSide | null;
 }
@@ -34,7 +38,8 @@ export interface FlowDiff {
   readonly reasonOnly: readonly FlowDifference[];
 }
 
-function key(f: FlowReport): string {
+/** The 5-tuple of a flow, the same whichever direction the replay saw first. */
+export function flowPairKey(f: FlowReport): string {
   const a = `${f.src}|${f.sport}`;
   const b = `${f.dst}|${f.dport}`;
   return `${f.protocol}|${a < b ? `${a}|${b}` : `${b}|${a}`}`;
@@ -47,9 +52,9 @@ function side(f: FlowReport): FlowSide {
 export function diffFlows(left: readonly FlowReport[], right: readonly FlowReport[]): FlowDiff {
   const rightByKey = new Map<string, FlowReport[]>();
   for (const f of right) {
-    const list = rightByKey.get(key(f)) ?? [];
+    const list = rightByKey.get(flowPairKey(f)) ?? [];
     list.push(f);
-    rightByKey.set(key(f), list);
+    rightByKey.set(flowPairKey(f), list);
   }
   const differences: FlowDifference[] = [];
   const reasonOnly: FlowDifference[] = [];
@@ -66,7 +71,7 @@ export function diffFlows(left: readonly FlowReport[], right: readonly FlowRepor
     right: r ? side(r) : null,
   });
   for (const l of left) {
-    const candidates = rightByKey.get(key(l));
+    const candidates = rightByKey.get(flowPairKey(l));
     const r = candidates?.shift() ?? null;
     compared++;
     if (r === null) differences.push(describe(l, l, null));

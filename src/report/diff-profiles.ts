@@ -9,6 +9,7 @@
  * occurrence, so a reused port pairs up in order.
  */
 import type { FlowReport } from '../replay/flow-report.js';
+import { flowPairKey, type DiffedFlow } from './diff-flows.js';
 
 export interface ProfileCell {
   readonly verdict: 'allowed' | 'denied';
@@ -25,14 +26,7 @@ export interface ProfileCause {
   readonly together: boolean;
 }
 
-export interface ProfileDifference {
-  readonly src: string;
-  readonly sport: number | null;
-  readonly dst: string;
-  readonly dport: number | null;
-  readonly protocol: string;
-  readonly srcPod: string | null;
-  readonly dstPod: string | null;
+export interface ProfileDifference extends DiffedFlow {
   /** The reference profile's view (null: no such flow there). */
   readonly reference: ProfileCell | null;
   /** Per profile, in `profiles` order (null: no such flow under that profile). */
@@ -63,18 +57,12 @@ export interface ProfileColumn extends ProfileReplay {
   readonly flips: readonly ProfileReplay[];
 }
 
-function pairKey(f: FlowReport): string {
-  const a = `${f.src}|${f.sport}`;
-  const b = `${f.dst}|${f.dport}`;
-  return `${f.protocol}|${a < b ? `${a}|${b}` : `${b}|${a}`}`;
-}
-
-/** Flows by `pairKey#occurrence`, in replay order. */
+/** Flows by `flowPairKey#occurrence`, in replay order. */
 function index(flows: readonly FlowReport[]): Map<string, FlowReport> {
   const seen = new Map<string, number>();
   const byKey = new Map<string, FlowReport>();
   for (const f of flows) {
-    const k = pairKey(f);
+    const k = flowPairKey(f);
     const n = seen.get(k) ?? 0;
     seen.set(k, n + 1);
     byKey.set(`${k}#${n}`, f);
