@@ -32,12 +32,13 @@
  *   the cluster's Services) and the post-DNAT ones (to the endpoint Cilium chose) are one packet
  *   when they share the source address and port, protocol and TCP flags, are within
  *   DEDUP_WINDOW_S, exactly one side is the frontend and, when the cluster has that Service, the
- *   other side is one of its endpoints; with two candidates the observations stay apart
- *   (`serviceAmbiguous`);
+ *   other side is one of its endpoints;
  * - an observation with `IP.source_xlated` (whose `IP.source` is the address before translation
  *   but whose ports are the header's, after it) and one without are one packet when they share
  *   the destination, protocol, TCP flags and `IP.source` but not the source port.
- * Such a packet keeps both tuples (an alias); later observations match either.
+ * With several such held packets (the next pure ACK of the connection within the window), the
+ * one nearest in time is taken; two equally near are not guessed: the observations stay apart
+ * (`serviceAmbiguous`). Such a packet keeps both tuples (an alias); later observations match either.
  */
 import { HubbleEventType, HubbleVerdict, POINT_TO_ENDPOINT, TRACE_REASON_RELATED } from './hubble-names.js';
 import type { HubbleEvent } from './parse-hubble-line.js';
@@ -300,35 +301,50 @@ export class HubblePacketOrder {
     // The oldest held packet this observation is another observation of; else one it is the translated copy of.
     let target = -1;
     let merge = ALIAS_NONE;
-    let candidates = 0;
+    // A translated copy: the held packet nearest in time (two equally near: ambiguous, none taken).
     let candidate = -1;
+    let nearest = Infinity;
+    let tie = false;
     for (let s = this.chains.get(hash) ?? -1; s >= 0; s = this.older[s] as number) {
       if (this.keyHash[s] !== hash || !this.sameSource(s, e, l4) || !this.open(s, key, time)) continue;
       if (this.sameDestination(s, e)) target = s;
-      else if (translatable && target < 0 && this.aliasKind[s] === ALIAS_NONE && this.isDnatPair(s, e, front)) {
-        candidates++;
-        candidate = s;
+      else if (translatable && this.aliasKind[s] === ALIAS_NONE && this.isDnatPair(s, e, front)) {
+        const d = Math.abs(time - (this.firstTime[s] as number));
+        if (d < nearest) {
+          nearest = d;
+          candidate = s;
+          tie = false;
+        } else if (d === nearest) tie = true;
       }
     }
-    if (target < 0 && candidates === 1) {
-      target = candidate;
-      merge = ALIAS_DST;
-    } else if (target < 0 && candidates > 1) this.serviceAmbiguous++;
-    if (target < 0 && candidates === 0) {
-      candidates = 0;
+    if (target < 0 && candidate >= 0) {
+      if (tie) this.serviceAmbiguous++;
+      else {
+        target = candidate;
+        merge = ALIAS_DST;
+      }
+    }
+    if (target < 0 && candidate < 0) {
       for (let s = this.chainsByDst.get(dstHash) ?? -1; s >= 0; s = this.olderByDst[s] as number) {
         if (this.dstKeyHash[s] !== dstHash || !this.sameDestinationKey(s, e, l4) || !this.open(s, key, time)) continue;
         if (!this.sameAddress(this.src, s, e.src)) continue;
         if (this.aliasKind[s] === ALIAS_SRC && this.aliasPort[s] === e.srcPort) target = s;
-        else if (target < 0 && this.aliasKind[s] === ALIAS_NONE && e.srcPort !== (this.ports[s] as number) >>> 16 && (this.xlated[s] === 1) !== e.sourceXlated) {
-          candidates++;
-          candidate = s;
+        else if (this.aliasKind[s] === ALIAS_NONE && e.srcPort !== (this.ports[s] as number) >>> 16 && (this.xlated[s] === 1) !== e.sourceXlated) {
+          const d = Math.abs(time - (this.firstTime[s] as number));
+          if (d < nearest) {
+            nearest = d;
+            candidate = s;
+            tie = false;
+          } else if (d === nearest) tie = true;
         }
       }
-      if (target < 0 && candidates === 1) {
-        target = candidate;
-        merge = ALIAS_SRC;
-      } else if (target < 0 && candidates > 1) this.serviceAmbiguous++;
+      if (target < 0 && candidate >= 0) {
+        if (tie) this.serviceAmbiguous++;
+        else {
+          target = candidate;
+          merge = ALIAS_SRC;
+        }
+      }
     }
     if (target >= 0) {
       this.merged++;
