@@ -41,6 +41,7 @@
  * (`serviceAmbiguous`). Such a packet keeps both tuples (an alias); later observations match either.
  */
 import { HubbleEventType, HubbleVerdict, POINT_TO_ENDPOINT, TRACE_REASON_RELATED } from './hubble-names.js';
+import { HashChains } from './hash-chains.js';
 import type { HubbleEvent } from './parse-hubble-line.js';
 
 /** Observations of one packet are at most this far apart (seconds): same node µs, two nodes ms. */
@@ -113,6 +114,7 @@ const ALIAS_NONE = 0;
 const ALIAS_DST = 1;
 /** A second source port (with and without IP.source_xlated). */
 const ALIAS_SRC = 2;
+const ZERO_WORDS = new Uint32Array(4);
 
 function rankOf(e: HubbleEvent): number {
   const v = e.verdict;
@@ -185,8 +187,6 @@ export class HubblePacketOrder {
   private readonly protocol: Uint8Array;
   private readonly ports: Uint32Array;
   private readonly l4: Uint32Array;
-  private readonly keyHash: Int32Array;
-  private readonly dstKeyHash: Int32Array;
   /** The first observation's destination was a Service frontend (destination_service, or the cluster's). */
   private readonly frontSide: Uint8Array;
   /** The first observation had IP.source_xlated (`xSrc`), and whether that is a frontend of the cluster (a reverse-NATed reply). */
@@ -207,14 +207,23 @@ export class HubblePacketOrder {
   private readonly related: Uint8Array;
   private readonly dropReason: string[];
   private readonly policies: string[];
-  /** Same-hash chain, newest first: `older[s]` / `newer[s]`, head in `chains`. */
-  private readonly older: Int32Array;
-  private readonly newer: Int32Array;
-  private readonly chains = new Map<number, number>();
-  /** The same by destination key (address, port, protocol, flags): finds observations of a packet under another source. */
-  private readonly olderByDst: Int32Array;
-  private readonly newerByDst: Int32Array;
-  private readonly chainsByDst = new Map<number, number>();
+  /**
+   * Held packets by key (hash-chains.ts). Exact matches look in `byKey` (the first observation's
+   * tuple) and `byAlias` (the other tuple of a merged translated packet): the same cost as
+   * without translation. Translated copies are looked for only by observations that may be one:
+   * one to a frontend in `bySource` (packets from the same source address and port), any other
+   * TCP/UDP one in `frontBySource` (held packets to a frontend without their post-DNAT copy yet,
+   * usually none); one with IP.source_xlated in `bySourceAddress` (same source address and
+   * destination, any source port), any other in `xlatedBySourceAddress` (usually none). So a
+   * busy source (a DNS server answering many clients from port 53) is never scanned by
+   * observations that cannot be translated copies.
+   */
+  private readonly byKey: HashChains;
+  private readonly byAlias: HashChains;
+  private readonly bySource: HashChains;
+  private readonly frontBySource: HashChains;
+  private readonly bySourceAddress: HashChains;
+  private readonly xlatedBySourceAddress: HashChains;
   private readonly heap: Int32Array;
   private readonly heapAt: Int32Array;
   private readonly free: Int32Array;
@@ -236,8 +245,6 @@ export class HubblePacketOrder {
     this.protocol = new Uint8Array(n);
     this.ports = new Uint32Array(n);
     this.l4 = new Uint32Array(n);
-    this.keyHash = new Int32Array(n);
-    this.dstKeyHash = new Int32Array(n);
     this.frontSide = new Uint8Array(n);
     this.xlated = new Uint8Array(n);
     this.xSrc = new Uint32Array(n * 4);
@@ -255,10 +262,12 @@ export class HubblePacketOrder {
     this.related = new Uint8Array(n);
     this.dropReason = new Array<string>(n).fill('');
     this.policies = new Array<string>(n).fill('');
-    this.older = new Int32Array(n);
-    this.newer = new Int32Array(n);
-    this.olderByDst = new Int32Array(n);
-    this.newerByDst = new Int32Array(n);
+    this.byKey = new HashChains(n);
+    this.byAlias = new HashChains(n);
+    this.bySource = new HashChains(n);
+    this.frontBySource = new HashChains(n);
+    this.bySourceAddress = new HashChains(n);
+    this.xlatedBySourceAddress = new HashChains(n);
     this.heap = new Int32Array(n);
     this.heapAt = new Int32Array(n);
     this.free = new Int32Array(n);
@@ -294,21 +303,29 @@ export class HubblePacketOrder {
     const key = observationKey(node, e);
     const ports = ((e.srcPort << 16) | e.dstPort) >>> 0;
     const l4 = (e.tcpFlags << 16) | (e.icmpType << 8) | e.icmpCode;
-    const hash = this.hashBySource(e, l4);
-    const dstHash = this.hashByDestination(e, l4);
+    const fullHash = this.hashOf(e.ipVersion, e.protocol, e.src, e.srcPort, e.dst, e.dstPort, l4);
     const translatable = e.protocol === 6 || e.protocol === 17;
     const front = translatable && this.isFrontSide(e);
-    // The oldest held packet this observation is another observation of; else one it is the translated copy of.
+    // The oldest held packet this observation is another observation of.
     let target = -1;
+    for (let s = this.byKey.first(fullHash); s >= 0; s = this.byKey.next(s)) {
+      if (this.byKey.hashOf[s] === fullHash && this.samePrimary(s, e, l4) && this.open(s, key, time)) target = s;
+    }
+    if (target < 0) {
+      for (let s = this.byAlias.first(fullHash); s >= 0; s = this.byAlias.next(s)) {
+        if (this.byAlias.hashOf[s] === fullHash && this.sameAlias(s, e, l4) && this.open(s, key, time)) target = s;
+      }
+    }
+    // Else one it is the translated copy of: the held packet nearest in time (two equally near: ambiguous, none taken).
     let merge = ALIAS_NONE;
-    // A translated copy: the held packet nearest in time (two equally near: ambiguous, none taken).
     let candidate = -1;
     let nearest = Infinity;
     let tie = false;
-    for (let s = this.chains.get(hash) ?? -1; s >= 0; s = this.older[s] as number) {
-      if (this.keyHash[s] !== hash || !this.sameSource(s, e, l4) || !this.open(s, key, time)) continue;
-      if (this.sameDestination(s, e)) target = s;
-      else if (translatable && this.aliasKind[s] === ALIAS_NONE && this.isDnatPair(s, e, front)) {
+    if (target < 0 && translatable) {
+      const sourceHash = this.hashOf(e.ipVersion, e.protocol, e.src, e.srcPort, ZERO_WORDS, 0, l4);
+      const chains = front ? this.bySource : this.frontBySource;
+      for (let s = chains.first(sourceHash); s >= 0; s = chains.next(s)) {
+        if (chains.hashOf[s] !== sourceHash || this.aliasKind[s] !== ALIAS_NONE || !this.sameSource(s, e, l4) || !this.isDnatPair(s, e, front) || !this.open(s, key, time)) continue;
         const d = Math.abs(time - (this.firstTime[s] as number));
         if (d < nearest) {
           nearest = d;
@@ -316,47 +333,42 @@ export class HubblePacketOrder {
           tie = false;
         } else if (d === nearest) tie = true;
       }
-    }
-    if (target < 0 && candidate >= 0) {
-      if (tie) this.serviceAmbiguous++;
-      else {
-        target = candidate;
-        merge = ALIAS_DST;
-      }
+      if (candidate >= 0) merge = ALIAS_DST;
     }
     if (target < 0 && candidate < 0) {
-      for (let s = this.chainsByDst.get(dstHash) ?? -1; s >= 0; s = this.olderByDst[s] as number) {
-        if (this.dstKeyHash[s] !== dstHash || !this.sameDestinationKey(s, e, l4) || !this.open(s, key, time)) continue;
-        if (!this.sameAddress(this.src, s, e.src)) continue;
-        if (this.aliasKind[s] === ALIAS_SRC && this.aliasPort[s] === e.srcPort) target = s;
-        else if (this.aliasKind[s] === ALIAS_NONE && e.srcPort !== (this.ports[s] as number) >>> 16 && (this.xlated[s] === 1) !== e.sourceXlated) {
-          const d = Math.abs(time - (this.firstTime[s] as number));
-          if (d < nearest) {
-            nearest = d;
-            candidate = s;
-            tie = false;
-          } else if (d === nearest) tie = true;
-        }
+      const addressHash = this.hashOf(e.ipVersion, e.protocol, e.src, 0, e.dst, e.dstPort, l4);
+      const chains = e.sourceXlated ? this.bySourceAddress : this.xlatedBySourceAddress;
+      for (let s = chains.first(addressHash); s >= 0; s = chains.next(s)) {
+        if (chains.hashOf[s] !== addressHash || this.aliasKind[s] !== ALIAS_NONE || (this.xlated[s] === 1) === e.sourceXlated) continue;
+        if (!this.sameSourceAddress(s, e, l4) || e.srcPort === (this.ports[s] as number) >>> 16 || !this.open(s, key, time)) continue;
+        const d = Math.abs(time - (this.firstTime[s] as number));
+        if (d < nearest) {
+          nearest = d;
+          candidate = s;
+          tie = false;
+        } else if (d === nearest) tie = true;
       }
-      if (target < 0 && candidate >= 0) {
-        if (tie) this.serviceAmbiguous++;
-        else {
-          target = candidate;
-          merge = ALIAS_SRC;
-        }
-      }
+      if (candidate >= 0) merge = ALIAS_SRC;
+    }
+    if (candidate >= 0) {
+      if (tie) this.serviceAmbiguous++;
+      else target = candidate;
     }
     if (target >= 0) {
       this.merged++;
-      if (merge === ALIAS_DST) {
+      if (target === candidate && merge === ALIAS_DST) {
         this.serviceMerged++;
         this.aliasKind[target] = ALIAS_DST;
         this.aliasDst.set(e.dst, target * 4);
         this.aliasPort[target] = e.dstPort;
-      } else if (merge === ALIAS_SRC) {
+        this.byAlias.insert(target, fullHash);
+        this.frontBySource.remove(target);
+      } else if (target === candidate && merge === ALIAS_SRC) {
         this.sourceXlatedMerged++;
         this.aliasKind[target] = ALIAS_SRC;
         this.aliasPort[target] = e.srcPort;
+        this.byAlias.insert(target, fullHash);
+        this.xlatedBySourceAddress.remove(target);
       }
       this.observe(target, key, e, time);
       if (time < (this.firstTime[target] as number)) {
@@ -379,8 +391,6 @@ export class HubblePacketOrder {
     this.protocol[s] = e.protocol;
     this.ports[s] = ports;
     this.l4[s] = l4;
-    this.keyHash[s] = hash;
-    this.dstKeyHash[s] = dstHash;
     this.frontSide[s] = front ? 1 : 0;
     this.xlated[s] = e.sourceXlated ? 1 : 0;
     if (e.sourceXlated) this.xSrc.set(e.srcXlated, s * 4);
@@ -395,16 +405,11 @@ export class HubblePacketOrder {
     this.dropReason[s] = '';
     this.policies[s] = '';
     this.observe(s, key, e, time);
-    const head = this.chains.get(hash) ?? -1;
-    this.older[s] = head;
-    this.newer[s] = -1;
-    if (head >= 0) this.newer[head] = s;
-    this.chains.set(hash, s);
-    const headByDst = this.chainsByDst.get(dstHash) ?? -1;
-    this.olderByDst[s] = headByDst;
-    this.newerByDst[s] = -1;
-    if (headByDst >= 0) this.newerByDst[headByDst] = s;
-    this.chainsByDst.set(dstHash, s);
+    this.byKey.insert(s, fullHash);
+    this.bySource.insert(s, this.hashOf(e.ipVersion, e.protocol, e.src, e.srcPort, ZERO_WORDS, 0, l4));
+    this.bySourceAddress.insert(s, this.hashOf(e.ipVersion, e.protocol, e.src, 0, e.dst, e.dstPort, l4));
+    if (front) this.frontBySource.insert(s, this.bySource.hashOf[s] as number);
+    if (e.sourceXlated) this.xlatedBySourceAddress.insert(s, this.bySourceAddress.hashOf[s] as number);
     const at = this.size++;
     this.heap[at] = s;
     this.heapAt[s] = at;
@@ -554,21 +559,15 @@ export class HubblePacketOrder {
     if (e.policies !== '' && this.policies[s] === '') this.policies[s] = e.policies;
   }
 
-  /** Hash of the source side of the key (version, protocol, source address and port, flags/ICMP type). */
-  private hashBySource(e: HubbleEvent, l4: number): number {
-    return this.hashOf(e.ipVersion, e.protocol, e.src, e.srcPort, l4);
-  }
-
-  /** Hash of the destination side of the key. */
-  private hashByDestination(e: HubbleEvent, l4: number): number {
-    return this.hashOf(e.ipVersion, e.protocol, e.dst, e.dstPort, l4) ^ 0x5bd1e995;
-  }
-
-  private hashOf(version: number, protocol: number, address: Uint32Array, port: number, l4: number): number {
+  /** Hash of a packet key; the partial keys pass zeros for what they leave out. */
+  private hashOf(version: number, protocol: number, src: Uint32Array, srcPort: number, dst: Uint32Array, dstPort: number, l4: number): number {
     let h = Math.imul(protocol + version * 256, 0x9e3779b1);
     const n = version === 4 ? 1 : 4;
-    for (let i = 0; i < n; i++) h = Math.imul(h ^ (address[i] as number), 0x85ebca6b);
-    h = Math.imul(h ^ port, 0x27d4eb2f);
+    for (let i = 0; i < n; i++) {
+      h = Math.imul(h ^ (src[i] as number), 0x85ebca6b);
+      h = Math.imul(h ^ (dst[i] as number), 0xc2b2ae35);
+    }
+    h = Math.imul(h ^ (((srcPort << 16) | dstPort) >>> 0), 0x27d4eb2f);
     h = Math.imul(h ^ l4, 0x165667b1);
     return h ^ (h >>> 15);
   }
@@ -583,15 +582,22 @@ export class HubblePacketOrder {
     return this.version[s] === e.ipVersion && this.protocol[s] === e.protocol && this.l4[s] === l4 && (this.ports[s] as number) >>> 16 === e.srcPort && this.sameAddress(this.src, s, e.src);
   }
 
-  /** `e`'s destination is held packet `s`'s, or its other (post- or pre-DNAT) destination. */
-  private sameDestination(s: number, e: HubbleEvent): boolean {
-    if (((this.ports[s] as number) & 0xffff) === e.dstPort && this.sameAddress(this.dst, s, e.dst)) return true;
-    return this.aliasKind[s] === ALIAS_DST && this.aliasPort[s] === e.dstPort && this.sameAddress(this.aliasDst, s, e.dst);
+  /** Same version, protocol, flags/ICMP type, source address and destination as held packet `s` (any source port). */
+  private sameSourceAddress(s: number, e: HubbleEvent, l4: number): boolean {
+    return this.version[s] === e.ipVersion && this.protocol[s] === e.protocol && this.l4[s] === l4 && ((this.ports[s] as number) & 0xffff) === e.dstPort && this.sameAddress(this.src, s, e.src) && this.sameAddress(this.dst, s, e.dst);
   }
 
-  /** Same version, protocol, flags/ICMP type, destination address and port as held packet `s`. */
-  private sameDestinationKey(s: number, e: HubbleEvent, l4: number): boolean {
-    return this.version[s] === e.ipVersion && this.protocol[s] === e.protocol && this.l4[s] === l4 && ((this.ports[s] as number) & 0xffff) === e.dstPort && this.sameAddress(this.dst, s, e.dst);
+  /** `e` has the key of held packet `s`'s first observation. */
+  private samePrimary(s: number, e: HubbleEvent, l4: number): boolean {
+    return this.sameSource(s, e, l4) && ((this.ports[s] as number) & 0xffff) === e.dstPort && this.sameAddress(this.dst, s, e.dst);
+  }
+
+  /** `e` has the key of held packet `s`'s other tuple (its translated copy). */
+  private sameAlias(s: number, e: HubbleEvent, l4: number): boolean {
+    const kind = this.aliasKind[s] as number;
+    if (kind === ALIAS_DST) return this.sameSource(s, e, l4) && this.aliasPort[s] === e.dstPort && this.sameAddress(this.aliasDst, s, e.dst);
+    if (kind === ALIAS_SRC) return this.aliasPort[s] === e.srcPort && this.sameSourceAddress(s, e, l4);
+    return false;
   }
 
   /** Held packet `s`'s destination in the scratch words (no allocation). */
@@ -601,18 +607,12 @@ export class HubblePacketOrder {
   }
 
   private unchain(s: number): void {
-    const older = this.older[s] as number;
-    const newer = this.newer[s] as number;
-    if (older >= 0) this.newer[older] = newer;
-    if (newer >= 0) this.older[newer] = older;
-    else if (older >= 0) this.chains.set(this.keyHash[s] as number, older);
-    else this.chains.delete(this.keyHash[s] as number);
-    const olderByDst = this.olderByDst[s] as number;
-    const newerByDst = this.newerByDst[s] as number;
-    if (olderByDst >= 0) this.newerByDst[olderByDst] = newerByDst;
-    if (newerByDst >= 0) this.olderByDst[newerByDst] = olderByDst;
-    else if (olderByDst >= 0) this.chainsByDst.set(this.dstKeyHash[s] as number, olderByDst);
-    else this.chainsByDst.delete(this.dstKeyHash[s] as number);
+    this.byKey.remove(s);
+    this.byAlias.remove(s);
+    this.bySource.remove(s);
+    this.frontBySource.remove(s);
+    this.bySourceAddress.remove(s);
+    this.xlatedBySourceAddress.remove(s);
   }
 
   /** a leaves before b: earlier time, then earlier arrival. */
