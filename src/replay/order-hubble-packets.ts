@@ -48,7 +48,7 @@ import type { HubbleEvent } from './parse-hubble-line.js';
 export const DEDUP_WINDOW_S = 0.05;
 /** Default reorder window (seconds), `--reorder-window`. */
 export const DEFAULT_REORDER_WINDOW_S = 2;
-/** Packets held at most (the memory bound: ~120 bytes each). */
+/** Packets held at most (the memory bound: ~250 bytes each with the translated-copy indexes: 16 MiB). */
 export const DEFAULT_ORDER_CAPACITY = 1 << 16;
 /** Observations kept per packet for the de-dup; a packet seen at more points starts a new one. */
 const MAX_OBSERVATIONS = 8;
