@@ -396,7 +396,7 @@ export function formatHubbleInput(h: HubbleInputStats): string {
   out.push(`  reorder window ${h.reorderWindowSec} s: ${h.late} packets later than the window${h.releasedEarly ? `, ${h.releasedEarly} released early (buffer full)` : ''}`);
   const endpoints = Object.entries(h.endpoints);
   if (endpoints.length) out.push(`  endpoints: ${endpoints.map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  if (h.sourceTranslated) out.push(`  source-NATed observations (IP.source_xlated; replayed with IP.source): ${h.sourceTranslated}`);
+  if (h.sourceTranslated) out.push(`  source-translated observations (IP.source_xlated): ${h.sourceTranslated}`);
   const t = h.translated;
   if (t) {
     out.push(`  Service frontends: ${t.serviceMerged} post-DNAT observations merged with their pre-DNAT packet (${t.endpointsFollowed} replayed to the frontend following the endpoint shown, ${t.backendsReplayed} to the endpoint: frontend not in the cluster)${t.ambiguous ? `, ${t.ambiguous} ambiguous (kept apart)` : ''}`);
