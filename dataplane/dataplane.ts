@@ -136,6 +136,11 @@ export class Dataplane {
   /** Endpoints node captures showed for connections, where they differ from the seeded choice. */
   private readonly pins = new ServiceEndpointPins();
   private readonly pinClient = new Uint32Array(4);
+  /** The endpoint the next packet's Service connection goes to (`followEndpoint`), port -1 none. */
+  private readonly followAddress = new Uint32Array(4);
+  private followPort = -1;
+  /** The current packet set a pin for its connection (frontend id), -1 none. */
+  private followedFrontend = -1;
   /**
    * After a packet that re-keyed a Service connection whose verdict changed with its endpoint
    * (see `followPostDnatCopy`): earlier packets of the flow moved between categories, in at most
@@ -224,9 +229,51 @@ export class Dataplane {
     const clock = nowSec > this.clock ? nowSec : this.clock;
     if (clock !== this.clock || this.expiries.nextKey <= clock) this.advance(clock);
     const category = this.step(buf, offset, capturedLength, wireLength, linkType, nowSec);
+    this.followPort = -1;
+    if (this.followedFrontend >= 0) this.settleFollowed();
     if (this.endedCount > 0) this.reportEnded();
     this.packetIndex++;
     return category;
+  }
+
+  /**
+   * The next packet (only), when it is to a Service frontend with an endpoint at (address,
+   * port), goes to that endpoint rather than to the seeded choice: a flow export showed where the
+   * datapath sent it (a Hubble pre-DNAT observation merged with its post-DNAT one). Its
+   * connection is pinned to the endpoint as a node capture's post-DNAT copy pins it
+   * (service-endpoint-pins.ts), so its later packets and replies follow, until its flow ends.
+   */
+  followEndpoint(address: Uint32Array, port: number): void {
+    this.followAddress.set(address);
+    this.followPort = port;
+  }
+
+  /** Before translation: pin the current packet's connection to the endpoint `followEndpoint` named, when it is one of its frontend's. */
+  private pinFollowed(): void {
+    const services = this.services;
+    const meta = this.meta;
+    this.followedFrontend = -1;
+    if (services === null || meta.l4Offset < 0 || meta.hasInner) return;
+    const frontend = services.frontendAt(meta.ipVersion, meta.dst, meta.protocol, meta.dstPort);
+    if (frontend < 0) return;
+    const backend = services.backendAt(frontend, this.followAddress, this.followPort);
+    if (backend < 0 || services.currentEndpoint(frontend, meta.ipVersion, meta.src, meta.srcPort, this.pins) === backend) return;
+    this.pins.set(meta.ipVersion, meta.src, meta.srcPort, meta.protocol, frontend, backend);
+    this.pinClient.set(meta.src);
+    this.followedFrontend = frontend;
+  }
+
+  /** After the packet that set a pin: its flow holds the pin until it ends (`unpin`); without one, the pin goes. */
+  private settleFollowed(): void {
+    const f = this.lastFlow;
+    const frontend = this.followedFrontend;
+    this.followedFrontend = -1;
+    if (f >= 0 && this.flows.isLive(f) && this.flows.service(f) === frontend) {
+      this.flows.setRekeyed(f, 1);
+      return;
+    }
+    const meta = this.meta;
+    this.pins.delete(meta.ipVersion, this.pinClient, meta.srcPort, meta.protocol, frontend);
   }
 
   /**
@@ -357,6 +404,7 @@ export class Dataplane {
     this.natFrontend = -1;
     this.natBackend = -1;
     if (this.services !== null && !(meta.isFragment && meta.fragmentOffset > 0)) {
+      if (this.followPort >= 0) this.pinFollowed();
       nat = this.services.translate(meta, this.pins);
       if (nat === NatResult.TRANSLATED || nat === NatResult.NO_ENDPOINT) {
         this.natFrontend = this.services.frontend;

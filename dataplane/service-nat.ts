@@ -264,6 +264,11 @@ export class ServiceNat {
     return this.frontends.get(family, address, protocol, port) >= 0;
   }
 
+  /** The frontend id of (address, protocol, port), or -1 when it is no frontend. */
+  frontendAt(family: number, address: ArrayLike<number>, protocol: number, port: number): number {
+    return this.frontends.get(family, address, protocol, port);
+  }
+
   /** Is `meta` to or from a Service endpoint (the translated form of Service traffic)? */
   touchesBackend(meta: PacketMeta): boolean {
     if (meta.l4Offset < 0) return false;

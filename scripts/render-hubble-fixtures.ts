@@ -8,7 +8,12 @@
  * - service-client.json: examples/service/capture-client.pcap (examples/service/cluster.yaml);
  * - three-tier-flipped.json: three-tier with two verdicts flipped on purpose — the first packet
  *   the emulator drops by policy recorded as FORWARDED, the first packet it allows as a new
- *   connection recorded as a POLICY_DENIED drop — and three-tier-flipped.expected.json naming them.
+ *   connection recorded as a POLICY_DENIED drop — and three-tier-flipped.expected.json naming them;
+ * - service-per-packet-lb.json: examples/service/capture-client.pcap against
+ *   test/fixtures/hubble/service-lb (backend-v2 closed to the client), rendered as Cilium without
+ *   socket-LB prints it (pre-DNAT FROM_ENDPOINT with destination_service, replies with
+ *   IP.source_xlated) and with the endpoints `--service-seed 1` chooses, which differ from the
+ *   default seed's for one connection: a replay must follow the endpoints Hubble shows.
  * The files are committed; tests read them (test/hubble-*.test.ts) and replay them.
  */
 import { writeFileSync } from 'node:fs';
@@ -19,12 +24,12 @@ import { policySemantics } from '../compiler/policy-semantics.js';
 import { PacketCategory } from '../dataplane/packet-category.js';
 import { loadCluster } from '../src/load/load-cluster.js';
 import { profileDataplaneOptions } from '../src/replay/profile-dataplane-options.js';
-import { renderHubbleLines, type VerdictFlip } from '../src/synth/render-hubble-lines.js';
+import { renderHubbleLines, type RenderLb, type VerdictFlip } from '../src/synth/render-hubble-lines.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const OUT = join(ROOT, 'test/fixtures/hubble');
 
-async function render(clusterPath: string, capture: string, out: string, flip?: VerdictFlip): Promise<void> {
+async function render(clusterPath: string, capture: string, out: string, flip?: VerdictFlip, lb: RenderLb = 'socket', seed = 0): Promise<void> {
   const { cluster } = loadCluster({ paths: [join(ROOT, clusterPath)] });
   const resolved = resolveProfile('cilium', []);
   if (!resolved.ok) throw new Error(resolved.error);
@@ -33,9 +38,10 @@ async function render(clusterPath: string, capture: string, out: string, flip?: 
   const result = await renderHubbleLines(
     cluster,
     join(ROOT, capture),
-    { engine: 'compiled', semantics: policySemantics(profile.values), dataplane: profileDataplaneOptions(profile), services: { externalSource: profile.values.externalSource } },
+    { engine: 'compiled', semantics: policySemantics(profile.values), dataplane: profileDataplaneOptions(profile), services: { externalSource: profile.values.externalSource, seed } },
     (line) => lines.push(line),
     flip,
+    lb,
   );
   writeFileSync(join(OUT, out), lines.length ? `${lines.join('\n')}\n` : '');
   process.stdout.write(`${out}: ${result.packets} packets -> ${result.lines} lines (${result.unobserved} not observed by Hubble)\n`);
@@ -43,6 +49,7 @@ async function render(clusterPath: string, capture: string, out: string, flip?: 
 
 await render('examples/three-tier', 'examples/three-tier/capture.pcap', 'three-tier.json');
 await render('examples/service/cluster.yaml', 'examples/service/capture-client.pcap', 'service-client.json');
+await render('test/fixtures/hubble/service-lb', 'examples/service/capture-client.pcap', 'service-per-packet-lb.json', undefined, 'per-packet', 1);
 
 const flipped: { index: number; emulated: string; recorded: string }[] = [];
 let flippedDrop = false;

@@ -41,6 +41,13 @@ export class CaptureRecord {
   fileOffset = 0;
   /** 0-based number of this record among those delivered. */
   index = 0;
+  /**
+   * The Service endpoint the packet went to when the input knows it and the packet is to the
+   * frontend (a Hubble export's post-DNAT observation: read-hubble-flows.ts); the replay follows
+   * it (Dataplane.followEndpoint). `endpointPort` -1: none (captures never set it).
+   */
+  readonly endpoint = new Uint32Array(4);
+  endpointPort = -1;
 }
 
 const EMPTY = Buffer.alloc(0);

@@ -25,6 +25,7 @@ export const DIFF_HELP = `Usage: netpol-emu diff CAPTURE [options] --left SIDE-O
        netpol-emu diff CAPTURE -f PATH... --left-cni NAME --right-cni NAME
        netpol-emu diff CAPTURE -f PATH... --cni all|NAME,NAME,...
        netpol-emu diff --flows-in FILE [options] --left SIDE-OPTIONS --right SIDE-OPTIONS
+       netpol-emu diff --flows-in FILE -f PATH... --cni all|NAME,NAME,...
        netpol-emu diff --matrix [--probe PORT/PROTOCOL]... [options] --left ... --right ...
 
 Replays the same capture (or computes the same reachability matrix) twice and lists the flows
@@ -43,7 +44,7 @@ ones), --cni NAME, --cni-opt KEY=VALUE and the live-cluster flags.
   --right-cni NAME        shorthand for --right --cni NAME
   --matrix                compare all-pairs pod reachability instead of a capture
   --flows-in FILE         replay flow records instead of a capture: a Hubble export or a JSONL
-                          flow file (see replay --help)
+                          flow file (see replay --help); with --cni all|LIST too
 ${FLOWS_INPUT_HELP}
   --probe PORT/PROTOCOL   matrix probes (default 80/TCP); repeatable
   -o, --output FORMAT     text (default) or json
@@ -128,15 +129,19 @@ export async function runDiff(args: readonly string[], io: CliIo): Promise<numbe
     if (matrixMode) throw new UserError(`diff: --cni ${cniList} compares replays of a capture, not --matrix`, ExitCode.USAGE);
     if (listOption(common, 'cni-opt').length > 0) throw new UserError(`diff: --cni-opt cannot be combined with --cni ${cniList} (each profile is taken as it is)`, ExitCode.USAGE);
     const profiles = readProfileList(cniList);
-    if (stringOption(common, 'flows-in') !== undefined) throw new UserError(`diff: --cni ${cniList} replays a capture file; --flows-in is for --left/--right and --left-cni/--right-cni`, ExitCode.USAGE);
-    rejectFlowsOptionsWithoutInput('diff', common);
-    if (common.positionals.length !== 1) throw new UserError('diff: expected one capture file', ExitCode.USAGE);
-    const capture = common.positionals[0] as string;
+    const flowsIn = stringOption(common, 'flows-in');
+    if (flowsIn !== undefined && common.positionals.length !== 0) throw new UserError('diff: give either a capture file or --flows-in FILE, not both', ExitCode.USAGE);
+    if (flowsIn === undefined) {
+      rejectFlowsOptionsWithoutInput('diff', common);
+      if (common.positionals.length !== 1) throw new UserError('diff: expected one capture file (or --flows-in FILE)', ExitCode.USAGE);
+    }
+    const capture = flowsIn ?? (common.positionals[0] as string);
     if (capture === '-') throw new UserError('diff: the capture is read once per profile, so it cannot come from standard input', ExitCode.USAGE);
+    const flowsInput = flowsIn !== undefined ? readFlowsInput('diff', common, flowsIn) : null;
     const clusterValues = { ...common.values };
     for (const name of ['cni', 'left-cni', 'right-cni', 'matrix', 'probe', 'output', 'engine', 'report', 'flows-in', ...Object.keys(FLOWS_INPUT_OPTIONS)]) delete clusterValues[name];
     const { cluster } = await loadClusterInput('diff', { values: clusterValues, positionals: [] }, io);
-    return runDiffProfiles({ capture, profiles, cluster, engine, output, reportPath }, io);
+    return runDiffProfiles({ capture, profiles, cluster, engine, output, reportPath, ...(flowsInput ? { reader: (c) => flowsInput.reader(c) } : {}) }, io);
   }
   const leftOwn = parseCommandArgs('diff --left', split.left, SIDE_OPTIONS);
   const rightOwn = parseCommandArgs('diff --right', split.right, SIDE_OPTIONS);

@@ -8,7 +8,8 @@ import type { CaptureEnd, CaptureRecord } from '../capture/capture-record.js';
 import type { OpenCaptureOptions } from '../capture/open-capture.js';
 import { ExitCode, UserError } from '../diagnostics.js';
 import { detectFlowsFormat, type FlowsFormat } from '../replay/detect-flows-format.js';
-import { DEFAULT_REORDER_WINDOW_S } from '../replay/order-hubble-packets.js';
+import { buildServiceNat } from '../replay/build-service-nat.js';
+import { DEFAULT_REORDER_WINDOW_S, type ServiceFrontends } from '../replay/order-hubble-packets.js';
 import { readFlowsJsonl } from '../replay/read-flows-jsonl.js';
 import { HubbleFlowReader } from '../replay/read-hubble-flows.js';
 import type { Cluster } from '../../compiler/model.js';
@@ -51,13 +52,28 @@ export function readFlowsInput(command: string, parsed: ParsedArgs, path: string
   }
   const format: FlowsFormat = chosen === 'auto' ? detectFlowsFormat(path) : chosen;
   if (format !== 'hubble' && windowText !== undefined) throw new UserError(`${command}: --reorder-window applies to Hubble input only (${path} is read as netpol-emu flow lines)`, ExitCode.USAGE);
-  const hubbleReader = (cluster: Cluster): HubbleFlowReader =>
-    new HubbleFlowReader({ knownPods: new Set(cluster.pods.map((p) => `${p.namespace}/${p.name}`)), reorderWindowSec });
+  const hubbleReader = (cluster: Cluster): HubbleFlowReader => {
+    const frontends = serviceFrontends(cluster);
+    return new HubbleFlowReader({ knownPods: new Set(cluster.pods.map((p) => `${p.namespace}/${p.name}`)), reorderWindowSec, ...(frontends ? { frontends } : {}) });
+  };
   return {
     format,
     reorderWindowSec,
     hubbleReader,
     reader: (cluster) => (format === 'hubble' ? hubbleReader(cluster).read : readFlowsJsonl),
+  };
+}
+
+/** The cluster's Service frontends and endpoints, as the replay translates them (none without Services). */
+function serviceFrontends(cluster: Cluster): ServiceFrontends | undefined {
+  const nat = buildServiceNat(cluster);
+  if (!nat) return undefined;
+  return {
+    isFrontend: (family, address, protocol, port) => nat.isFrontend(family, address, protocol, port),
+    hasEndpoint: (family, frontend, protocol, frontendPort, address, port) => {
+      const f = nat.frontendAt(family, frontend, protocol, frontendPort);
+      return f >= 0 && nat.backendAt(f, address, port) >= 0;
+    },
   };
 }
 

@@ -16,6 +16,7 @@ import { flowReport, type FlowReport } from '../replay/flow-report.js';
 import { replayCapture } from '../replay/replay-capture.js';
 import { profileDataplaneOptions } from './command-replay.js';
 import type { CliIo } from './io.js';
+import type { FlowsReader } from './read-flows-input.js';
 import type { EngineName } from './select-engine.js';
 import { writeHtmlReport } from './write-html-report.js';
 
@@ -47,7 +48,7 @@ function resolved(name: string, overrides: readonly string[] = []): ResolvedProf
   return result.profile;
 }
 
-async function replayFlows(cluster: Cluster, capture: string, profile: ResolvedProfile, engine: EngineName, io: CliIo): Promise<FlowReport[]> {
+async function replayFlows(cluster: Cluster, capture: string, profile: ResolvedProfile, engine: EngineName, io: CliIo, reader: DiffProfilesOptions['reader']): Promise<FlowReport[]> {
   const flows: FlowReport[] = [];
   const result = await replayCapture(cluster, capture, capture, {
     engine,
@@ -55,6 +56,8 @@ async function replayFlows(cluster: Cluster, capture: string, profile: ResolvedP
     dataplane: profileDataplaneOptions(profile),
     services: { externalSource: profile.values.externalSource },
     onFlow: (records, f, provenances) => flows.push(flowReport(records, provenances, f)),
+    // A fresh reader per replay (a Hubble reader's order buffer and counts are per read).
+    ...(reader ? { reader: reader(cluster) } : {}),
   });
   if (result.end.kind !== 'complete') {
     if (result.end.records === 0) throw new UserError(`diff: ${result.end.message ?? result.end.kind}`, ExitCode.CAPTURE_ERROR);
@@ -75,6 +78,8 @@ export interface DiffProfilesOptions {
   readonly engine: EngineName;
   readonly output: 'text' | 'json';
   readonly reportPath: string | undefined;
+  /** `--flows-in`: the reader for the flow file, made per replay (read-flows-input.ts); else the capture reader. */
+  readonly reader?: (cluster: Cluster) => FlowsReader;
 }
 
 export async function runDiffProfiles(options: DiffProfilesOptions, io: CliIo): Promise<number> {
@@ -92,14 +97,14 @@ export async function runDiffProfiles(options: DiffProfilesOptions, io: CliIo): 
     return flows;
   };
   // One at a time (each replay is CPU-bound): the cache holds settled results.
-  const referenceFlows = await replayOnce('profile upstream', () => replayFlows(referenceCluster, capture, reference, engine, io));
+  const referenceFlows = await replayOnce('profile upstream', () => replayFlows(referenceCluster, capture, reference, engine, io, options.reader));
   const columns: { name: CniProfileName; profile: ResolvedProfile; cluster: Cluster; flows: FlowReport[] }[] = [];
   const restrictions: { profile: CniProfileName; restrictions: AdminRestriction[] }[] = [];
   for (const name of options.profiles) {
     const profile = resolved(name);
     const restricted = restrictToProfile(cluster, name);
     restrictions.push({ profile: name, restrictions: restricted.restrictions });
-    columns.push({ name, profile, cluster: restricted.cluster, flows: await replayOnce(`profile ${name}`, () => replayFlows(restricted.cluster, capture, profile, engine, io)) });
+    columns.push({ name, profile, cluster: restricted.cluster, flows: await replayOnce(`profile ${name}`, () => replayFlows(restricted.cluster, capture, profile, engine, io, options.reader)) });
   }
   for (const note of mergeRestrictionNotes(restrictions)) io.stderr.write(`warning: ${note}\n`);
   // A first join without attribution says which profiles differ from the reference anywhere.
@@ -113,8 +118,8 @@ export async function runDiffProfiles(options: DiffProfilesOptions, io: CliIo): 
     const labels = adminDiffers ? [...switches, adminLabel] : switches;
     const flips: ProfileReplay[] = [];
     if (disagreeing.has(c.name)) {
-      for (const label of switches) flips.push({ name: label, flows: await replayOnce(`switch ${label}`, () => replayFlows(referenceCluster, capture, resolved(referenceName, [label]), engine, io)) });
-      if (adminDiffers) flips.push({ name: adminLabel, flows: await replayOnce(`admin ${c.name}`, () => replayFlows(c.cluster, capture, reference, engine, io)) });
+      for (const label of switches) flips.push({ name: label, flows: await replayOnce(`switch ${label}`, () => replayFlows(referenceCluster, capture, resolved(referenceName, [label]), engine, io, options.reader)) });
+      if (adminDiffers) flips.push({ name: adminLabel, flows: await replayOnce(`admin ${c.name}`, () => replayFlows(c.cluster, capture, reference, engine, io, options.reader)) });
     }
     withFlips.push({ name: c.name, flows: c.flows, switches: labels, flips });
   }

@@ -54,8 +54,9 @@ export interface RecordedSummary {
     /** No observation of the packet carried a verdict. */
     readonly noVerdict: number;
     /**
-     * The emulator did not police the packet (undecodable: an ICMP error, whose quoted packet
-     * Hubble does not print; not IP): not compared.
+     * The emulator did not police the packet (undecodable: an ICMP error that could not be
+     * related to one live connection, relate-icmp-errors.ts, is replayed without the packet it
+     * quotes, which Hubble does not print; not IP): not compared.
      */
     readonly notPolicedHere: number;
     /** Recorded AUDIT (policy audit mode): counted as would-have-been-dropped. */
@@ -312,7 +313,7 @@ export function formatRecorded(s: RecordedSummary): string {
   const pct = compared ? ` (${((100 * p.agree) / compared).toFixed(compared === p.agree ? 0 : 2)}% agree)` : '';
   const out = ['', `recorded verdicts (Hubble) vs emulated:`];
   out.push(`  packets: ${p.agree} agree, ${p.disagree} disagree${pct}; ${p.droppedNotPolicy} dropped for a reason that is not policy (not compared), ${p.noVerdict} without a verdict`);
-  if (p.notPolicedHere) out.push(`  not policed by the emulator (ICMP errors without their quoted packet, not IP): ${p.notPolicedHere} (not compared)`);
+  if (p.notPolicedHere) out.push(`  not policed by the emulator (ICMP errors not related to one live connection: replayed bare; not IP): ${p.notPolicedHere} (not compared)`);
   if (p.audit) out.push(`  audit mode: ${p.audit} packets recorded AUDIT (counted as would-have-been-dropped)`);
   if (p.inLostRanges) out.push(`  unreliable: ${p.inLostRanges} packets fall in time ranges where Hubble lost events`);
   if (p.repliesStartingFlows) out.push(`  ${p.repliesStartingFlows} packets recorded as replies were new connections here (their connection began before the export, or was denied)`);

@@ -88,3 +88,12 @@ export const POLICY_DROP_NUMBERS: ReadonlyMap<number, string> = new Map([
   [181, 'POLICY_DENY'],
   [189, 'AUTH_REQUIRED'],
 ]);
+
+/**
+ * `trace_reason` (enum TraceReason, flow.proto of cilium v1.19): the conntrack result the datapath
+ * put in the trace notification (bpf/lib/trace.h TRACE_REASON_CT_*, offset by one in the proto so
+ * 0 is unknown). RELATED: conntrack admitted the packet as related to a tracked connection (an
+ * ICMP error quoting it). Drops and policy verdicts carry none.
+ */
+export const TRACE_REASONS: readonly string[] = ['TRACE_REASON_UNKNOWN', 'NEW', 'ESTABLISHED', 'REPLY', 'RELATED', 'REOPENED', 'SRV6_ENCAP', 'SRV6_DECAP', 'ENCRYPT_OVERLAY'];
+export const TRACE_REASON_RELATED = 4;

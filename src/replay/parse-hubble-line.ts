@@ -12,7 +12,7 @@
  * = UNKNOWN_TYPE, as in field-masked exporter lines), writes enums as names and 64-bit integers
  * as strings. Errors name the field by its JSON path (`flow.l4.TCP.source_port`).
  */
-import { HubbleEventType, observationPointOf, POLICY_DROP_NUMBERS, POLICY_DROP_REASONS, verdictOf } from './hubble-names.js';
+import { HubbleEventType, observationPointOf, POLICY_DROP_NUMBERS, POLICY_DROP_REASONS, TRACE_REASONS, verdictOf } from './hubble-names.js';
 
 export const HubbleEventKind = {
   /** A blank line. */
@@ -91,6 +91,13 @@ export class HubbleEvent {
   dstKind = 0;
   /** `IP.source_xlated` was set (the packet was source-NATed after this point). */
   sourceXlated = false;
+  /** `IP.source_xlated` (4 words), when `sourceXlated`: the source in the packet's header here; `src` is then the address before translation. */
+  readonly srcXlated = new Uint32Array(4);
+  /** `destination_service` / `source_service` as `namespace/name`, '' when absent: Hubble found the address and port to be a Service frontend. */
+  destinationService = '';
+  sourceService = '';
+  /** `trace_reason` (flow.proto TraceReason): 0 unknown, 1 NEW, 2 ESTABLISHED, 3 REPLY, 4 RELATED, 5 REOPENED, 6 SRV6_ENCAP, 7 SRV6_DECAP, 8 ENCRYPT_OVERLAY. */
+  traceReason = 0;
   /** lost_events: how many, and the time range they cover (seconds; NaN when not given). */
   lostCount = 0;
   lostFrom = Number.NaN;
@@ -410,7 +417,12 @@ function parseFlow(f: Json, path: string, wrapper: Json | null, out: HubbleEvent
   if (b === 0) throw new HubbleLineError(`${path}IP.destination`, `field "${path}IP.destination" must be an IPv4 or IPv6 address; got ${shown(dstText)}`);
   if (a !== b) throw new HubbleLineError(`${path}IP.destination`, `fields "${path}IP.source" and "${path}IP.destination" mix IPv${a} and IPv${b}`);
   out.ipVersion = a;
-  out.sourceXlated = typeof ip['source_xlated'] === 'string' && ip['source_xlated'] !== '';
+  const xlated = ip['source_xlated'];
+  out.sourceXlated = typeof xlated === 'string' && xlated !== '';
+  if (out.sourceXlated) {
+    const c = addressInto(xlated as string, out.srcXlated);
+    if (c !== a) throw new HubbleLineError(`${path}IP.source_xlated`, `field "${path}IP.source_xlated" must be an IPv${a} address like "${path}IP.source"; got ${shown(xlated)}`);
+  }
   const l4 = objectField(f, 'l4', path);
   out.srcPort = 0;
   out.dstPort = 0;
@@ -462,5 +474,24 @@ function parseFlow(f: Json, path: string, wrapper: Json | null, out: HubbleEvent
   out.srcKind = endpointKind(source);
   out.dstKind = endpointKind(destination);
   out.policies = policyNames(f);
+  out.destinationService = serviceOf(objectField(f, 'destination_service', path));
+  out.sourceService = serviceOf(objectField(f, 'source_service', path));
+  out.traceReason = traceReasonOf(f['trace_reason']);
   out.kind = HubbleEventKind.PACKET;
+}
+
+/** flow.proto `Service` {name, namespace} as `namespace/name`; '' when absent or nameless. */
+function serviceOf(s: Json | undefined): string {
+  if (!s) return '';
+  const name = s['name'];
+  if (typeof name !== 'string' || name === '') return '';
+  const ns = s['namespace'];
+  return `${typeof ns === 'string' ? ns : ''}/${name}`;
+}
+
+/** `trace_reason` by name (or protojson's number for a value unknown to the writer); 0 when absent or unknown. */
+function traceReasonOf(value: unknown): number {
+  if (typeof value === 'string') return Math.max(0, TRACE_REASONS.indexOf(value));
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < TRACE_REASONS.length) return value;
+  return 0;
 }

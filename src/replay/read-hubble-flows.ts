@@ -24,10 +24,13 @@ import { CaptureRecord, type CaptureEnd, type CaptureEndKind, type RecordCallbac
 import type { OpenCaptureOptions } from '../capture/open-capture.js';
 import { TcpFlag } from '../../dataplane/packet-meta.js';
 import { buildFrame, FrameFields } from '../synth/build-frames.js';
-import { DEFAULT_ORDER_CAPACITY, DEFAULT_REORDER_WINDOW_S, HubblePacketOrder, OrderedPacket } from './order-hubble-packets.js';
+import { DEFAULT_ORDER_CAPACITY, DEFAULT_REORDER_WINDOW_S, HubblePacketOrder, OrderedPacket, type ServiceFrontends } from './order-hubble-packets.js';
+import { ConnectionsByAddressPair, IcmpRelation, isIcmpError, QuotedPacket, quotedLength, writeQuotedPacket } from './relate-icmp-errors.js';
 import { ENDPOINT_KIND_NAME, HUBBLE_EVENT_KIND_NAME, HubbleEvent, HubbleEventKind, HubbleLineError, parseHubbleLine } from './parse-hubble-line.js';
 
 const FRAME_BUFFER_BYTES = 256;
+/** Frames are Ethernet (link type 1). */
+const ETHERNET_HEADER_BYTES = 14;
 const READ_CHUNK_BYTES = 1 << 20;
 /** Lost-event ranges kept; beyond it neighbours are merged (the report stays readable too). */
 const LOST_RANGES_MAX = 1000;
@@ -41,6 +44,37 @@ export interface HubbleReadOptions {
   readonly reorderWindowSec?: number;
   /** Packets held at most (default DEFAULT_ORDER_CAPACITY). */
   readonly orderCapacity?: number;
+  /** The cluster's Service frontends (when it has Services): pre-DNAT observations are told by them too, and followed. */
+  readonly frontends?: ServiceFrontends;
+}
+
+/** What became of the ICMP errors (relate-icmp-errors.ts), in packets. */
+export interface IcmpErrorStats {
+  readonly packets: number;
+  /** Related to the one live connection between the two addresses: replayed with its quoted packet. */
+  readonly related: number;
+  /** No live connection between the two addresses: replayed bare. */
+  readonly noConnection: number;
+  /** Two or more live connections between them: replayed bare. */
+  readonly ambiguous: number;
+  /** Cilium's trace said RELATED (`trace_reason`): its conntrack related them. */
+  readonly recordedRelated: number;
+}
+
+/** Observations of one packet under two addresses (Service DNAT, IP.source_xlated), in packets and observations. */
+export interface TranslationStats {
+  /** Post-DNAT observations merged with the pre-DNAT observation of their packet. */
+  readonly serviceMerged: number;
+  /** Of those packets: replayed to the frontend with the endpoint Hubble showed (the cluster has the Service). */
+  readonly endpointsFollowed: number;
+  /** Replayed to the endpoint (the cluster does not have the frontend Hubble named). */
+  readonly backendsReplayed: number;
+  /** Observations that could belong to two held packets or more: kept apart. */
+  readonly ambiguous: number;
+  /** Observations with IP.source_xlated merged with their packet's untranslated observation (source port differs). */
+  readonly sourceXlatedMerged: number;
+  /** Replies seen only after reverse translation (source_xlated a frontend of the cluster): replayed from the frontend. */
+  readonly reverseNatHeaders: number;
 }
 
 /** A time range whose events Hubble says it lost: verdicts there are incomplete. */
@@ -74,6 +108,10 @@ export interface HubbleInputStats {
   readonly lostEvents: { readonly events: number; readonly ranges: readonly { readonly from: string; readonly to: string; readonly events: number }[] };
   /** Some observation carried a verdict (the recorded-verdict comparison has something to compare). */
   readonly hasVerdicts: boolean;
+  /** ICMP errors (present when the export had any). */
+  readonly icmpErrors?: IcmpErrorStats;
+  /** Translated observations (present when some were merged or followed). */
+  readonly translated?: TranslationStats;
 }
 
 function isoOf(seconds: number): string {
@@ -95,9 +133,13 @@ export class HubbleFlowReader {
   private readonly lost: LostRange[] = [];
   private verdicts = false;
   private readonly order: HubblePacketOrder;
+  private readonly connections = new ConnectionsByAddressPair();
+  private readonly quoted = new QuotedPacket();
+  /** ICMP errors: packets, related, no connection, ambiguous, recorded related. */
+  private readonly icmp = new Float64Array(5);
 
   constructor(private readonly options: HubbleReadOptions = {}) {
-    this.order = new HubblePacketOrder(options.reorderWindowSec ?? DEFAULT_REORDER_WINDOW_S, options.orderCapacity ?? DEFAULT_ORDER_CAPACITY);
+    this.order = new HubblePacketOrder(options.reorderWindowSec ?? DEFAULT_REORDER_WINDOW_S, options.orderCapacity ?? DEFAULT_ORDER_CAPACITY, options.frontends ?? null);
   }
 
   /** True when `seconds` falls in a range Hubble reported events lost in (known so far). */
@@ -136,7 +178,41 @@ export class HubbleFlowReader {
       podsNotInCluster: { pods: this.missingPods.size + this.missingOverflow, observations: this.missingObservations, examples: [...this.missingPods].sort().slice(0, 5) },
       lostEvents: { events: this.lostTotal, ranges: this.lost.map((r) => ({ from: isoOf(r.from), to: isoOf(r.to), events: r.events })) },
       hasVerdicts: this.verdicts,
+      ...(this.icmp[0] ? { icmpErrors: { packets: this.icmp[0], related: this.icmp[1] as number, noConnection: this.icmp[2] as number, ambiguous: this.icmp[3] as number, recordedRelated: this.icmp[4] as number } } : {}),
+      ...this.translationStats(),
     };
+  }
+
+  private translationStats(): { translated?: TranslationStats } {
+    const o = this.order;
+    if (o.serviceMerged + o.serviceAmbiguous + o.sourceXlatedMerged + o.reverseNatHeaders === 0) return {};
+    return {
+      translated: {
+        serviceMerged: o.serviceMerged,
+        endpointsFollowed: o.endpointsFollowed,
+        backendsReplayed: o.backendsReplayed,
+        ambiguous: o.serviceAmbiguous,
+        sourceXlatedMerged: o.sourceXlatedMerged,
+        reverseNatHeaders: o.reverseNatHeaders,
+      },
+    };
+  }
+
+  /**
+   * An ICMP error about to be replayed: related to its connection (the quoted packet written
+   * into the frame's payload) or counted as not relatable (replayed bare).
+   */
+  private relateIcmpError(packet: OrderedPacket, fields: FrameFields): boolean {
+    const icmp = this.icmp;
+    icmp[0] = (icmp[0] as number) + 1;
+    if (packet.recordedRelated) icmp[4] = (icmp[4] as number) + 1;
+    const relation = this.connections.relate(packet.ipVersion, packet.src, packet.dst, packet.tsSec + packet.tsNsec * 1e-9, this.quoted);
+    const at = relation === IcmpRelation.RELATED ? 1 : relation === IcmpRelation.NO_CONNECTION ? 2 : 3;
+    icmp[at] = (icmp[at] as number) + 1;
+    if (relation !== IcmpRelation.RELATED) return false;
+    fields.payloadLength = quotedLength(packet.ipVersion);
+    fields.payloadTag = 0;
+    return true;
   }
 
   private noteLost(e: HubbleEvent): void {
@@ -215,7 +291,14 @@ export class HubbleFlowReader {
       fields.payloadLength = 0;
       fields.ipId = n & 0xffff;
       fields.payloadTag = n & 0xffff;
+      const error = isIcmpError(packet.ipVersion, packet.protocol, packet.icmpType);
+      const quoted = error && this.relateIcmpError(packet, fields);
       const length = buildFrame(record.buffer, 0, record.linkType, fields);
+      if (quoted) writeQuotedPacket(record.buffer, ETHERNET_HEADER_BYTES + (packet.ipVersion === 4 ? 20 : 40), packet.ipVersion, packet.src, packet.dst, this.quoted);
+      record.endpointPort = packet.endpointPort;
+      if (packet.endpointPort >= 0) record.endpoint.set(packet.endpoint);
+      // Later errors are related to the connection as the replay keys it: after DNAT, to the endpoint followed.
+      if (!error) this.connections.note(packet.ipVersion, packet.src, packet.endpointPort >= 0 ? packet.endpoint : packet.dst, packet.protocol, packet.srcPort, packet.endpointPort >= 0 ? packet.endpointPort : packet.dstPort, flags, packet.icmpType, packet.tsSec + packet.tsNsec * 1e-9);
       record.capturedLength = length;
       record.wireLength = length;
       record.tsSec = packet.tsSec;
@@ -313,7 +396,14 @@ export function formatHubbleInput(h: HubbleInputStats): string {
   out.push(`  reorder window ${h.reorderWindowSec} s: ${h.late} packets later than the window${h.releasedEarly ? `, ${h.releasedEarly} released early (buffer full)` : ''}`);
   const endpoints = Object.entries(h.endpoints);
   if (endpoints.length) out.push(`  endpoints: ${endpoints.map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  if (h.sourceTranslated) out.push(`  source-NATed observations (IP.source_xlated; replayed with IP.source): ${h.sourceTranslated}`);
+  if (h.sourceTranslated) out.push(`  source-translated observations (IP.source_xlated): ${h.sourceTranslated}`);
+  const t = h.translated;
+  if (t) {
+    out.push(`  Service frontends: ${t.serviceMerged} post-DNAT observations merged with their pre-DNAT packet (${t.endpointsFollowed} replayed to the frontend following the endpoint shown, ${t.backendsReplayed} to the endpoint: frontend not in the cluster)${t.ambiguous ? `, ${t.ambiguous} ambiguous (kept apart)` : ''}`);
+    if (t.sourceXlatedMerged || t.reverseNatHeaders) out.push(`  translated sources: ${t.sourceXlatedMerged} source_xlated observations merged by source port, ${t.reverseNatHeaders} replies replayed from the frontend (seen only after reverse translation)`);
+  }
+  const i = h.icmpErrors;
+  if (i) out.push(`  ICMP errors: ${i.packets} (${i.related} related to their connection, ${i.noConnection} with no live connection between the addresses, ${i.ambiguous} ambiguous: replayed bare; Cilium's trace said RELATED for ${i.recordedRelated})`);
   if (h.lostEvents.events || h.lostEvents.ranges.length) {
     out.push(`  lost events: ${h.lostEvents.events}; verdicts unreliable in ${h.lostEvents.ranges.length} time range${h.lostEvents.ranges.length === 1 ? '' : 's'}:`);
     for (const r of h.lostEvents.ranges.slice(0, 10)) out.push(`    ${r.from} .. ${r.to}: ${r.events} events lost`);

@@ -189,6 +189,7 @@ export async function replayCapture(cluster: Cluster, source: string | Readable,
     if (timeline) machine.applyTimeline(now);
     stats.add(record, now);
     if (recorded) recorded.beforePacket();
+    if (record.endpointPort >= 0) dataplane.followEndpoint(record.endpoint, record.endpointPort);
     const category = dataplane.next(record.buffer, record.offset, record.capturedLength, record.wireLength, record.linkType, now);
     if (recorded) recorded.afterPacket(category, dataplane);
     if (onPacket) onPacket(record, category, dataplane);

@@ -17,6 +17,15 @@
  * Hops on one node are 1 µs apart, the overlay crossing 40 µs. Drops carry no `is_reply` (as
  * Cilium's drop events usually do not); forwarded packets carry the emulator's direction.
  * Field names and enum names: cilium api/v1/flow/flow.proto, protojson with proto names.
+ *
+ * Service traffic (`lb`): with `socket` (Cilium's default with kube-proxy replacement: socket-LB
+ * translates at connect(), so pods' packets already carry the endpoint) every event shows the
+ * translated packet. With `per-packet` (no socket-LB: bpf_lxc translates after its FROM_ENDPOINT
+ * trace, bpf/bpf_lxc.c), a packet a pod sends to a frontend shows the frontend at FROM_ENDPOINT
+ * (with `destination_service`) and the endpoint after; a reply reaches the client's TO_ENDPOINT
+ * reverse-translated: the header's source is the frontend and its port, Hubble prints
+ * `IP.source` = the endpoint (the trace's orig_ip) and `IP.source_xlated` = the frontend
+ * (pkg/hubble/parser/threefour: OriginalIP differs from the header's source).
  */
 import type { Cluster, Pod } from '../../compiler/model.js';
 import { PacketCategory } from '../../dataplane/packet-category.js';
@@ -25,6 +34,11 @@ import { formatIpv4Word, formatIpv6Words } from '../load/parse-ip.js';
 import { ownsPodIps } from '../load/build-cluster.js';
 import { replayCapture, type ReplayOptions } from '../replay/replay-capture.js';
 import type { Dataplane } from '../../dataplane/dataplane.js';
+import { decodeFrame } from '../../dataplane/decode/decode-frame.js';
+import { DecodeStatus, PacketMeta } from '../../dataplane/packet-meta.js';
+
+/** How Service traffic shows in the events (see the file comment). */
+export type RenderLb = 'socket' | 'per-packet';
 
 /** Replace the recorded verdict of packet `index` (0-based, capture order): the flipped fixture. */
 export type VerdictFlip = (index: number, category: number) => 'forwarded' | 'policy-drop' | null;
@@ -68,13 +82,37 @@ const TCP_FLAG_NAMES: readonly (readonly [number, string])[] = [
   [128, 'CWR'],
 ];
 
+/** One event's addresses and endpoints when they differ from the translated packet's. */
+interface View {
+  readonly ip: string;
+  readonly l4: string;
+  readonly src: string;
+  readonly dst: string;
+  /** Fields before the event's own (`"destination_service":{…},`). */
+  readonly extra: string;
+}
+
+function tcpFlagsJson(bits: number): string {
+  const flags: string[] = [];
+  for (const [bit, name] of TCP_FLAG_NAMES) if ((bits & bit) !== 0) flags.push(`"${name}":true`);
+  return flags.join(',');
+}
+
+/** flow.proto `Service` from a frontend label `ns/name:port`. */
+function serviceJson(label: string | null): string | null {
+  const match = label === null ? null : /^([^/]+)\/([^:]+):/.exec(label);
+  return match ? JSON.stringify({ name: match[2], namespace: match[1] }) : null;
+}
+
 export async function renderHubbleLines(
   cluster: Cluster,
   capture: string,
   replay: Pick<ReplayOptions, 'engine' | 'semantics' | 'dataplane' | 'services'>,
   write: (line: string) => void,
   flip: VerdictFlip = () => null,
+  lb: RenderLb = 'socket',
 ): Promise<RenderResult> {
+  const original = new PacketMeta();
   // Stable identities: one per distinct label set, numbered from 10000 in order of first use.
   const identities = new Map<string, number>();
   const byAddress = new Map<string, Endpoint>();
@@ -114,12 +152,10 @@ export async function renderHubbleLines(
       unobserved++;
       return;
     }
+    const l4Of = (srcPort: number, dstPort: number): string =>
+      m.protocol === 6 ? `{"TCP":{"source_port":${srcPort},"destination_port":${dstPort},"flags":{${tcpFlagsJson(m.tcpFlags)}}}}` : `{"UDP":{"source_port":${srcPort},"destination_port":${dstPort}}}`;
     let l4: string;
-    if (m.protocol === 6) {
-      const flags: string[] = [];
-      for (const [bit, name] of TCP_FLAG_NAMES) if ((m.tcpFlags & bit) !== 0) flags.push(`"${name}":true`);
-      l4 = `{"TCP":{"source_port":${m.srcPort},"destination_port":${m.dstPort},"flags":{${flags.join(',')}}}}`;
-    } else if (m.protocol === 17) l4 = `{"UDP":{"source_port":${m.srcPort},"destination_port":${m.dstPort}}}`;
+    if (m.protocol === 6 || m.protocol === 17) l4 = l4Of(m.srcPort, m.dstPort);
     else if (m.protocol === 1 || m.protocol === 58) {
       const name = m.protocol === 1 ? 'ICMPv4' : 'ICMPv6';
       l4 = `{"${name}":{${m.icmpType ? `"type":${m.icmpType}` : ''}${m.icmpType && m.icmpCode ? ',' : ''}${m.icmpCode ? `"code":${m.icmpCode}` : ''}}}`;
@@ -136,17 +172,34 @@ export async function renderHubbleLines(
       isReply = !(w[o] === m.src[0] && w[o + 1] === m.src[1] && w[o + 2] === m.src[2] && w[o + 3] === m.src[3]);
     }
     const ip = `{"source":"${srcText}","destination":"${dstText}","ipVersion":"IPv${m.ipVersion}"}`;
+    // Per-packet LB: the frontend side of a translated packet, as the event before DNAT (or after reverse DNAT) shows it.
+    let preDnat: View | null = null;
+    let revNat: View | null = null;
+    if (lb === 'per-packet' && f >= 0 && flows.service(f) >= 0 && (m.protocol === 6 || m.protocol === 17)) {
+      const status = decodeFrame(record.buffer, record.offset, record.capturedLength, record.wireLength, record.linkType, original);
+      const service = serviceJson(dataplane.services?.frontendLabel(flows.service(f)) ?? null);
+      if (status === DecodeStatus.OK && service !== null) {
+        const origDst = addressText(original.ipVersion, original.dst);
+        const origSrc = addressText(original.ipVersion, original.src);
+        if (origDst !== dstText || original.dstPort !== m.dstPort) {
+          preDnat = { ip: `{"source":"${srcText}","destination":"${origDst}","ipVersion":"IPv${m.ipVersion}"}`, l4: l4Of(m.srcPort, original.dstPort), src: src.json, dst: WORLD, extra: `"destination_service":${service},` };
+        } else if (origSrc !== srcText || original.srcPort !== m.srcPort) {
+          revNat = { ip: `{"source":"${srcText}","source_xlated":"${origSrc}","destination":"${dstText}","ipVersion":"IPv${m.ipVersion}"}`, l4: l4Of(original.srcPort, m.dstPort), src: src.json, dst: dst.json, extra: `"source_service":${service},` };
+        }
+      }
+    }
     const flipped = flip(index, category);
     const forwarded = flipped === 'forwarded' || (flipped === null && category <= PacketCategory.ALLOWED_FRAGMENT);
     const policyDrop = flipped === 'policy-drop' || (flipped === null && (category === PacketCategory.DROPPED_EGRESS || category === PacketCategory.DROPPED_INGRESS));
     const startsConnection = category === PacketCategory.ALLOWED_NEW || category === PacketCategory.DROPPED_EGRESS || category === PacketCategory.DROPPED_INGRESS;
     const dropAtEgress = flipped === 'policy-drop' ? src.pod !== null : category === PacketCategory.DROPPED_EGRESS;
     let ns = 0;
-    const emit = (node: string, fields: string, verdict: string, hopNs: number): void => {
+    const emit = (node: string, fields: string, verdict: string, hopNs: number, view: View | null = null): void => {
       ns += hopNs;
       const time = timestamp(record.tsSec, record.tsNsec + ns);
       const reply = verdict === 'FORWARDED' ? `,"is_reply":${isReply}` : '';
-      write(`{"flow":{"time":"${time}","verdict":"${verdict}","IP":${ip},"l4":${l4},"source":${src.json},"destination":${dst.json},"Type":"L3_L4","node_name":"${node}",${fields}${reply}},"node_name":"${node}","time":"${time}"}`);
+      const v = view ?? { ip, l4, src: src.json, dst: dst.json, extra: '' };
+      write(`{"flow":{"time":"${time}","verdict":"${verdict}","IP":${v.ip},"l4":${v.l4},"source":${v.src},"destination":${v.dst},"Type":"L3_L4","node_name":"${node}",${v.extra}${fields}${reply}},"node_name":"${node}","time":"${time}"}`);
       lines++;
     };
     const trace = (point: string, sub: number, direction: string): string => `"event_type":{"type":4,"sub_type":${sub}},"traffic_direction":"${direction}","trace_observation_point":"${point}"`;
@@ -161,7 +214,7 @@ export async function renderHubbleLines(
     }
     // Source side.
     if (src.pod) {
-      emit(src.node, trace('FROM_ENDPOINT', 5, 'EGRESS'), 'FORWARDED', 0);
+      emit(src.node, trace('FROM_ENDPOINT', 5, 'EGRESS'), 'FORWARDED', 0, preDnat);
       if (policyDrop && dropAtEgress) {
         emit(src.node, `${verdictEvent('EGRESS')},"drop_reason_desc":"POLICY_DENIED"`, 'DROPPED', 1000);
         emit(src.node, dropEvent('EGRESS', 'POLICY_DENIED'), 'DROPPED', 1000);
@@ -183,7 +236,7 @@ export async function renderHubbleLines(
       return;
     }
     if (startsConnection) emit(dst.node, verdictEvent('INGRESS'), 'FORWARDED', 1000);
-    emit(dst.node, trace('TO_ENDPOINT', 0, 'INGRESS'), 'FORWARDED', 1000);
+    emit(dst.node, trace('TO_ENDPOINT', 0, 'INGRESS'), 'FORWARDED', 1000, revNat);
   };
   await replayCapture(cluster, capture, capture, { ...replay, onPacket });
   return { packets, lines, unobserved };
