@@ -33,7 +33,8 @@ export { renderClusterManifests, writeClusterManifests } from './synth/write-man
 export { SeededRandom } from './synth/seeded-random.js';
 export { Dataplane, type DataplaneOptions } from '../dataplane/dataplane.js';
 export { PacketCategory, PACKET_CATEGORY_NAME } from '../dataplane/packet-category.js';
-export { replayCapture, createEngine, type ReplayOptions, type ReplayResult } from './replay/replay-capture.js';
+export { replayCapture, type ReplayOptions, type ReplayResult } from './replay/replay-capture.js';
+export { createEngine } from './replay/create-engine.js';
 export { profileDataplaneOptions } from './replay/profile-dataplane-options.js';
 export { renderIptables } from '../compiler/render-iptables.js';
 export { formatKernelRuleset, formatLoadInstructions, loadCommand } from '../compiler/format-kernel-ruleset.js';
