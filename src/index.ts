@@ -12,6 +12,7 @@ export { NaiveEvaluator, type Flow, type FlowEngine, type FlowVerdict, type Dire
 export { cli, type CliIo } from './cli.js';
 export { compile } from '../compiler/compile.js';
 export { encodeTables, decodeTables } from '../compiler/serialize-tables.js';
+export { encodeLoadedInput, decodeLoadedInput, type LoadedInput } from './cache/serialize-loaded-input.js';
 export { compiledTablesFor, pruneTableCache, tableCacheKey, CACHE_MAX_BYTES, type CachedTables, type TableCacheOptions } from './cache/compiled-table-cache.js';
 export { renderKubeRouter } from '../compiler/render-kube-router.js';
 export { renderNftables } from '../compiler/render-nftables.js';
