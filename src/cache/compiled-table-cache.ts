@@ -1,15 +1,13 @@
 /**
  * The compiled-table cache: `compile(cluster, semantics)` is pure, so its result is stored under
  * a hash of everything it depends on — the decoded cluster, the policy semantics, the compiler's
- * own code — and read back instead of compiling at the next start (10K pods / 2K policies:
- * ~0.35 s of compile replaced by ~0.1 s of hashing, reading and decoding; docs/performance.md).
+ * own code — and read back instead of compiling at the next start. `replay` from manifest files
+ * uses the cache keyed by their bytes instead (load-compiled-cached.ts: it also skips decoding);
+ * this one serves a live cluster and library callers holding a Cluster.
  *
- * A cache file is never trusted: it must carry the expected key and a SHA-256 of its payload,
- * and decode cleanly; anything else (truncated, corrupt, another format) is ignored, rebuilt and
- * rewritten, with a note under --verbose. Writers write a private temporary file and rename it
- * into place (atomic on POSIX), so concurrent runs never see half a file; the last rename wins
- * and both contents are the same. The directory is kept under CACHE_MAX_BYTES by removing the
- * least recently used files after each write (a hit refreshes the file's mtime).
+ * Entries are files as cache-entry-file.ts writes them: never trusted (key, checksum, and a clean
+ * decode, else ignored, rebuilt and rewritten with a note under --verbose), written atomically,
+ * pruned least recently used first.
  */
 import { createHash } from 'node:crypto';
 import { endianness } from 'node:os';
