@@ -66,7 +66,7 @@ function keyOfBytes(request: LoadCacheRequest, read: readonly ManifestBytes[]): 
 }
 
 /** The key, reading the files in chunks; null when one cannot be read whole (the loader then reports it). */
-export function loadCacheKey(request: LoadCacheRequest): Buffer | null {
+function loadCacheKey(request: LoadCacheRequest): Buffer | null {
   const hash = keyHash(request);
   if (hash === null) return null;
   const chunk = Buffer.allocUnsafe(HASH_CHUNK_BYTES);
