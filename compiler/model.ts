@@ -209,6 +209,11 @@ export interface Cluster {
   readonly endpointSlices?: readonly EndpointSlice[];
 }
 
+/** A pod that owns its IPs as a pod endpoint (not hostNetwork, not finished): only these may not share IPs (SEMANTICS.md §4 #15). */
+export function ownsPodIps(pod: Pod): boolean {
+  return !pod.hostNetwork && pod.phase !== 'Succeeded' && pod.phase !== 'Failed';
+}
+
 export type Direction = 'ingress' | 'egress';
 
 export function qualifiedName(object: { readonly namespace: string; readonly name: string }): string {

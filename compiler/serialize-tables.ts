@@ -45,6 +45,13 @@ interface Header {
 
 const align8 = (n: number): number => (n + 7) & ~7;
 
+/** The `podIndex` of `encodeTables` for tables compiled from a cluster whose pods are `pods`. */
+export function podIndexer(pods: readonly Pod[]): (pod: Pod) => number {
+  const index = new Map<Pod, number>();
+  pods.forEach((pod, i) => index.set(pod, i));
+  return (pod) => index.get(pod) ?? -1;
+}
+
 /** Encodes `tables`; `podIndex` gives each endpoint pod's index in the cluster the tables were compiled from. */
 export function encodeTables(tables: CompiledTables, podIndex: (pod: Pod) => number): Uint8Array {
   const arrays: TypedArray[] = [];

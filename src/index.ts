@@ -12,6 +12,7 @@ export { NaiveEvaluator, type Flow, type FlowEngine, type FlowVerdict, type Dire
 export { cli, type CliIo } from './cli.js';
 export { compile } from '../compiler/compile.js';
 export { encodeTables, decodeTables } from '../compiler/serialize-tables.js';
+export { encodeLoadedInput, decodeLoadedInput, type LoadedInput } from './cache/serialize-loaded-input.js';
 export { compiledTablesFor, pruneTableCache, tableCacheKey, CACHE_MAX_BYTES, type CachedTables, type TableCacheOptions } from './cache/compiled-table-cache.js';
 export { renderKubeRouter } from '../compiler/render-kube-router.js';
 export { renderNftables } from '../compiler/render-nftables.js';
@@ -33,7 +34,8 @@ export { renderClusterManifests, writeClusterManifests } from './synth/write-man
 export { SeededRandom } from './synth/seeded-random.js';
 export { Dataplane, type DataplaneOptions } from '../dataplane/dataplane.js';
 export { PacketCategory, PACKET_CATEGORY_NAME } from '../dataplane/packet-category.js';
-export { replayCapture, createEngine, type ReplayOptions, type ReplayResult } from './replay/replay-capture.js';
+export { replayCapture, type ReplayOptions, type ReplayResult } from './replay/replay-capture.js';
+export { createEngine } from './replay/create-engine.js';
 export { profileDataplaneOptions } from './replay/profile-dataplane-options.js';
 export { renderIptables } from '../compiler/render-iptables.js';
 export { formatKernelRuleset, formatLoadInstructions, loadCommand } from '../compiler/format-kernel-ruleset.js';

@@ -1329,6 +1329,9 @@ export class ConntrackTable {
 
   /** Call `fn` for every live, non-dying entry in slot order. Do not mutate the table inside. */
   forEachEntry(fn: (index: number) => void): void {
+    // An empty table (an empty capture) skips the scan of every slot: 16 MiB at the default
+    // limit, most of it pages never touched, which the scan alone would fault in.
+    if (this.liveCount === 0 && this.pendingKill < 0) return;
     const w = this.w;
     for (let i = 0; i < this.capacity; i++) {
       const b = i << SLOT_SHIFT;

@@ -3,12 +3,9 @@ import { CT_TIMEOUT_PROFILES, type CtTimeoutProfileName } from '../../dataplane/
 import { isDropped, isForwarded } from '../../dataplane/packet-category.js';
 import type { CaptureRecord } from '../capture/capture-record.js';
 import { PcapWriter } from '../capture/pcap-writer.js';
-import { openCaptureWithPcapParser } from '../capture/read-with-pcap-parser.js';
 import { ExitCode, UserError } from '../diagnostics.js';
 import { flowReport } from '../replay/flow-report.js';
-import { ReportCollector } from '../report/collect-report-data.js';
-import { renderHtmlReport, reportData } from '../report/render-html-report.js';
-import { writeHtmlReport } from './write-html-report.js';
+import type { ReportCollector } from '../report/collect-report-data.js';
 import { readFlowsJsonl } from '../replay/read-flows-jsonl.js';
 import { replayCapture, type ReplayOptions, type ReplayResult } from '../replay/replay-capture.js';
 import type { ParallelReplayOptions, ParallelReplayResult } from '../parallel/replay-parallel.js';
@@ -18,16 +15,17 @@ import { FlowLineWriter } from '../replay/write-flow-lines.js';
 import { DEFAULT_DENIED_FLOWS_MAX } from '../../dataplane/dataplane.js';
 import { formatSummary, summarize, type ReplaySummary } from '../replay/summarize.js';
 import { formatCoverage } from '../replay/rule-coverage.js';
-import { loadTimeline } from '../timeline/load-timeline.js';
 import type { CliIo } from './io.js';
+import type { Cluster } from '../../compiler/model.js';
+import type { RawObject } from '../load/read-manifests.js';
 import type { Dataplane } from '../../dataplane/dataplane.js';
 import { CNI_OPTIONS, CNI_OPTIONS_HELP, readCniProfile } from './read-cni-profile.js';
 import { policySemantics } from '../../compiler/policy-semantics.js';
-import { loadClusterInput } from './load-cluster-input.js';
 import { CACHE_OPTIONS, CACHE_OPTIONS_HELP, resolveCacheDir } from './resolve-cache-dir.js';
-import { compiledTablesFor, encodedTables } from '../cache/compiled-table-cache.js';
+import { encodeTables, podIndexer } from '../../compiler/serialize-tables.js';
+import { loadCompiledInput } from './load-compiled-input.js';
 import { CLUSTER_OPTIONS, CLUSTER_OPTIONS_HELP, choiceOption, flagOption, parseCommandArgs, stringOption } from './parse-options.js';
-import { ENGINES } from './select-engine.js';
+import { ENGINES } from './engine-names.js';
 import { profileDataplaneOptions } from '../replay/profile-dataplane-options.js';
 
 export { profileDataplaneOptions };
@@ -185,16 +183,20 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
 
   const cacheDir = resolveCacheDir('replay', parsed, io.env);
   const timelinePath = stringOption(parsed, 'timeline');
-  const events = timelinePath !== undefined ? loadTimeline(timelinePath) : null;
+  // Modules only some runs need are loaded when asked for: every start would pay for them.
+  const events = timelinePath !== undefined ? (await import('../timeline/load-timeline.js')).loadTimeline(timelinePath) : null;
   // Workers start loading their code now, while this thread loads the cluster.
   const spawned = workers > 1 ? (await import('../parallel/replay-parallel.js')).spawnReplayWorkers(workers) : undefined;
-  const { cluster, result: loaded } = await loadClusterInput('replay', parsed, io);
+  const semantics = policySemantics(profile.values);
+  // Compiled once here (or read from the cache with the cluster), for this thread or for every
+  // worker; a timeline compiles incrementally from the raw objects instead.
+  const { cluster, compiled, objects } = engine === 'compiled' && !events ? { ...(await loadCompiledInput('replay', parsed, io, semantics, cacheDir)), objects: [] } : await loadUncompiled(parsed, io);
   const progress = io.stderr.isTTY === true && !io.env['CI'];
   const flowWriter = flowsPath === undefined ? null : flowsPath === '-' ? FlowLineWriter.toStream(io.stdout, 'standard output') : FlowLineWriter.toFile(flowsPath);
   const allowedWriter = allowedPath !== undefined ? new PcapWriter(allowedPath) : null;
   const droppedWriter = droppedPath !== undefined ? new PcapWriter(droppedPath) : null;
   const reportPath = stringOption(parsed, 'report');
-  const collector = reportPath !== undefined ? new ReportCollector() : null;
+  const collector = reportPath !== undefined ? new (await import('../report/collect-report-data.js')).ReportCollector() : null;
   const hubble: HubbleFlowReader | null = flowsInput?.format === 'hubble' ? flowsInput.hubbleReader(cluster) : null;
   const recorded = hubble ? new RecordedVerdicts(hubble, top) : null;
   const writePackets =
@@ -211,11 +213,6 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
       : undefined;
   const onPacket = collector ? withTimeline(collector, writePackets) : writePackets;
   const onFlow = flowWriter || collector ? flowOutputs(flowWriter, collector, recorded) : undefined;
-  const semantics = policySemantics(profile.values);
-  // Compiled once here (or read from the cache), for this thread or for every worker; a timeline
-  // compiles incrementally instead.
-  const verbose = flagOption(parsed, 'verbose');
-  const compiled = engine === 'compiled' && !events ? compiledTablesFor(cluster, semantics, { dir: cacheDir, ...(verbose ? { note: (text: string) => io.stderr.write(`note: ${text}\n`) } : {}) }) : null;
   const options: ReplayOptions = {
     engine,
     semantics,
@@ -226,8 +223,8 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
     ...(flowWriter ? { betweenChunks: flowWriter.betweenChunks } : {}),
     ...(progress ? { onProgress: (records: number, bytes: number) => io.stderr.write(`\r${records} packets, ${(bytes / 1e6).toFixed(1)} MB`) } : {}),
     ...(onPacket ? { onPacket } : {}),
-    ...(events ? { timeline: { events, objects: loaded.objects } } : {}),
-    ...(readerName === 'pcap-parser' ? { reader: async (source, callback) => (await openCaptureWithPcapParser(source)).forEach(callback) } : {}),
+    ...(events ? { timeline: { events, objects } } : {}),
+    ...(readerName === 'pcap-parser' ? { reader: async (source, callback) => (await (await import('../capture/read-with-pcap-parser.js')).openCaptureWithPcapParser(source)).forEach(callback) } : {}),
     ...(flowsIn !== undefined ? { reader: hubble ? hubble.read : readFlowsJsonl } : {}),
     ...(recorded ? { recorded } : {}),
     services: { ...serviceOptions(parsed), externalSource: profile.values.externalSource },
@@ -248,7 +245,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
         workers,
         ...(spawned ? { spawned } : {}),
         machine,
-        ...(compiled ? { tables: encodedTables(compiled, cluster) } : {}),
+        ...(compiled ? { tables: compiled.encoded ?? encodeTables(compiled.tables, podIndexer(cluster.pods)) } : {}),
         engineLabel: engine,
         profileLabel,
         ...(flowWriter ? { onFlowLine: (bytes: Buffer, offset: number, length: number) => flowWriter.addEncoded(bytes, offset, length), betweenChunks: flowWriter.betweenChunks } : {}),
@@ -277,6 +274,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
   else summaryOut.write(coverage && flagOption(parsed, 'coverage') ? formatSummary(summary) + formatCoverage(coverage) : formatSummary(summary));
   if (collector && reportPath !== undefined) {
     const counts = { namespaces: cluster.namespaces.length, pods: cluster.pods.length, policies: cluster.policies.length, adminPolicies: cluster.adminPolicies?.length ?? 0, services: cluster.services?.length ?? 0 };
+    const [{ renderHtmlReport, reportData }, { writeHtmlReport }] = await Promise.all([import('../report/render-html-report.js'), import('./write-html-report.js')]);
     writeHtmlReport('replay', reportPath, renderHtmlReport(reportData(`netpol-emu replay: ${captureArg}`, summary, counts, collector, coverage)));
   }
   if (end.kind !== 'complete') {
@@ -284,6 +282,12 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
     return ExitCode.CAPTURE_ERROR;
   }
   return ExitCode.OK;
+}
+
+/** The cluster for the naive engine or a timeline (which also needs the raw objects): nothing compiled here. */
+async function loadUncompiled(parsed: ReturnType<typeof parseCommandArgs>, io: CliIo): Promise<{ cluster: Cluster; compiled: null; objects: readonly RawObject[] }> {
+  const { cluster, result } = await (await import('./load-cluster-input.js')).loadClusterInput('replay', parsed, io);
+  return { cluster, compiled: null, objects: result.objects };
 }
 
 /**

@@ -8,8 +8,9 @@ import { loadCluster, type LoadResult } from '../load/load-cluster.js';
 import type { CliIo } from './io.js';
 import { flagOption, listOption, stringOption, type ParsedArgs } from './parse-options.js';
 import { restrictToProfile } from '../../compiler/cni-admin-support.js';
-import { isCniProfileName } from '../../compiler/cni-profiles.js';
 import { readLiveInput } from './read-live-input.js';
+import { printLoadReport } from './print-load-report.js';
+import { restrictedProfile } from './read-cni-profile.js';
 
 function countByKind(objects: readonly { object: Record<string, unknown> }[]): string {
   const counts = new Map<string, number>();
@@ -26,22 +27,11 @@ export async function loadClusterInput(command: string, parsed: ParsedArgs, io: 
     if (verbose) io.stderr.write(`read ${countByKind(live.objects)} from context ${JSON.stringify(live.context)} (${live.server}) at ${live.readAt}\n`);
   }
   const result = loadCluster(live ? { paths, objects: live.objects } : { paths });
-  for (const d of result.diagnostics) {
-    if (d.severity === 'warning' || verbose) io.stderr.write(`${d.severity}: ${formatDiagnostic(d)}\n`);
-  }
-  if (verbose) {
-    const used = Object.entries(result.stats.used).map(([k, n]) => `${n} ${k}`).join(', ') || 'nothing';
-    const skipped = Object.entries(result.stats.skipped).map(([k, n]) => `${n} ${k}`).join(', ');
-    const from = [paths.length > 0 ? `${result.stats.files.length} file(s)` : '', live ? `context ${JSON.stringify(live.context)}` : ''].filter(Boolean).join(' and ');
-    io.stderr.write(`loaded ${used} from ${from}${skipped ? `; skipped ${skipped}` : ''}\n`);
-  }
   // Under a CNI profile, cluster-scoped policies the CNI does not implement are ignored (or fail
-  // closed) as that CNI would (compiler/cni-admin-support.ts). The name was validated by readCniProfile.
-  const profile = stringOption(parsed, 'cni');
-  if (profile !== undefined && isCniProfileName(profile)) {
-    const restricted = restrictToProfile(result.cluster, profile);
-    for (const note of restricted.notes) io.stderr.write(`warning: ${note}\n`);
-    return { cluster: restricted.cluster, result };
-  }
-  return { cluster: result.cluster, result };
+  // closed) as that CNI would (compiler/cni-admin-support.ts).
+  const profile = restrictedProfile(parsed);
+  const restricted = profile !== null ? restrictToProfile(result.cluster, profile) : { cluster: result.cluster, notes: [] };
+  const from = [paths.length > 0 ? `${result.stats.files.length} file(s)` : '', live ? `context ${JSON.stringify(live.context)}` : ''].filter(Boolean).join(' and ');
+  printLoadReport(io, verbose, { diagnostics: result.diagnostics, stats: result.stats, notes: restricted.notes }, from);
+  return { cluster: restricted.cluster, result };
 }

@@ -2,7 +2,7 @@
  * `--cni NAME` and `--cni-opt key=value`, shared by every command that emulates a dataplane
  * (SEMANTICS.md §4). A bad profile, switch or value is a usage error (exit 2).
  */
-import { CNI_PROFILE_NAMES, DEFAULT_CNI_PROFILE, resolveProfile, type ResolvedProfile } from '../../compiler/cni-profiles.js';
+import { CNI_PROFILE_NAMES, DEFAULT_CNI_PROFILE, isCniProfileName, resolveProfile, type CniProfileName, type ResolvedProfile } from '../../compiler/cni-profiles.js';
 import { ExitCode, UserError } from '../diagnostics.js';
 import { listOption, stringOption, type OptionSpec, type ParsedArgs } from './parse-options.js';
 
@@ -28,4 +28,10 @@ export function readCniProfile(command: string, parsed: ParsedArgs): ResolvedPro
     throw new UserError(`${command}: hostNetworkMode=pod (the spec's option (a), hostNetwork pods policed like other pods) is not emulated; hostNetwork pods are node traffic`, ExitCode.USAGE);
   }
   return result.profile;
+}
+
+/** `--cni NAME` as given (validated by readCniProfile): the profile the cluster is restricted to; null without --cni. */
+export function restrictedProfile(parsed: ParsedArgs): CniProfileName | null {
+  const profile = stringOption(parsed, 'cni');
+  return profile !== undefined && isCniProfileName(profile) ? profile : null;
 }

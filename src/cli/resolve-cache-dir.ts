@@ -1,7 +1,7 @@
 /**
- * Where the compiled-table cache lives (src/cache/compiled-table-cache.ts): `--cache DIR`, else
- * the user's cache directory as the XDG Base Directory spec names it ($XDG_CACHE_HOME, an
- * absolute path, else $HOME/.cache) under `netpol-emu/`. `--no-cache`, or neither variable set,
+ * Where the start-up cache lives (src/cache/load-compiled-cached.ts, compiled-table-cache.ts):
+ * `--cache DIR`, else the user's cache directory as the XDG Base Directory spec names it
+ * ($XDG_CACHE_HOME, an absolute path, else $HOME/.cache) under `netpol-emu/`. `--no-cache`, or neither variable set,
  * turns it off.
  */
 import { isAbsolute, join } from 'node:path';
@@ -13,11 +13,12 @@ export const CACHE_OPTIONS = {
   'no-cache': { type: 'boolean' },
 } as const;
 
-export const CACHE_OPTIONS_HELP = `  --cache DIR             compiled-table cache (default: $XDG_CACHE_HOME/netpol-emu or
-                          ~/.cache/netpol-emu): the tables of a cluster are compiled once and
-                          read back at the next start; kept under 256 MiB, least recently used
-                          first (docs/performance.md)
-  --no-cache              compile every time, read and write no cache`;
+export const CACHE_OPTIONS_HELP = `  --cache DIR             start-up cache (default: $XDG_CACHE_HOME/netpol-emu or
+                          ~/.cache/netpol-emu): manifest files are decoded, validated and
+                          compiled once; the next start with the same bytes reads the cluster,
+                          its warnings and the tables back; kept under 256 MiB, least recently
+                          used first (docs/performance.md)
+  --no-cache              load and compile every time, read and write no cache`;
 
 export function resolveCacheDir(command: string, parsed: ParsedArgs, env: Readonly<Record<string, string | undefined>>): string | null {
   const explicit = stringOption(parsed, 'cache');

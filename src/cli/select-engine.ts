@@ -2,9 +2,9 @@ import type { Cluster } from '../../compiler/model.js';
 import type { PolicySemantics } from '../../compiler/policy-semantics.js';
 import { NaiveEvaluator, type FlowEngine } from '../naive/naive-evaluator.js';
 import { CompiledEngine } from '../engines/compiled-engine.js';
+import type { EngineName } from './engine-names.js';
 
-export const ENGINES = ['naive', 'compiled'] as const;
-export type EngineName = (typeof ENGINES)[number];
+export { ENGINES, type EngineName } from './engine-names.js';
 
 export const ENGINE_OPTION_HELP = `  --engine compiled|naive  evaluator: the compiled tables (default) or the literal spec (naive)`;
 

@@ -3,7 +3,7 @@
  * labels and implicit namespaces, and rejects what the API server could not hold at once:
  * two objects with the same kind and name, two live pods with the same IP.
  */
-import type { AdminPolicy, AdminPolicyKind, Cluster, EndpointSlice, Namespace, NetworkPolicy, Node, Origin, Pod, Service } from '../../compiler/model.js';
+import { ownsPodIps, type AdminPolicy, type AdminPolicyKind, type Cluster, type EndpointSlice, type Namespace, type NetworkPolicy, type Node, type Origin, type Pod, type Service } from '../../compiler/model.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { ADMIN_POLICY_VERSIONS, decodeAdminPolicy, decodeNode } from './decode-admin-policy.js';
 import { orderAdminPolicies } from './order-admin-policies.js';
@@ -44,10 +44,7 @@ function compareByName(a: { namespace: string; name: string }, b: { namespace: s
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-/** A pod that owns its IPs as a pod endpoint (not hostNetwork, not finished): only these may not share IPs. */
-export function ownsPodIps(pod: Pod): boolean {
-  return !pod.hostNetwork && pod.phase !== 'Succeeded' && pod.phase !== 'Failed';
-}
+export { ownsPodIps };
 
 export function buildCluster(objects: readonly RawObject[], diagnostics: Diagnostic[]): { cluster: Cluster; stats: LoadStats } {
   const used: Record<string, number> = {};

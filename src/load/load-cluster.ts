@@ -3,11 +3,14 @@ import type { Cluster } from '../../compiler/model.js';
 import { InvalidInputError, type Diagnostic } from '../diagnostics.js';
 import { mergeLiveObjects } from './merge-live-objects.js';
 import { buildCluster, type LoadStats } from './build-cluster.js';
-import { readManifests, type RawObject } from './read-manifests.js';
+import type { ManifestBytes } from './list-manifest-files.js';
+import { parseManifestBytes, readManifests, type RawObject } from './read-manifests.js';
 
 export interface LoadOptions {
   /** `-f` paths: files or directories. */
   readonly paths?: readonly string[];
+  /** Manifest files already read (`readManifestBytes`), instead of `paths`. */
+  readonly read?: readonly ManifestBytes[];
   /**
    * Objects read from a live cluster (src/live): appended after the files, except that a file
    * object replaces the live object of the same kind, namespace and name (`overridden-object`).
@@ -27,7 +30,7 @@ export interface LoadResult {
 /** Throws InvalidInputError carrying every diagnostic when any error was found. */
 export function loadCluster(options: LoadOptions): LoadResult {
   const diagnostics: Diagnostic[] = [];
-  const { files, objects } = readManifests(options.paths ?? [], diagnostics);
+  const { files, objects } = options.read ? parseManifestBytes(options.read, diagnostics) : readManifests(options.paths ?? [], diagnostics);
   let all = objects;
   if (options.objects) {
     const merged = mergeLiveObjects(objects, options.objects);

@@ -3,48 +3,16 @@
  * recursively in sorted order (`.yaml`, `.yml`, `.json`); every YAML document is numbered from 1;
  * `kind: List` and `*List` kinds are flattened, their items remembering `items[i]`.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { yamlModule } from './lazy-yaml.js';
 import { parseYamlFast } from './parse-yaml-fast.js';
 import type { Origin } from '../../compiler/model.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { isJsonObject, typeName, type JsonObject } from './object-reader.js';
+import { errorMessage, listManifestFiles, readManifestBytes, type ManifestBytes } from './list-manifest-files.js';
 
 export interface RawObject {
   readonly origin: Origin;
   readonly object: JsonObject;
-}
-
-const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
-
-function errorMessage(error: unknown): string {
-  const code = (error as { code?: string }).code;
-  if (code === 'ENOENT') return 'no such file or directory';
-  if (code === 'EACCES') return 'permission denied';
-  if (code === 'EISDIR') return 'is a directory';
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Expand paths to manifest files; a missing path is an error, an unknown extension in a directory is skipped. */
-export function listManifestFiles(paths: readonly string[], diagnostics: Diagnostic[]): string[] {
-  const files: string[] = [];
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (MANIFEST_EXTENSIONS.some((ext) => entry.name.endsWith(ext))) files.push(full);
-    }
-  };
-  for (const path of paths) {
-    try {
-      if (statSync(path).isDirectory()) walk(path);
-      else files.push(path);
-    } catch (error) {
-      diagnostics.push({ severity: 'error', code: 'read-failed', origin: null, object: null, path: null, message: `${path}: ${errorMessage(error)}` });
-    }
-  }
-  return files;
 }
 
 /** Flatten Lists, recursively (a List item may itself be a List). */
@@ -170,18 +138,19 @@ function readYamlText(source: string, text: string, out: RawObject[], diagnostic
   });
 }
 
-export function readManifests(paths: readonly string[], diagnostics: Diagnostic[]): { files: string[]; objects: RawObject[] } {
-  const files = listManifestFiles(paths, diagnostics);
+/** Files already read → raw objects, in file order (UTF-8, as `readFileSync(file, 'utf8')` decodes). */
+export function parseManifestBytes(read: readonly ManifestBytes[], diagnostics: Diagnostic[]): { files: string[]; objects: RawObject[] } {
   const objects: RawObject[] = [];
-  for (const file of files) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
+  for (const { file, bytes, error } of read) {
+    if (bytes === null) {
       diagnostics.push({ severity: 'error', code: 'read-failed', origin: null, object: null, path: null, message: `${file}: ${errorMessage(error)}` });
       continue;
     }
-    readManifestText(file, text, objects, diagnostics);
+    readManifestText(file, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), objects, diagnostics);
   }
-  return { files, objects };
+  return { files: read.map((r) => r.file), objects };
+}
+
+export function readManifests(paths: readonly string[], diagnostics: Diagnostic[]): { files: string[]; objects: RawObject[] } {
+  return parseManifestBytes(readManifestBytes(listManifestFiles(paths, diagnostics)), diagnostics);
 }

@@ -17,6 +17,7 @@ import { decodeTables } from '../../compiler/serialize-tables.js';
 import type { FlowProvenance } from '../engines/flow-provenance.js';
 import { encodeFlowLine, FlowLineBuffer } from '../replay/flow-report.js';
 import { ReplayMachine, type ReplayMachineOptions } from '../replay/replay-capture.js';
+import { ENGINE_BUILDERS } from '../replay/create-engine.js';
 import type { FlowSummaryState } from '../replay/flow-summary.js';
 import type { CoverageCounts } from '../replay/rule-coverage.js';
 import { summarize, type CaptureInfo, type DataplaneTotals } from '../replay/summarize.js';
@@ -107,7 +108,7 @@ function run(setup: WorkerSetup): void {
 
   const tables = setup.tables ? decodeTables(new Uint8Array(setup.tables), setup.cluster.pods) : undefined;
   const options = tables ? { ...setup.machine, tables } : setup.machine;
-  const machine = new ReplayMachine(setup.cluster, setup.wantFlows ? { ...options, onFlow: emitFlow } : options);
+  const machine = new ReplayMachine(setup.cluster, setup.wantFlows ? { ...options, onFlow: emitFlow } : options, ENGINE_BUILDERS);
   const dataplane = machine.dataplane;
   /** Global index of the last record this worker replayed (-1: none yet). */
   let lastOwn = -1;

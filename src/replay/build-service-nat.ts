@@ -20,7 +20,7 @@ import type { Cluster, EndpointSlice, IpAddress, Pod, Service, ServicePort } fro
 import { POLICY_PROTOCOL_NUMBER } from '../../compiler/model.js';
 import { FrontendKind, ServiceNat, type ServiceBackendSpec, type ServiceFrontendSpec } from '../../dataplane/service-nat.js';
 import { ExitCode, UserError } from '../diagnostics.js';
-import { ownsPodIps } from '../load/build-cluster.js';
+import { ownsPodIps } from '../../compiler/model.js';
 
 export interface ServiceNatOptions {
   /** Seed of the endpoint choice (default 0). */

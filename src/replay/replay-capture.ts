@@ -5,20 +5,18 @@
  */
 import type { Readable } from 'node:stream';
 import type { Cluster } from '../../compiler/model.js';
-import { compile } from '../../compiler/compile.js';
-import { IncrementalCompiler } from '../../compiler/incremental-compile.js';
+import type { IncrementalCompiler } from '../../compiler/incremental-compile.js';
 import { UPSTREAM_SEMANTICS, type PolicySemantics } from '../../compiler/policy-semantics.js';
 import type { CompiledTables } from '../../compiler/tables.js';
 import { Dataplane, type DataplaneOptions } from '../../dataplane/dataplane.js';
 import { FlowClassifier } from '../../dataplane/classify-flow.js';
-import type { NewFlowPolicy } from '../../dataplane/new-flow-policy.js';
 import { readCapture, type OpenCaptureOptions } from '../capture/open-capture.js';
 import type { CaptureEnd, CaptureRecord } from '../capture/capture-record.js';
 import { compiledProvenance, type FlowProvenance } from '../engines/flow-provenance.js';
-import { NaivePacketPolicy } from '../engines/naive-packet-policy.js';
 import type { RawObject } from '../load/read-manifests.js';
 import type { TimelineEvent } from '../timeline/load-timeline.js';
-import { TimelineRunner, type AppliedEvent } from '../timeline/run-timeline.js';
+import type { AppliedEvent, TimelineRunner } from '../timeline/run-timeline.js';
+import type { EngineBuilders } from './create-engine.js';
 import type { CaptureInfo } from './summarize.js';
 import { FlowSummary } from './flow-summary.js';
 import { CaptureStats } from './capture-stats.js';
@@ -77,24 +75,6 @@ export interface ReplayResult {
   readonly coverage?: RuleCoverage | null;
 }
 
-/**
- * `compiler`, when given, compiles instead of the one-shot `compile` (it must have been made with
- * the same semantics): replays with a timeline pass one IncrementalCompiler to every compile.
- */
-export function createEngine(
-  cluster: Cluster,
-  engine: 'compiled' | 'naive',
-  semantics: PolicySemantics = UPSTREAM_SEMANTICS,
-  compiler?: IncrementalCompiler,
-): { policy: NewFlowPolicy; provenance: FlowProvenance } {
-  if (engine === 'naive') {
-    const naive = new NaivePacketPolicy(cluster, semantics);
-    return { policy: naive, provenance: naive };
-  }
-  const tables = compiler ? compiler.compile(cluster) : compile(cluster, semantics);
-  return { policy: new FlowClassifier(tables), provenance: compiledProvenance(tables) };
-}
-
 /** What a replay needs besides the capture: engine, dataplane and the per-flow accounting. */
 export type ReplayMachineOptions = Pick<ReplayOptions, 'engine' | 'dataplane' | 'semantics' | 'timeline' | 'onFlow' | 'topN' | 'services' | 'coverage' | 'recorded' | 'tables'>;
 
@@ -112,12 +92,14 @@ export class ReplayMachine {
   readonly timeline: TimelineRunner | null;
   private timelineStarted = false;
 
-  constructor(cluster: Cluster, options: ReplayMachineOptions) {
+  /** `builders`: from `engineBuilders(options)`; null only when that says nothing needs building. */
+  constructor(cluster: Cluster, options: ReplayMachineOptions, builders: EngineBuilders | null) {
     const semantics = options.semantics ?? UPSTREAM_SEMANTICS;
+    const precompiled = options.engine === 'compiled' && !options.timeline ? options.tables : undefined;
+    if (!precompiled && !builders) throw new Error('ReplayMachine: an engine to build but no builders');
     // With a timeline, each change recompiles only what it touched (compiler/incremental-compile.ts).
-    const compiler = options.timeline && options.engine === 'compiled' ? new IncrementalCompiler(semantics) : undefined;
-    const precompiled = options.engine === 'compiled' && !compiler ? options.tables : undefined;
-    const { policy, provenance } = precompiled ? { policy: new FlowClassifier(precompiled), provenance: compiledProvenance(precompiled) } : createEngine(cluster, options.engine, semantics, compiler);
+    const compiler: IncrementalCompiler | undefined = options.timeline && options.engine === 'compiled' && builders ? new builders.IncrementalCompiler(semantics) : undefined;
+    const { policy, provenance } = precompiled ? { policy: new FlowClassifier(precompiled), provenance: compiledProvenance(precompiled) } : (builders as EngineBuilders).createEngine(cluster, options.engine, semantics, compiler);
     const services = buildServiceNat(cluster, options.services);
     const dataplane = new Dataplane(policy, services ? { ...options.dataplane, services } : options.dataplane);
     this.dataplane = dataplane;
@@ -149,8 +131,8 @@ export class ReplayMachine {
           report(f);
         }
       : report;
-    this.timeline = options.timeline
-      ? new TimelineRunner(options.timeline.events, options.timeline.objects, cluster, semantics, (c, s) => createEngine(c, options.engine, s, compiler), () => performance.now())
+    this.timeline = options.timeline && builders
+      ? new builders.TimelineRunner(options.timeline.events, options.timeline.objects, cluster, semantics, (c, s) => builders.createEngine(c, options.engine, s, compiler), () => performance.now())
       : null;
   }
 
@@ -176,8 +158,18 @@ export class ReplayMachine {
   }
 }
 
+/**
+ * The compiler, the naive evaluator and the timeline, loaded only when this replay builds an
+ * engine: a replay with tables given (compiled once, or read from the cache) starts without
+ * their code (docs/performance.md "Start-up").
+ */
+export async function engineBuilders(options: Pick<ReplayMachineOptions, 'engine' | 'tables' | 'timeline'>): Promise<EngineBuilders | null> {
+  if (options.engine === 'compiled' && options.tables && !options.timeline) return null;
+  return (await import('./create-engine.js')).ENGINE_BUILDERS;
+}
+
 export async function replayCapture(cluster: Cluster, source: string | Readable, sourceName: string, options: ReplayOptions): Promise<ReplayResult> {
-  const machine = new ReplayMachine(cluster, options);
+  const machine = new ReplayMachine(cluster, options, await engineBuilders(options));
   const { dataplane, provenances, coverage, timeline } = machine;
   const flowSummary = machine.flows;
   const stats = new CaptureStats();

@@ -31,7 +31,7 @@ import type { Cluster, Pod } from '../../compiler/model.js';
 import { PacketCategory } from '../../dataplane/packet-category.js';
 import type { CaptureRecord } from '../capture/capture-record.js';
 import { formatIpv4Word, formatIpv6Words } from '../load/parse-ip.js';
-import { ownsPodIps } from '../load/build-cluster.js';
+import { ownsPodIps } from '../../compiler/model.js';
 import { replayCapture, type ReplayOptions } from '../replay/replay-capture.js';
 import type { Dataplane } from '../../dataplane/dataplane.js';
 import { decodeFrame } from '../../dataplane/decode/decode-frame.js';
