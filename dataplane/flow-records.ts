@@ -21,6 +21,8 @@ import type { ServiceNat } from './service-nat.js';
 const INITIAL = 1024;
 /** Most rows reserved up front: 2^21 rows = 384 MiB of address space. */
 const RESERVE_MAX = 1 << 21;
+/** Digit base of the start-order radix sort. */
+const RADIX = 1 << 16;
 
 function isIcmp(protocol: number): boolean {
   return protocol === 1 || protocol === 58;
@@ -209,17 +211,39 @@ export class FlowRecords {
   liveInStartOrder(): number[] {
     // The seqs are gathered into one dense array first: a comparator reading them from the
     // 192-byte rows missed cache on every comparison (3× slower at 200K live flows).
-    const ids = new Int32Array(this.liveCount);
-    const seqs = new Float64Array(this.liveCount);
+    let ids = new Int32Array(this.liveCount);
+    let seqs = new Float64Array(this.liveCount);
     let n = 0;
+    let maxSeq = 0;
     for (let f = 0; f < this.count; f++) {
       if (this.u8[f * ROW_BYTES + B_LIVE] !== 1) continue;
+      const seq = this.f64[f * ROW_F64 + F_SEQ] as number;
       ids[n] = f;
-      seqs[n++] = this.f64[f * ROW_F64 + F_SEQ] as number;
+      seqs[n++] = seq;
+      if (seq > maxSeq) maxSeq = seq;
     }
-    const order = Array.from({ length: n }, (_, i) => i);
-    order.sort((a, b) => (seqs[a] as number) - (seqs[b] as number));
-    return order.map((i) => ids[i] as number);
+    // Seqs are distinct integers below `started`: a radix sort by 16-bit digits (one pass below
+    // 65,536 flows, two below 2^32) instead of a comparison sort (measured at 262K live flows:
+    // ~10 ms against ~80 ms for Array.prototype.sort with a comparator; docs/performance.md).
+    let nextIds = new Int32Array(n);
+    let nextSeqs = new Float64Array(n);
+    const starts = new Int32Array(RADIX + 1);
+    for (let unit = 1; unit === 1 || maxSeq >= unit; unit *= RADIX) {
+      starts.fill(0);
+      for (let i = 0; i < n; i++) starts[(Math.floor((seqs[i] as number) / unit) % RADIX) + 1]!++;
+      for (let d = 1; d <= RADIX; d++) starts[d]! += starts[d - 1] as number;
+      for (let i = 0; i < n; i++) {
+        const seq = seqs[i] as number;
+        const at = starts[Math.floor(seq / unit) % RADIX]!++;
+        nextIds[at] = ids[i] as number;
+        nextSeqs[at] = seq;
+      }
+      [ids, nextIds] = [nextIds, ids];
+      [seqs, nextSeqs] = [nextSeqs, seqs];
+    }
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) out[i] = ids[i] as number;
+    return out;
   }
 
   addPacket(f: number, direction: number, bytes: number, nowSec: number, dropped: boolean): void {
