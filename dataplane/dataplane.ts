@@ -100,7 +100,7 @@ export class Dataplane {
   readonly meta = new PacketMeta();
   /** [2c] packets and [2c+1] bytes (wire length) of category c. */
   readonly counters = new Float64Array(PACKET_CATEGORY_COUNT * 2);
-  readonly flows = new FlowRecords();
+  readonly flows: FlowRecords;
   readonly conntrack: ConntrackTable;
   /** Flow record of the last packet, or -1 (non-IP, undecodable, duplicates). */
   lastFlow = -1;
@@ -182,6 +182,10 @@ export class Dataplane {
     options: DataplaneOptions = {},
   ) {
     const capacity = options.conntrackCapacity ?? 1 << 18;
+    const deniedFlowsMax = options.deniedFlowsMax ?? DEFAULT_DENIED_FLOWS_MAX;
+    // Every live record is a conntrack entry or an indexed denied attempt (or ends with the
+    // packet that made it): reserve that many rows, so they never move (flow-records.ts).
+    this.flows = new FlowRecords((options.conntrackMax ?? (capacity >>> 2) * 3) + deniedFlowsMax + 64);
     this.conntrack = new ConntrackTable({
       capacity,
       ...(options.conntrackMax !== undefined ? { maxEntries: options.conntrackMax } : {}),
@@ -195,7 +199,7 @@ export class Dataplane {
     });
     const timeouts = options.timeouts ?? CT_TIMEOUTS_LINUX;
     this.denied = new DeniedFlowIndex(this.flows, {
-      maxEntries: options.deniedFlowsMax ?? DEFAULT_DENIED_FLOWS_MAX,
+      maxEntries: deniedFlowsMax,
       // An unanswered attempt lasts as long as the kernel would keep its unreplied entry.
       timeoutOf: (protocol) =>
         protocol === 6 ? timeouts.tcpSynSent : protocol === 17 ? timeouts.udpUnreplied : protocol === 1 ? timeouts.icmp : protocol === 58 ? timeouts.icmpv6 : timeouts.generic,
