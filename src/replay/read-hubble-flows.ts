@@ -31,6 +31,8 @@ import { scanHubbleLine } from './scan-hubble-line.js';
 
 const FRAME_BUFFER_BYTES = 256;
 const READ_CHUNK_BYTES = 1 << 20;
+/** Lines are scanned in strings of about this many bytes (below V8's 128 KiB kMaxRegularHeapObjectSize). */
+const TEXT_PIECE_BYTES = 1 << 16;
 /** Lost-event ranges kept; beyond it neighbours are merged (the report stays readable too). */
 const LOST_RANGES_MAX = 1000;
 /** Pod names remembered for the "absent from the cluster" warning (the count goes on beyond). */
@@ -284,6 +286,16 @@ export class HubbleFlowReader {
      * string per line; otherwise each line is decoded from UTF-8 on its own.
      */
     const lines = (buf: Buffer, start: number, last: number): boolean => {
+      while (start <= last) {
+        // Pieces below V8's large-object size: their strings die young (a 1 MiB string would wait for a full GC).
+        let end = start + TEXT_PIECE_BYTES >= last ? last : buf.lastIndexOf(10, start + TEXT_PIECE_BYTES);
+        if (end < start) end = buf.indexOf(10, start);
+        if (!piece(buf, start, end)) return false;
+        start = end + 1;
+      }
+      return true;
+    };
+    const piece = (buf: Buffer, start: number, last: number): boolean => {
       if (fast && isAscii(buf.subarray(start, last + 1))) {
         const text = buf.toString('latin1', start, last + 1);
         let at = 0;
