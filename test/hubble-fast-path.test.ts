@@ -110,6 +110,7 @@ describe('hubble fast path', () => {
     ['numbers for enums', line(t(1)).replace('"verdict":"FORWARDED"', '"verdict":2').replace('"trace_observation_point":"TO_ENDPOINT"', '"trace_observation_point":101')],
     ['a flag written false', line(t(1), { flags: '"SYN":true,"ACK":false' })],
     ['a value nested deeper than the pattern reads', line(t(1), { extra: ',"extensions":{"@type":"x","a":{"b":{"c":[1]}}}' })],
+    ['a flow without its own time and node name (the wrapper\'s count)', line(t(1)).replace('"time":"2026-02-24T08:00:00.001000000Z","verdict"', '"verdict"').replace('"node_name":"node1","event_type"', '"event_type"')],
     ['a bare flow (legacy JSON output)', line(t(1)).replace(/^\{"flow":/, '').replace(/,"node_name":"node1","time":"[^"]*"\}$/, '')],
   ])('hubble fast path - %s: left to JSON.parse, the same result', async (_name, text) => {
     const input = file([line(t(0), { sport: 39999 }), text]);

@@ -138,7 +138,9 @@ const FLOW = object(
 );
 
 /** One line: the wrapper (flow, node_name, time: observer.proto's order), then the line's end. */
-const NAMED = `\\{"flow":${FLOW}${MEMBER_END}${member('node_name', PLAIN('wrapperNodeName'))}${member('time', PLAIN('wrapperTime'))}\\}\\r?(?:\\n|$)`;
+// The wrapper's node_name and time only mark their presence (no string made): they are read only
+// when the flow lacks its own, and such a line is left to JSON.parse.
+const NAMED = `\\{"flow":${FLOW}${MEMBER_END}${member('node_name', mark('wrapperNodeName') + STRING)}${member('time', mark('wrapperTime') + STRING)}\\}\\r?(?:\\n|$)`;
 
 /** Capture numbers by name: the order the named groups open in (the only capturing groups). */
 const GROUP_NAMES = [...NAMED.matchAll(/\(\?<([A-Za-z0-9]+)>/g)].map((g) => g[1] as string);
@@ -203,9 +205,10 @@ export function scanHubbleLine(text: string, start: number, out: HubbleEvent): n
   const m = LINE.exec(text);
   if (m === null) return -1;
   const end = LINE.lastIndex;
-  const time = m[G.time] ?? m[G.wrapperTime];
+  const time = m[G.time];
   if (time === undefined || !parseTimestamp(time, out)) return -1;
-  const nodeName = m[G.nodeName] ?? m[G.wrapperNodeName];
+  const nodeName = m[G.nodeName];
+  if (nodeName === undefined && m[G.wrapperNodeName] !== undefined) return -1;
   out.nodeName = nodeName === undefined ? '' : interned(nodeName);
   const type = m[G.type];
   const eventTypeText = m[G.eventType];
