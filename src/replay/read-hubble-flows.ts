@@ -14,9 +14,12 @@
  * (identical consecutive segments would count as retransmissions, conntrack's RETRANS timer);
  * ICMP echo id and sequence 0; IPv4 id the packet's number.
  *
- * Memory: one line at a time (JSON.parse per line), the order buffer's fixed capacity, and the
- * lost-event ranges (at most LOST_RANGES_MAX, merged beyond). A bad line ends the read as
- * `corrupt` naming the file, line and field; the packets before it are replayed.
+ * Parsing: each ASCII run of complete lines becomes one string (TEXT_PIECE_BYTES) and each line
+ * is matched in place by scan-hubble-line.ts; a line it leaves (another shape, escapes, an error)
+ * goes through parseHubbleLine (JSON.parse), which gives the same event or the error. Memory: a
+ * read chunk and one piece at a time, the order buffer's fixed capacity, and the lost-event
+ * ranges (at most LOST_RANGES_MAX, merged beyond). A bad line ends the read as `corrupt` naming
+ * the file, line and field; the packets before it are replayed.
  */
 import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
