@@ -291,13 +291,14 @@ export class HubbleFlowReader {
     const lines = (buf: Buffer, start: number, last: number): boolean => {
       while (start <= last) {
         // Pieces below V8's large-object size: their strings die young (a 1 MiB string would wait for a full GC).
-        let end = start + TEXT_PIECE_BYTES >= last ? last : buf.lastIndexOf(10, start + TEXT_PIECE_BYTES);
-        if (end < start) end = buf.indexOf(10, start);
-        if (!piece(buf, start, end)) return false;
-        start = end + 1;
+        let pieceLast = start + TEXT_PIECE_BYTES >= last ? last : buf.lastIndexOf(10, start + TEXT_PIECE_BYTES);
+        if (pieceLast < start) pieceLast = buf.indexOf(10, start);
+        if (!piece(buf, start, pieceLast)) return false;
+        start = pieceLast + 1;
       }
       return true;
     };
+    /** Lines buf[start, last] (last: a '\n', at most ~TEXT_PIECE_BYTES after start unless one line is longer). */
     const piece = (buf: Buffer, start: number, last: number): boolean => {
       if (fast && isAscii(buf.subarray(start, last + 1))) {
         const text = buf.toString('latin1', start, last + 1);

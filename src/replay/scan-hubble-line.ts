@@ -137,9 +137,11 @@ const FLOW = object(
   `(?:(?!"(?:${USED_FLOW_FIELDS.join('|')})")"[A-Za-z0-9_]+":${value(2)}${MEMBER_END})*`,
 );
 
-/** One line: the wrapper (flow, node_name, time: observer.proto's order), then the line's end. */
-// The wrapper's node_name and time only mark their presence (no string made): they are read only
-// when the flow lacks its own, and such a line is left to JSON.parse.
+/**
+ * One line: the wrapper (flow, node_name, time: observer.proto's order), then the line's end. The
+ * wrapper's node_name and time only mark their presence (no string made): they are read only when
+ * the flow lacks its own, and such a line is left to JSON.parse.
+ */
 const NAMED = `\\{"flow":${FLOW}${MEMBER_END}${member('node_name', mark('wrapperNodeName') + STRING)}${member('time', mark('wrapperTime') + STRING)}\\}\\r?(?:\\n|$)`;
 
 /** Capture numbers by name: the order the named groups open in (the only capturing groups). */
