@@ -165,7 +165,7 @@ async function adviseFrom(
   profile: ResolvedProfile,
 ): Promise<number> {
   // Judged on the file actually read (the spooled copy of standard input included).
-  const flowsInput = options.flowsIn ? readFlowsInput('advise', parsed, path) : null;
+  const flowsInput = options.flowsIn ? readFlowsInput('advise', parsed, path, io.env) : null;
   const setup: ReplaySetup = {
     semantics: policySemantics(profile.values),
     dataplane: profileDataplaneOptions(profile),

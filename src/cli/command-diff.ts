@@ -200,7 +200,7 @@ export async function runDiff(args: readonly string[], io: CliIo): Promise<numbe
   if (flowsIn === undefined) rejectFlowsOptionsWithoutInput('diff', common);
   const capture = flowsIn ?? (common.positionals[0] as string);
   if (capture === '-') throw new UserError('diff: the capture is read twice, so it cannot come from standard input', ExitCode.USAGE);
-  const flowsInput = flowsIn !== undefined ? readFlowsInput('diff', common, flowsIn) : null;
+  const flowsInput = flowsIn !== undefined ? readFlowsInput('diff', common, flowsIn, io.env) : null;
   const reports: FlowReport[][] = [];
   for (const s of sides) {
     const { cluster } = await loadClusterInput('diff', s.parsed, io);

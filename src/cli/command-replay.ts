@@ -158,7 +158,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
   } else if (parsed.positionals.length !== 1) {
     throw new UserError(`replay: expected exactly one capture file (or '-'), got ${parsed.positionals.length} (see netpol-emu replay --help)`, ExitCode.USAGE);
   } else rejectFlowsOptionsWithoutInput('replay', parsed);
-  const flowsInput = flowsIn !== undefined ? readFlowsInput('replay', parsed, flowsIn) : null;
+  const flowsInput = flowsIn !== undefined ? readFlowsInput('replay', parsed, flowsIn, io.env) : null;
   const captureArg = flowsIn ?? (parsed.positionals[0] as string);
   const output = choiceOption('replay', parsed, 'output', ['text', 'json'] as const, 'text');
   const engine = choiceOption('replay', parsed, 'engine', ENGINES, 'compiled');

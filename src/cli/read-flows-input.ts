@@ -11,7 +11,7 @@ import { detectFlowsFormat, type FlowsFormat } from '../replay/detect-flows-form
 import { buildServiceNat } from '../replay/build-service-nat.js';
 import { DEFAULT_REORDER_WINDOW_S, type ServiceFrontends } from '../replay/order-hubble-packets.js';
 import { readFlowsJsonl } from '../replay/read-flows-jsonl.js';
-import { HubbleFlowReader } from '../replay/read-hubble-flows.js';
+import { HubbleFlowReader, type HubbleParseMode } from '../replay/read-hubble-flows.js';
 import type { Cluster } from '../../compiler/model.js';
 import { choiceOption, stringOption, type ParsedArgs } from './parse-options.js';
 
@@ -41,8 +41,11 @@ export interface FlowsInput {
   reader(cluster: Cluster): FlowsReader;
 }
 
+/** `NETPOL_EMU_HUBBLE_PARSE=auto|json|scan`: how Hubble lines are parsed (HubbleReadOptions.parse, docs/hubble.md). */
+const HUBBLE_PARSE_ENV = 'NETPOL_EMU_HUBBLE_PARSE';
+
 /** What `--flows-in PATH` needs, from the command's options. */
-export function readFlowsInput(command: string, parsed: ParsedArgs, path: string): FlowsInput {
+export function readFlowsInput(command: string, parsed: ParsedArgs, path: string, env: Readonly<Record<string, string | undefined>> = {}): FlowsInput {
   const chosen = choiceOption(command, parsed, 'flows-format', ['auto', 'hubble', 'netpol'] as const, 'auto');
   const windowText = stringOption(parsed, 'reorder-window');
   let reorderWindowSec = DEFAULT_REORDER_WINDOW_S;
@@ -52,9 +55,12 @@ export function readFlowsInput(command: string, parsed: ParsedArgs, path: string
   }
   const format: FlowsFormat = chosen === 'auto' ? detectFlowsFormat(path) : chosen;
   if (format !== 'hubble' && windowText !== undefined) throw new UserError(`${command}: --reorder-window applies to Hubble input only (${path} is read as netpol-emu flow lines)`, ExitCode.USAGE);
+  const parseText = env[HUBBLE_PARSE_ENV] || 'auto';
+  if (parseText !== 'auto' && parseText !== 'json' && parseText !== 'scan') throw new UserError(`${command}: ${HUBBLE_PARSE_ENV} must be auto, json or scan; got ${JSON.stringify(parseText)}`, ExitCode.USAGE);
+  const parse: HubbleParseMode = parseText;
   const hubbleReader = (cluster: Cluster): HubbleFlowReader => {
     const frontends = serviceFrontends(cluster);
-    return new HubbleFlowReader({ knownPods: new Set(cluster.pods.map((p) => `${p.namespace}/${p.name}`)), reorderWindowSec, ...(frontends ? { frontends } : {}) });
+    return new HubbleFlowReader({ knownPods: new Set(cluster.pods.map((p) => `${p.namespace}/${p.name}`)), reorderWindowSec, parse, ...(frontends ? { frontends } : {}) });
   };
   return {
     format,

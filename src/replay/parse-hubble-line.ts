@@ -104,7 +104,7 @@ export class HubbleEvent {
   lostTo = Number.NaN;
 }
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
 function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -155,7 +155,7 @@ let cachedSeconds = 0;
  * An RFC 3339 timestamp as protojson writes google.protobuf.Timestamp: UTC, `Z`, 0, 3, 6 or 9
  * fractional digits. Writes seconds and nanoseconds into `out`; false when it is not one.
  */
-function parseTimestamp(text: string, out: HubbleEvent): boolean {
+export function parseTimestamp(text: string, out: HubbleEvent): boolean {
   if (text.length < 20 || text.charCodeAt(text.length - 1) !== 0x5a /* Z */ || text.charCodeAt(10) !== 0x54 /* T */) return false;
   if (cachedPrefix === '' || !text.startsWith(cachedPrefix)) {
     const prefix = text.slice(0, 19);
@@ -230,7 +230,7 @@ function parseIpv6(text: string, out: Uint32Array, at: number): boolean {
 }
 
 /** Writes the address into `out` (4 words, IPv4 in word 0); its family, or 0 when it is not an address. */
-function addressInto(text: string, out: Uint32Array): 0 | 4 | 6 {
+export function addressInto(text: string, out: Uint32Array): 0 | 4 | 6 {
   let slot = addressCache.get(text);
   if (slot === undefined) {
     if (addressCache.size >= ADDRESS_CACHE_MAX) addressCache.clear();
@@ -263,13 +263,22 @@ export function resetAddressCache(): void {
 
 function endpointKind(e: Json | undefined): number {
   if (!e) return 0;
-  if (typeof e['pod_name'] === 'string' && e['pod_name'] !== '') return 1;
+  const kind = endpointKindByIdentity(e['pod_name'], e['identity']);
+  return kind >= 0 ? kind : endpointKindByLabels(e['labels']);
+}
+
+/** The EndpointKind its `pod_name` and `identity` give, or -1 when its `labels` decide. */
+export function endpointKindByIdentity(podName: unknown, identity: unknown): number {
+  if (typeof podName === 'string' && podName !== '') return 1;
   // Reserved identities (pkg/identity/numericidentity.go): 1 host, 2 world, 6 remote-node; 9 and 10 are world-ipv4/-ipv6 with dual-stack world identities.
-  const identity = e['identity'];
   if (identity === 2 || identity === 9 || identity === 10) return 2;
   if (identity === 1) return 3;
   if (identity === 6) return 4;
-  const labels = e['labels'];
+  return -1;
+}
+
+/** The EndpointKind its `labels` give (reserved:… labels), 0 when none says. */
+export function endpointKindByLabels(labels: unknown): number {
   if (Array.isArray(labels)) {
     if (labels.includes('reserved:host')) return 3;
     if (labels.includes('reserved:world') || labels.includes('reserved:world-ipv4') || labels.includes('reserved:world-ipv6')) return 2;
@@ -290,9 +299,15 @@ function podOf(e: Json | undefined): string {
 const POLICY_FIELDS = ['egress_allowed_by', 'ingress_allowed_by', 'egress_denied_by', 'ingress_denied_by'] as const;
 
 function policyNames(f: Json): string {
+  return policyNamesOf(f[POLICY_FIELDS[0]], f[POLICY_FIELDS[1]], f[POLICY_FIELDS[2]], f[POLICY_FIELDS[3]]);
+}
+
+/** The values of `egress_allowed_by`, `ingress_allowed_by`, `egress_denied_by`, `ingress_denied_by` (undefined when absent) as HubbleEvent.policies. */
+export function policyNamesOf(egressAllowedBy: unknown, ingressAllowedBy: unknown, egressDeniedBy: unknown, ingressDeniedBy: unknown): string {
   let out = '';
-  for (const field of POLICY_FIELDS) {
-    const list = f[field];
+  for (let i = 0; i < POLICY_FIELDS.length; i++) {
+    const field = POLICY_FIELDS[i] as (typeof POLICY_FIELDS)[number];
+    const list = i === 0 ? egressAllowedBy : i === 1 ? ingressAllowedBy : i === 2 ? egressDeniedBy : ingressDeniedBy;
     if (list === undefined) continue;
     if (!Array.isArray(list)) throw new HubbleLineError(`flow.${field}`, `field "flow.${field}" must be a list of policies; got ${shown(list)}`);
     for (const p of list) {
@@ -481,7 +496,7 @@ function parseFlow(f: Json, path: string, wrapper: Json | null, out: HubbleEvent
 }
 
 /** flow.proto `Service` {name, namespace} as `namespace/name`; '' when absent or nameless. */
-function serviceOf(s: Json | undefined): string {
+export function serviceOf(s: Json | undefined): string {
   if (!s) return '';
   const name = s['name'];
   if (typeof name !== 'string' || name === '') return '';
@@ -490,7 +505,7 @@ function serviceOf(s: Json | undefined): string {
 }
 
 /** `trace_reason` by name (or protojson's number for a value unknown to the writer); 0 when absent or unknown. */
-function traceReasonOf(value: unknown): number {
+export function traceReasonOf(value: unknown): number {
   if (typeof value === 'string') return Math.max(0, TRACE_REASONS.indexOf(value));
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < TRACE_REASONS.length) return value;
   return 0;

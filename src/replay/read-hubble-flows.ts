@@ -14,10 +14,14 @@
  * (identical consecutive segments would count as retransmissions, conntrack's RETRANS timer);
  * ICMP echo id and sequence 0; IPv4 id the packet's number.
  *
- * Memory: one line at a time (JSON.parse per line), the order buffer's fixed capacity, and the
- * lost-event ranges (at most LOST_RANGES_MAX, merged beyond). A bad line ends the read as
- * `corrupt` naming the file, line and field; the packets before it are replayed.
+ * Parsing: each ASCII run of complete lines becomes one string (TEXT_PIECE_BYTES) and each line
+ * is matched in place by scan-hubble-line.ts; a line it leaves (another shape, escapes, an error)
+ * goes through parseHubbleLine (JSON.parse), which gives the same event or the error. Memory: a
+ * read chunk and one piece at a time, the order buffer's fixed capacity, and the lost-event
+ * ranges (at most LOST_RANGES_MAX, merged beyond). A bad line ends the read as `corrupt` naming
+ * the file, line and field; the packets before it are replayed.
  */
+import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { CaptureRecord, type CaptureEnd, type CaptureEndKind, type RecordCallback } from '../capture/capture-record.js';
@@ -27,15 +31,23 @@ import { buildFrame, FrameFields } from '../synth/build-frames.js';
 import { DEFAULT_ORDER_CAPACITY, DEFAULT_REORDER_WINDOW_S, HubblePacketOrder, OrderedPacket, type ServiceFrontends } from './order-hubble-packets.js';
 import { ConnectionsByAddressPair, IcmpRelation, isIcmpError, QuotedPacket, quotedLength, writeQuotedPacket } from './relate-icmp-errors.js';
 import { ENDPOINT_KIND_NAME, HUBBLE_EVENT_KIND_NAME, HubbleEvent, HubbleEventKind, HubbleLineError, parseHubbleLine } from './parse-hubble-line.js';
+import { scanHubbleLine } from './scan-hubble-line.js';
 
 const FRAME_BUFFER_BYTES = 256;
 /** Frames are Ethernet (link type 1). */
 const ETHERNET_HEADER_BYTES = 14;
 const READ_CHUNK_BYTES = 1 << 20;
+/** Lines are scanned in strings of about this many bytes (below V8's 128 KiB kMaxRegularHeapObjectSize). */
+const TEXT_PIECE_BYTES = 1 << 16;
 /** Lost-event ranges kept; beyond it neighbours are merged (the report stays readable too). */
 const LOST_RANGES_MAX = 1000;
 /** Pod names remembered for the "absent from the cluster" warning (the count goes on beyond). */
 const MISSING_PODS_MAX = 10_000;
+
+export type HubbleParseMode = 'auto' | 'json' | 'scan';
+
+/** What NETPOL_EMU_HUBBLE_PARSE=scan reports for a line the scanner leaves to JSON.parse. */
+const NOT_SCANNED = 'not in the compact shape the fast scanner reads (NETPOL_EMU_HUBBLE_PARSE=scan; docs/hubble.md "Speed and memory")';
 
 export interface HubbleReadOptions {
   /** `namespace/name` of the cluster's pods: pods the export names that are not here are counted. */
@@ -46,6 +58,12 @@ export interface HubbleReadOptions {
   readonly orderCapacity?: number;
   /** The cluster's Service frontends (when it has Services): pre-DNAT observations are told by them too, and followed. */
   readonly frontends?: ServiceFrontends;
+  /**
+   * How lines are parsed: `auto` (default) the scanner (scan-hubble-line.ts) first, JSON.parse
+   * for the lines it leaves; `json` JSON.parse only (the same results, slower); `scan` the
+   * scanner only, a line it leaves ends the read as corrupt (shows which lines miss the fast path).
+   */
+  readonly parse?: HubbleParseMode;
 }
 
 /** What became of the ICMP errors (relate-icmp-errors.ts), in packets. */
@@ -268,6 +286,15 @@ export class HubbleFlowReader {
     let bytesRead = 0;
     let lineNumber = 0;
     let stopped = false;
+    const mode = this.options.parse ?? 'auto';
+    const fast = mode !== 'json';
+    /** The line's event from JSON.parse (the scanner left it). */
+    const parsed = (text: string): void => {
+      if (mode === 'scan') {
+        parseHubbleLine(text, event);
+        if (event.kind !== HubbleEventKind.BLANK) throw new HubbleLineError('', NOT_SCANNED);
+      } else parseHubbleLine(text, event);
+    };
 
     const end = (kind: CaptureEndKind, message: string | null): CaptureEnd => ({ kind, records: this.packets, bytesRead, byteOffset: bytesRead, format: 'hubble', message });
     const deliver = (): boolean => {
@@ -308,10 +335,8 @@ export class HubbleFlowReader {
       this.packets++;
       return callback(record) !== false;
     };
-    /** Handles one line; false when the callback asked to stop. */
-    const line = (text: string): boolean => {
-      lineNumber++;
-      parseHubbleLine(text, event);
+    /** Counts the line just parsed into `event` and feeds the order; false when the callback asked to stop. */
+    const took = (): boolean => {
       const kind = event.kind;
       if (kind === HubbleEventKind.BLANK) return true;
       this.lines++;
@@ -328,6 +353,12 @@ export class HubbleFlowReader {
       while (order.ready()) if (!deliver()) return false;
       return true;
     };
+    /** One line as a string of its own (a line across chunks, or in a chunk that is not ASCII). */
+    const line = (text: string): boolean => {
+      lineNumber++;
+      if (!fast || scanHubbleLine(text, 0, event) < 0) parsed(text);
+      return took();
+    };
 
     /** A bad line: the packets read before it are still replayed, then the read ends naming it. */
     const corrupt = (error: HubbleLineError): CaptureEnd => {
@@ -335,31 +366,87 @@ export class HubbleFlowReader {
       return end('corrupt', `${name} line ${lineNumber}: ${error.message}`);
     };
 
+    /**
+     * The complete lines buf[start, last] (last: a '\n'); false when the callback asked to stop.
+     * An ASCII run becomes one string (bytes = characters): each line is scanned in place, with no
+     * string per line; otherwise each line is decoded from UTF-8 on its own.
+     */
+    const lines = (buf: Buffer, start: number, last: number): boolean => {
+      while (start <= last) {
+        // Pieces below V8's large-object size: their strings die young (a 1 MiB string would wait for a full GC).
+        let pieceLast = start + TEXT_PIECE_BYTES >= last ? last : buf.lastIndexOf(10, start + TEXT_PIECE_BYTES);
+        if (pieceLast < start) pieceLast = buf.indexOf(10, start);
+        if (!piece(buf, start, pieceLast)) return false;
+        start = pieceLast + 1;
+      }
+      return true;
+    };
+    /** Lines buf[start, last] (last: a '\n', at most ~TEXT_PIECE_BYTES after start unless one line is longer). */
+    const piece = (buf: Buffer, start: number, last: number): boolean => {
+      if (fast && isAscii(buf.subarray(start, last + 1))) {
+        const text = buf.toString('latin1', start, last + 1);
+        let at = 0;
+        while (at < text.length) {
+          lineNumber++;
+          let next = scanHubbleLine(text, at, event);
+          if (next < 0) {
+            const nl = text.indexOf('\n', at);
+            parsed(text.slice(at, nl));
+            next = nl + 1;
+          }
+          const more = took();
+          bytesRead += next - at;
+          at = next;
+          if (!more) return false;
+        }
+        return true;
+      }
+      for (let at = start; at <= last; ) {
+        const nl = buf.indexOf(10, at);
+        const more = line(buf.toString('utf8', at, nl));
+        bytesRead += nl + 1 - at;
+        at = nl + 1;
+        if (!more) return false;
+      }
+      return true;
+    };
+
     let carry: Buffer | null = null;
     try {
       for await (const chunk of input) {
         const buf: Buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
         let start = 0;
-        for (;;) {
-          const nl = buf.indexOf(10, start);
-          if (nl < 0) break;
-          let text: string;
-          if (carry) {
-            text = Buffer.concat([carry, buf.subarray(start, nl)]).toString('utf8');
+        if (carry) {
+          const nl = buf.indexOf(10);
+          if (nl < 0) carry = Buffer.concat([carry, buf]);
+          else {
+            const head = Buffer.concat([carry, buf.subarray(0, nl)]);
             carry = null;
-          } else text = buf.toString('utf8', start, nl);
-          const lineBytes = nl + 1 - start;
-          try {
-            stopped = !line(text);
-          } catch (error) {
-            if (!(error instanceof HubbleLineError)) throw error;
-            return corrupt(error);
+            try {
+              stopped = !line(head.toString('utf8'));
+            } catch (error) {
+              if (!(error instanceof HubbleLineError)) throw error;
+              return corrupt(error);
+            }
+            bytesRead += head.length + 1;
+            if (stopped) return end('stopped', null);
+            start = nl + 1;
           }
-          bytesRead += lineBytes;
-          start = nl + 1;
-          if (stopped) return end('stopped', null);
         }
-        if (start < buf.length) carry = carry ? Buffer.concat([carry, buf.subarray(start)]) : Buffer.from(buf.subarray(start));
+        if (!carry) {
+          const last = buf.lastIndexOf(10);
+          if (last >= start) {
+            try {
+              stopped = !lines(buf, start, last);
+            } catch (error) {
+              if (!(error instanceof HubbleLineError)) throw error;
+              return corrupt(error);
+            }
+            if (stopped) return end('stopped', null);
+            start = last + 1;
+          }
+          if (start < buf.length) carry = Buffer.from(buf.subarray(start));
+        }
         if (betweenChunks) {
           const wait = betweenChunks();
           if (wait) await wait;

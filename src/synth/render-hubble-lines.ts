@@ -88,7 +88,7 @@ interface View {
   readonly l4: string;
   readonly src: string;
   readonly dst: string;
-  /** Fields before the event's own (`"destination_service":{…},`). */
+  /** Fields written right after `event_type` (`,"destination_service":{…}`). */
   readonly extra: string;
 }
 
@@ -182,9 +182,9 @@ export async function renderHubbleLines(
         const origDst = addressText(original.ipVersion, original.dst);
         const origSrc = addressText(original.ipVersion, original.src);
         if (origDst !== dstText || original.dstPort !== m.dstPort) {
-          preDnat = { ip: `{"source":"${srcText}","destination":"${origDst}","ipVersion":"IPv${m.ipVersion}"}`, l4: l4Of(m.srcPort, original.dstPort), src: src.json, dst: WORLD, extra: `"destination_service":${service},` };
+          preDnat = { ip: `{"source":"${srcText}","destination":"${origDst}","ipVersion":"IPv${m.ipVersion}"}`, l4: l4Of(m.srcPort, original.dstPort), src: src.json, dst: WORLD, extra: `,"destination_service":${service}` };
         } else if (origSrc !== srcText || original.srcPort !== m.srcPort) {
-          revNat = { ip: `{"source":"${srcText}","source_xlated":"${origSrc}","destination":"${dstText}","ipVersion":"IPv${m.ipVersion}"}`, l4: l4Of(original.srcPort, m.dstPort), src: src.json, dst: dst.json, extra: `"source_service":${service},` };
+          revNat = { ip: `{"source":"${srcText}","source_xlated":"${origSrc}","destination":"${dstText}","ipVersion":"IPv${m.ipVersion}"}`, l4: l4Of(original.srcPort, m.dstPort), src: src.json, dst: dst.json, extra: `,"source_service":${service}` };
         }
       }
     }
@@ -199,7 +199,10 @@ export async function renderHubbleLines(
       const time = timestamp(record.tsSec, record.tsNsec + ns);
       const reply = verdict === 'FORWARDED' ? `,"is_reply":${isReply}` : '';
       const v = view ?? { ip, l4, src: src.json, dst: dst.json, extra: '' };
-      write(`{"flow":{"time":"${time}","verdict":"${verdict}","IP":${v.ip},"l4":${v.l4},"source":${v.src},"destination":${v.dst},"Type":"L3_L4","node_name":"${node}",${v.extra}${fields}${reply}},"node_name":"${node}","time":"${time}"}`);
+      // flow.proto declares source_service/destination_service right after event_type, and protojson writes fields in declaration order.
+      const afterEventType = fields.indexOf('}') + 1;
+      const body = v.extra === '' ? fields : `${fields.slice(0, afterEventType)}${v.extra}${fields.slice(afterEventType)}`;
+      write(`{"flow":{"time":"${time}","verdict":"${verdict}","IP":${v.ip},"l4":${v.l4},"source":${v.src},"destination":${v.dst},"Type":"L3_L4","node_name":"${node}",${body}${reply}},"node_name":"${node}","time":"${time}"}`);
       lines++;
     };
     const trace = (point: string, sub: number, direction: string): string => `"event_type":{"type":4,"sub_type":${sub}},"traffic_direction":"${direction}","trace_observation_point":"${point}"`;
