@@ -52,7 +52,7 @@ export const CNI_SWITCHES = {
   ipBlockMatch: {
     values: ['cidr-except', 'kube-router-ipset'],
     section: '§1.3 ipBlock',
-    description: 'An address matches an ipBlock when inside its cidr and outside every except (cidr-except, the spec), or as kube-router\'s hash:net ipset decides (kube-router-ipset): the longest of the cidr and the excepts containing it must be the cidr, and an IPv6 ::/0 covers only 2000::/3 and fd00::/8.',
+    description: 'An address matches an ipBlock when inside its cidr and outside every except (cidr-except, the spec), or as kube-router\'s hash:net ipset decides (kube-router-ipset): one set holds all of a rule\'s ipBlocks, the longest of their cidrs and excepts containing the address must be a cidr, and an IPv6 ::/0 covers only 2000::/3 and fd00::/8.',
   },
   localNodeToPodAllowed: {
     values: [true, false],
@@ -300,7 +300,7 @@ const ANTREA: CniProfileSwitches = {
   endPortSupported: confirmed(true, 'https://github.com/antrea-io/antrea/issues/1638'),
   bothTypesRules: unverified('own-direction', 'not checked for Antrea; the spec behaviour is assumed'),
   unresolvedNamedPorts: unverified('match-nothing', 'not checked for Antrea; the spec behaviour is assumed'),
-  egressNamedPorts: unverified('destination-pod', 'named ports resolve on the destination pod (https://github.com/antrea-io/antrea/issues/241); the other cases were not checked'),
+  egressNamedPorts: unverified('destination-pod', 'named ports resolve on the destination pod (https://github.com/antrea-io/antrea/issues/241); rules without `to` and with ipBlocks were not checked, the spec behaviour is assumed'),
   namedPortConflict: confirmed('per-destination', 'named ports resolve on the destination pod (historic all-ports bug fixed: https://github.com/antrea-io/antrea/issues/241)'),
   icmpPolicy: inferred('policed', 'ICMP is matched by OVS flows like any other IP protocol (SEMANTICS.md §4 #14; no Antrea-specific source)'),
   conntrackTimeouts: inferred('kubeproxy', 'OVS conntrack is the kernel nf_conntrack (zones), whose sysctls kube-proxy sets (SEMANTICS.md §4 #17 "(inf)"; ' + KUBE_PROXY_CT + ')'),
@@ -311,7 +311,7 @@ const KUBE_ROUTER_PROFILE: CniProfileSwitches = {
   enforce: confirmed(true, `${KUBE_ROUTER}/network_policy_controller.go`),
   ipBlockMatchesPodIps: confirmed(true, `${KUBE_ROUTER}/policy.go: ipBlocks are ipsets of CIDRs, matched on the packet address`),
   ipBlockMatchesNodeIps: confirmed(true, `${KUBE_ROUTER}/policy.go: ipBlocks are ipsets of CIDRs, matched on the packet address`),
-  ipBlockMatch: confirmed('kube-router-ipset', `${KUBE_ROUTER}/policy.go evalIPBlockPeer: one hash:net ipset per ipBlock, excepts added as \`nomatch\` entries (the kernel's longest-prefix lookup lets a longer cidr entry override a shorter except), IPv6 /0 written as 2000::/3 and fd00::/8 (docs/kernel-renderings.md behaviour 5)`),
+  ipBlockMatch: confirmed('kube-router-ipset', `${KUBE_ROUTER}/policy.go evalIPBlockPeer: an ipBlock's cidr and its excepts as \`nomatch\` entries (the kernel's longest-prefix lookup lets a longer cidr entry override a shorter except), IPv6 /0 written as 2000::/3 and fd00::/8; buildNetworkPoliciesInfo appends every ipBlock peer of a rule to the rule's one hash:net set (docs/kernel-renderings.md behaviours 4, 5)`),
   localNodeToPodAllowed: confirmed(true, `${KUBE_ROUTER}/pod.go: "from local node" rule -m addrtype --src-type LOCAL -d <podIP> -j ACCEPT`),
   podToLocalNodeEgressPoliced: confirmed(true, `${KUBE_ROUTER}/pod.go interceptPodOutboundTraffic: INPUT, FORWARD and OUTPUT jump to the pod firewall chain for -s <podIP>`),
   hostNetworkMode: confirmed('node', `${KUBE_ROUTER}/utils.go isNetPolActionable skips pods with spec.hostNetwork`),
