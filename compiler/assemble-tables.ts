@@ -13,7 +13,7 @@ import type { RuleEntry } from './lower-rules.js';
 import type { Cluster, IpAddress } from './model.js';
 import { POLICY_PROTOCOL_NUMBER } from './model.js';
 import type { PolicySemantics } from './policy-semantics.js';
-import { ADDRESS_RECORD, ADDRESS_RECORD_WORDS, PROTO_SLOTS, hashAddress, type CompiledTables, type RuleMatch, type SelectorSource, type TableInfo } from './tables.js';
+import { ADDRESS_RECORD, ADDRESS_RECORD_WORDS, CROSS_ANY_PORT, PROTO_SLOTS, hashAddress, type CompiledTables, type RuleMatch, type SelectorSource, type TableInfo } from './tables.js';
 import type { RuleRef } from './verdict.js';
 
 function flattenBitsets(sets: readonly Bitset[], size: number): { words: number; bits: Uint32Array } {
@@ -33,9 +33,11 @@ function nextPowerOfTwo(n: number): number {
 export interface EntryNumbering {
   rule(entry: RuleEntry): number;
   peerArg(entry: RuleEntry): number;
+  /** A selector id lowered with `entry`'s policy (a cross entry's targets). */
+  selector(entry: RuleEntry, id: number): number;
 }
 
-export const DIRECT_NUMBERING: EntryNumbering = { rule: (entry) => entry.rule, peerArg: (entry) => entry.peerArg };
+export const DIRECT_NUMBERING: EntryNumbering = { rule: (entry) => entry.rule, peerArg: (entry) => entry.peerArg, selector: (_entry, id) => id };
 
 export interface AssembleInput {
   readonly cluster: Cluster;
@@ -44,7 +46,7 @@ export interface AssembleInput {
   readonly cidrs: CidrClasses;
   readonly selectorSets: readonly Bitset[];
   readonly selectorSources: readonly SelectorSource[];
-  readonly tables: readonly Pick<BuiltTable, 'portMaps' | 'named'>[];
+  readonly tables: readonly Pick<BuiltTable, 'portMaps' | 'named' | 'cross'>[];
   readonly tableInfos: readonly TableInfo[];
   readonly endpointTable: { readonly ingress: Int32Array; readonly egress: Int32Array };
   readonly numbering: EntryNumbering;
@@ -117,6 +119,21 @@ export function assembleTables(input: AssembleInput): CompiledTables {
     for (const entry of table.named) pushEntry(entry);
   }
   namedEntryStart.push(entryRule.length);
+  const cross = { start: [0], rule: [] as number[], peerKind: [] as number[], peerArg: [] as number[], targets: [] as number[], slot: [] as number[], low: [] as number[], high: [] as number[], name: [] as number[] };
+  for (const table of tables) {
+    for (const { entry, targets } of table.cross) {
+      const port = entry.port;
+      cross.rule.push(numbering.rule(entry));
+      cross.peerKind.push(entry.peerKind);
+      cross.peerArg.push(numbering.peerArg(entry));
+      cross.targets.push(numbering.selector(entry, targets));
+      cross.slot.push(port.kind === 'any' ? CROSS_ANY_PORT : port.slot);
+      cross.low.push(port.kind === 'range' ? port.low : 0);
+      cross.high.push(port.kind === 'range' ? port.high : 0);
+      cross.name.push(port.kind === 'named' ? internName(port.name) : -1);
+    }
+    cross.start.push(cross.rule.length);
+  }
 
   // Endpoint columns.
   const endpointHostFamily = new Uint8Array(endpointCount);
@@ -207,6 +224,15 @@ export function assembleTables(input: AssembleInput): CompiledTables {
     portClassLow: Int32Array.from(portClassLow),
     classEntryStart: Int32Array.from(classEntryStart),
     namedEntryStart: Int32Array.from(namedEntryStart),
+    crossEntryStart: Int32Array.from(cross.start),
+    crossRule: Int32Array.from(cross.rule),
+    crossPeerKind: Uint8Array.from(cross.peerKind),
+    crossPeerArg: Int32Array.from(cross.peerArg),
+    crossTargets: Int32Array.from(cross.targets),
+    crossPortSlot: Uint8Array.from(cross.slot),
+    crossPortLow: Uint16Array.from(cross.low),
+    crossPortHigh: Uint16Array.from(cross.high),
+    crossPortName: Int32Array.from(cross.name),
     entryRule: Int32Array.from(entryRule),
     entryPeerKind: Uint8Array.from(entryPeerKind),
     entryPeerArg: Int32Array.from(entryPeerArg),

@@ -16,6 +16,19 @@ export interface BuiltTable {
   readonly portMaps: readonly { readonly lows: readonly number[]; readonly entries: readonly (readonly RuleEntry[])[] }[];
   /** Egress only: entries whose port is a name, resolved per destination at lookup time. */
   readonly named: readonly RuleEntry[];
+  /**
+   * bothTypesRules=both-directions: the other direction's entries of each policy with both types,
+   * in rule order, consulted when no entry above matched. Such an entry is the rule as its own
+   * direction reads it: its peer is this table's pod (the source of an ingress rule, the
+   * destination of an egress rule), the remote end must be among `targets` (a selector id: the
+   * policy's pods), and a named port resolves on the destination pod at lookup time.
+   */
+  readonly cross: readonly CrossEntry[];
+}
+
+export interface CrossEntry {
+  readonly entry: RuleEntry;
+  readonly targets: number;
 }
 
 interface Range {
@@ -51,7 +64,7 @@ function buildPortMap(entries: readonly RuleEntry[], slot: number, subject: Pod 
 }
 
 /** What a table needs of a policy (a LoweredPolicy, or a cluster-scoped policy named `Kind/name`). */
-export type TableSourcePolicy = Pick<LoweredPolicy, 'ingress' | 'egress'> & { readonly policy: { readonly namespace: string; readonly name: string } };
+export type TableSourcePolicy = Pick<LoweredPolicy, 'ingress' | 'egress'> & { readonly policy: { readonly namespace: string; readonly name: string }; readonly podsSelector?: number };
 
 export function buildTable(direction: 'ingress' | 'egress', policies: readonly TableSourcePolicy[], subject: Pod | null, endpoints: number[]): BuiltTable {
   const all = policies.flatMap((p) => (direction === 'ingress' ? p.ingress : p.egress));
@@ -66,10 +79,15 @@ export function buildTable(direction: 'ingress' | 'egress', policies: readonly T
       portMaps.push(buildPortMap(positional, slot, subject));
     }
   }
+  const cross = policies.flatMap((p) => {
+    const targets = p.podsSelector ?? -1;
+    return targets < 0 ? [] : (direction === 'ingress' ? p.egress : p.ingress).map((entry) => ({ entry, targets }));
+  });
   return {
     info: { direction, policies: policies.map((p) => `${p.policy.namespace}/${p.policy.name}`), endpoints },
     portMaps,
     named,
+    cross,
   };
 }
 

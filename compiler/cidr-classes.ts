@@ -28,6 +28,13 @@ export interface CidrClasses {
   readonly sources: readonly { readonly cidr: string; readonly except: readonly string[] }[];
   /** Id of an ipBlock's class set (identical ipBlocks share one). */
   setId(block: IpBlock): number;
+  /**
+   * ipBlockMatch=kube-router-ipset: id of the class set of a rule's ipBlocks written as one
+   * hash:net ipset (kube-router policy.go buildNetworkPoliciesInfo appends every peer's
+   * evalIPBlockPeer entries to the rule's set), where an except of one block also removes what
+   * another block covers with a shorter prefix. One block: its own set.
+   */
+  ruleSetId(blocks: readonly IpBlock[]): number;
   /** Class of an address (compile time; the dataplane has its own typed-array search). */
   classOf(family: IpFamily, address: bigint): number;
 }
@@ -71,28 +78,41 @@ export function buildCidrClasses(blocks: readonly IpBlock[], match: PolicySemant
   const sets: Bitset[] = [];
   const sources: { cidr: string; except: string[] }[] = [];
   const idByKey = new Map<string, number>();
+  const blockKey = (block: IpBlock): string => [block.cidr.text, ...block.except.map((c) => c.text)].join(' ');
+  /** The set of classes `has` holds, among those of the families in `families`. */
+  const addSet = (key: string, families: ReadonlySet<IpFamily>, has: (family: IpFamily, start: bigint) => boolean, source: { cidr: string; except: string[] }): number => {
+    let id = idByKey.get(key);
+    if (id !== undefined) return id;
+    const set = new Bitset(classCount);
+    for (const family of families) {
+      const starts = family === 4 ? v4Starts : v6Starts;
+      const offset = family === 4 ? 0 : v4Starts.length;
+      starts.forEach((start, i) => {
+        if (has(family, start)) set.add(offset + i);
+      });
+    }
+    id = sets.length;
+    sets.push(set);
+    sources.push(source);
+    idByKey.set(key, id);
+    return id;
+  };
+  const setId = (block: IpBlock): number => {
+    const has = blockMembership(block, match);
+    return addSet(blockKey(block), new Set([block.cidr.family]), (_family, start) => has(start), { cidr: block.cidr.text, except: block.except.map((c) => c.text) });
+  };
   return {
     v4Starts,
     v6Starts,
     classCount,
     sets,
     sources,
-    setId(block) {
-      const key = [block.cidr.text, ...block.except.map((c) => c.text)].join(' ');
-      let id = idByKey.get(key);
-      if (id !== undefined) return id;
-      const set = new Bitset(classCount);
-      const starts = block.cidr.family === 4 ? v4Starts : v6Starts;
-      const offset = block.cidr.family === 4 ? 0 : v4Starts.length;
-      const has = blockMembership(block, match);
-      starts.forEach((start, i) => {
-        if (has(start)) set.add(offset + i);
-      });
-      id = sets.length;
-      sets.push(set);
-      sources.push({ cidr: block.cidr.text, except: block.except.map((c) => c.text) });
-      idByKey.set(key, id);
-      return id;
+    setId,
+    ruleSetId(blocks) {
+      if (blocks.length === 1) return setId(blocks[0] as IpBlock);
+      const entries = blocks.flatMap((block) => ipsetNetEntries(block));
+      const source = { cidr: blocks.map((b) => b.cidr.text).join(' + '), except: blocks.flatMap((b) => b.except.map((c) => c.text)) };
+      return addSet(`rule:${blocks.map(blockKey).join(' | ')}`, new Set(blocks.map((b) => b.cidr.family)), (family, start) => ipsetNetMatches(entries, family, start), source);
     },
     classOf(family, address) {
       return family === 4 ? findClass(v4Starts, address) : v4Starts.length + findClass(v6Starts, address);

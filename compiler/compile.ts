@@ -10,9 +10,10 @@ import { buildCidrClasses } from './cidr-classes.js';
 import { internIdentities } from './intern-identities.js';
 import { lowerPolicies, type LoweredPolicy } from './lower-rules.js';
 import { compileAdminTiers } from './lower-admin-policies.js';
-import type { Cluster, IpBlock, Pod } from './model.js';
+import type { Cluster, IpBlock, NetworkPolicy, Pod, PolicyPeer } from './model.js';
 import { UPSTREAM_SEMANTICS, type PolicySemantics } from './policy-semantics.js';
-import { createSelectorCache } from './resolve-selectors.js';
+import { needsPortScope, resolvePortScope, type PortScope } from './resolve-port-scopes.js';
+import { createSelectorCache, createSelectorResolver, type SelectorResolver } from './resolve-selectors.js';
 import type { CompiledTables } from './tables.js';
 
 /** `name/PROTOCOL` of port names that stand for more than one number across pod endpoints. */
@@ -30,6 +31,18 @@ export function conflictingPortNames(pods: readonly Pod[]): Set<string> {
   return new Set([...numbers].filter(([, set]) => set.size > 1).map(([key]) => key));
 }
 
+/** Named ports some profiles resolve on pods while writing a policy (compiler/resolve-port-scopes.ts). */
+function portScopes(cluster: Cluster, endpoints: ReturnType<typeof internIdentities>, semantics: PolicySemantics): (policy: NetworkPolicy) => PortScope | null {
+  let resolver: SelectorResolver | null = null;
+  const input = {
+    pods: endpoints.pods,
+    identityOf: endpoints.identityOf,
+    subjects: (policy: NetworkPolicy) => (resolver ??= createSelectorResolver(cluster, endpoints)).subjects(policy.namespace, policy.podSelector),
+    peerMembers: (peer: PolicyPeer, policy: NetworkPolicy) => (resolver ??= createSelectorResolver(cluster, endpoints)).peer(peer, policy.namespace),
+  };
+  return (policy) => (needsPortScope(policy, semantics) ? resolvePortScope(policy, semantics, input) : null);
+}
+
 export function compile(cluster: Cluster, semantics: PolicySemantics = UPSTREAM_SEMANTICS): CompiledTables {
   const endpoints = internIdentities(cluster);
   const selectors = createSelectorCache(cluster, endpoints);
@@ -39,7 +52,7 @@ export function compile(cluster: Cluster, semantics: PolicySemantics = UPSTREAM_
   }
   const cidrs = buildCidrClasses(blocks, semantics.ipBlockMatch);
   const conflicts = semantics.namedPortConflict === 'skip-rule' ? conflictingPortNames(endpoints.pods) : new Set<string>();
-  const { lowered, rules, ruleMatches } = lowerPolicies(cluster.policies, selectors, cidrs, semantics, conflicts);
+  const { lowered, rules, ruleMatches } = lowerPolicies(cluster.policies, selectors, cidrs, semantics, conflicts, portScopes(cluster, endpoints, semantics));
 
   // Which policies select each identity, per direction, in policy order.
   const identityCount = endpoints.identities.length;

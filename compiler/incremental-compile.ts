@@ -33,12 +33,16 @@ import { lowerPolicies, type LoweredPolicy, type RuleEntry } from './lower-rules
 import { compileAdminTiers } from './lower-admin-policies.js';
 import type { Cluster, IpAddress, IpBlock, LabelSelector, Namespace, NetworkPolicy, Pod, PolicyPeer } from './model.js';
 import { UPSTREAM_SEMANTICS, type PolicySemantics } from './policy-semantics.js';
+import { needsPortScope, resolvePortScope, type PortScope, type PortScopeInput } from './resolve-port-scopes.js';
 import { createSelectorResolver, peerSelectorKey, type SelectorCache, type SelectorResolver } from './resolve-selectors.js';
 import { PEER_KIND, type CompiledTables, type RuleMatch, type SelectorSource, type TableInfo } from './tables.js';
 import type { RuleRef } from './verdict.js';
 
 /** A peer as lowering met it: a selector (resolved per identity epoch) or an ipBlock. */
-type PeerSlot = { readonly kind: 'selector'; readonly peer: PolicyPeer; readonly key: string } | { readonly kind: 'cidr'; readonly block: IpBlock };
+type PeerSlot =
+  | { readonly kind: 'selector'; readonly peer: PolicyPeer; readonly key: string }
+  | { readonly kind: 'cidr'; readonly block: IpBlock }
+  | { readonly kind: 'rule-cidrs'; readonly blocks: readonly IpBlock[] };
 
 /** One policy lowered alone: rule ids from 0, peerArg = index into `slots`. */
 interface LocalPolicy {
@@ -49,7 +53,9 @@ interface LocalPolicy {
   /** Every ipBlock of the policy, both directions (all of them cut CIDR classes, as in compile). */
   readonly blocks: readonly IpBlock[];
   readonly subjectKey: string;
-  /** Stable number of the policy object, used in table keys. */
+  /** PortScope key the policy was lowered with ('' without one). */
+  readonly scopeKey: string;
+  /** Stable number of the policy object (and scope), used in table keys. */
   readonly serial: number;
   // Renumbering of the current call.
   ruleBase: number;
@@ -57,7 +63,7 @@ interface LocalPolicy {
 }
 
 interface CachedTable {
-  readonly built: Pick<BuiltTable, 'portMaps' | 'named'>;
+  readonly built: Pick<BuiltTable, 'portMaps' | 'named' | 'cross'>;
   readonly policies: readonly string[];
 }
 
@@ -148,7 +154,13 @@ export class IncrementalCompiler {
       this.locals = new WeakMap();
       this.tableCache = new Map();
     }
-    const locals = cluster.policies.map((policy) => this.local(policy, conflicts));
+    const scopeInput: PortScopeInput = {
+      pods: endpoints.pods,
+      identityOf: endpoints.identityOf,
+      subjects: (policy) => resolver().subjects(policy.namespace, policy.podSelector),
+      peerMembers: (peer, policy) => resolver().peer(peer, policy.namespace),
+    };
+    const locals = cluster.policies.map((policy) => this.local(policy, conflicts, needsPortScope(policy, semantics) ? resolvePortScope(policy, semantics, scopeInput) : null));
 
     const blocks: IpBlock[] = [];
     for (const local of locals) for (const block of local.blocks) blocks.push(block);
@@ -171,6 +183,10 @@ export class IncrementalCompiler {
       local.slots.forEach((slot, s) => {
         if (slot.kind === 'cidr') {
           local.slotIds[s] = cidrs.setId(slot.block);
+          return;
+        }
+        if (slot.kind === 'rule-cidrs') {
+          local.slotIds[s] = cidrs.ruleSetId(slot.blocks);
           return;
         }
         let id = selectorIdByKey.get(slot.key);
@@ -243,7 +259,7 @@ export class IncrementalCompiler {
           if (!cached) {
             const policies = (selecting[direction][identity] as number[]).map((i) => (locals[i] as LocalPolicy).lowered);
             const built = buildTable(direction, policies, direction === 'ingress' ? pod : null, []);
-            cached = { built: { portMaps: built.portMaps, named: built.named }, policies: built.info.policies };
+            cached = { built: { portMaps: built.portMaps, named: built.named, cross: built.cross }, policies: built.info.policies };
           }
           usedTables.set(key, cached);
           tables.push(cached.built);
@@ -259,6 +275,7 @@ export class IncrementalCompiler {
     const numbering: EntryNumbering = {
       rule: (entry) => (owner.get(entry) as LocalPolicy).ruleBase + entry.rule,
       peerArg: (entry) => (entry.peerKind === PEER_KIND.ANY ? entry.peerArg : ((owner.get(entry) as LocalPolicy).slotIds[entry.peerArg] as number)),
+      selector: (entry, slot) => (owner.get(entry) as LocalPolicy).slotIds[slot] as number,
     };
     const assembled = assembleTables({ cluster, semantics, endpoints, cidrs, selectorSets, selectorSources, tables, tableInfos, endpointTable, numbering, rules, ruleMatches, addresses: this.addresses });
     // Cluster-scoped policies are few: their tiers are compiled whole on every call.
@@ -296,9 +313,10 @@ export class IncrementalCompiler {
     this.subjectMemo = new Map();
   }
 
-  private local(policy: NetworkPolicy, conflicts: ReadonlySet<string>): LocalPolicy {
+  private local(policy: NetworkPolicy, conflicts: ReadonlySet<string>, scope: PortScope | null): LocalPolicy {
     const cached = this.locals.get(policy);
-    if (cached) return cached;
+    // A policy whose lowering read pods (its PortScope) is lowered again when they changed it.
+    if (cached && cached.scopeKey === (scope?.key ?? '')) return cached;
     // Lower the policy alone, with slot-recording stand-ins for the selector cache and CIDR
     // classes: the same lowering code as compile, with local ids.
     const slots: PeerSlot[] = [];
@@ -323,11 +341,15 @@ export class IncrementalCompiler {
         slots.push({ kind: 'cidr', block });
         return slots.length - 1;
       },
+      ruleSetId(blocks) {
+        slots.push({ kind: 'rule-cidrs', blocks });
+        return slots.length - 1;
+      },
       classOf() {
         throw new Error('not used while lowering');
       },
     };
-    const { lowered, rules, ruleMatches } = lowerPolicies([policy], selectors, cidrs, this.semantics, conflicts);
+    const { lowered, rules, ruleMatches } = lowerPolicies([policy], selectors, cidrs, this.semantics, conflicts, () => scope);
     const blocks: IpBlock[] = [];
     for (const rule of [...policy.ingress, ...policy.egress]) for (const peer of rule.peers) if (peer.ipBlock) blocks.push(peer.ipBlock);
     const local: LocalPolicy = {
@@ -337,6 +359,7 @@ export class IncrementalCompiler {
       ruleMatches,
       blocks,
       subjectKey: subjectKey(policy.namespace, policy.podSelector),
+      scopeKey: scope?.key ?? '',
       serial: this.nextSerial++,
       ruleBase: 0,
       slotIds: new Int32Array(slots.length),

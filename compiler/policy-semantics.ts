@@ -19,6 +19,9 @@ export type PolicySemantics = Pick<
   | 'sctpSupported'
   | 'endPortSupported'
   | 'namedPortConflict'
+  | 'bothTypesRules'
+  | 'unresolvedNamedPorts'
+  | 'egressNamedPorts'
 >;
 
 export function policySemantics(values: CniSwitchValues): PolicySemantics {
@@ -32,6 +35,9 @@ export function policySemantics(values: CniSwitchValues): PolicySemantics {
     sctpSupported: values.sctpSupported,
     endPortSupported: values.endPortSupported,
     namedPortConflict: values.namedPortConflict,
+    bothTypesRules: values.bothTypesRules,
+    unresolvedNamedPorts: values.unresolvedNamedPorts,
+    egressNamedPorts: values.egressNamedPorts,
   };
 }
 

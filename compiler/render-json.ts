@@ -5,7 +5,7 @@
  */
 import { selectorSourceText } from './describe-selector.js';
 import { flatBitsetMembers } from './bitset.js';
-import { PEER_KIND, PROTO_SLOTS, TIER_ACTION, type CompiledTables, type CompiledTier } from './tables.js';
+import { CROSS_ANY_PORT, PEER_KIND, PROTO_SLOTS, TIER_ACTION, type CompiledTables, type CompiledTier } from './tables.js';
 import { formatRuleRef, rulePolicyName } from './verdict.js';
 
 const SLOT_NAMES = ['TCP', 'UDP', 'SCTP', 'other'];
@@ -46,7 +46,15 @@ export function renderJson(t: CompiledTables, options: RenderOptions = {}): obje
     for (let e = t.namedEntryStart[table] as number; e < (t.namedEntryStart[table + 1] as number); e++) {
       named.push({ rule: t.entryRule[e] as number, peer: peerText(t.entryPeerKind[e] as number, t.entryPeerArg[e] as number), port: `${t.portNames[t.entryPortName[e] as number]}/${t.entryPortProtocol[e]}` });
     }
-    return { id: table, direction: info.direction, policies: info.policies, pods: info.endpoints.map(podName), portClasses, ...(named.length ? { namedPorts: named } : {}) };
+    // bothTypesRules=both-directions: the other list's rules, peer matched against this table's pod.
+    const otherDirection: { rule: number; peer: string; remoteIn: string; port: string }[] = [];
+    for (let e = t.crossEntryStart[table] as number; e < (t.crossEntryStart[table + 1] as number); e++) {
+      const slot = t.crossPortSlot[e] as number;
+      const name = t.crossPortName[e] as number;
+      const port = slot === CROSS_ANY_PORT ? 'any' : name >= 0 ? `${t.portNames[name]}/${SLOT_NAMES[slot]}` : `${t.crossPortLow[e]}-${t.crossPortHigh[e]}/${SLOT_NAMES[slot]}`;
+      otherDirection.push({ rule: t.crossRule[e] as number, peer: peerText(t.crossPeerKind[e] as number, t.crossPeerArg[e] as number), remoteIn: `selector:${t.crossTargets[e]}`, port });
+    }
+    return { id: table, direction: info.direction, policies: info.policies, pods: info.endpoints.map(podName), portClasses, ...(named.length ? { namedPorts: named } : {}), ...(otherDirection.length ? { otherDirection } : {}) };
   });
   const pods = t.endpointPods
     .map((pod, e) => ({

@@ -20,6 +20,8 @@ import type { RuleRef } from './verdict.js';
 /** Protocol slots of a table: the three policy protocols and everything else (ICMP...). */
 export const PROTO_SLOT = { TCP: 0, UDP: 1, SCTP: 2, OTHER: 3 } as const;
 export const PROTO_SLOTS = 4;
+/** A cross entry's slot when it matches every protocol and port (a rule without `ports`). */
+export const CROSS_ANY_PORT = 255;
 
 export function protocolSlot(protocol: number): number {
   return protocol === 6 ? PROTO_SLOT.TCP : protocol === 17 ? PROTO_SLOT.UDP : protocol === 132 ? PROTO_SLOT.SCTP : PROTO_SLOT.OTHER;
@@ -112,6 +114,23 @@ export interface CompiledTables {
   readonly classEntryStart: Int32Array;
   /** Egress named-port entries of table t: [namedEntryStart[t], namedEntryStart[t+1]). */
   readonly namedEntryStart: Int32Array;
+
+  /**
+   * bothTypesRules=both-directions (compiler/build-tables.ts `cross`): table t's entries of the
+   * other direction's rules are [crossEntryStart[t], crossEntryStart[t+1]) of cross*. The peer
+   * is matched against the table's own pod, `crossTargets` (a selector id) against the remote
+   * end; the port is any (slot CROSS_ANY_PORT), a range of a protocol slot, or a name
+   * (crossPortName ≥ 0) resolved on the destination pod.
+   */
+  readonly crossEntryStart: Int32Array;
+  readonly crossRule: Int32Array;
+  readonly crossPeerKind: Uint8Array;
+  readonly crossPeerArg: Int32Array;
+  readonly crossTargets: Int32Array;
+  readonly crossPortSlot: Uint8Array;
+  readonly crossPortLow: Uint16Array;
+  readonly crossPortHigh: Uint16Array;
+  readonly crossPortName: Int32Array;
 
   readonly entryRule: Int32Array;
   readonly entryPeerKind: Uint8Array;

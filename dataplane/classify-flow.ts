@@ -4,7 +4,7 @@
  * per new connection; conntrack handles the rest. Allocation-free: results are written to this
  * object's fields, which are valid until the next `classify` call.
  */
-import { ADDRESS_RECORD, ADDRESS_RECORD_WORDS, PEER_KIND, PROTO_SLOT, TIER_ACTION, WORLD_IDENTITY, protocolSlot, hashAddress, type CompiledTables } from '../compiler/tables.js';
+import { ADDRESS_RECORD, ADDRESS_RECORD_WORDS, CROSS_ANY_PORT, PEER_KIND, PROTO_SLOT, TIER_ACTION, WORLD_IDENTITY, protocolSlot, hashAddress, type CompiledTables } from '../compiler/tables.js';
 import { DirectionReason, combineDirections, type Reason } from '../compiler/verdict.js';
 import type { PacketMeta } from './packet-meta.js';
 
@@ -133,7 +133,7 @@ export class FlowClassifier {
       this.egressReason = DirectionReason.LOCAL_NODE;
     } else {
       const identity = de >= 0 ? (t.endpointIdentity[de] as number) : WORLD_IDENTITY;
-      this.egressReason = this.decide(false, se, identity, dstSlot, family, dst, dstOffset, protocol, dstPort, de);
+      this.egressReason = this.decide(false, se, srcSlot, identity, dstSlot, family, dst, dstOffset, protocol, dstPort, de);
       this.egressRule = this.decidedRule;
       this.egressPassRule = this.decidedPass;
     }
@@ -145,7 +145,7 @@ export class FlowClassifier {
       this.ingressReason = DirectionReason.LOCAL_NODE;
     } else {
       const identity = se >= 0 ? (t.endpointIdentity[se] as number) : WORLD_IDENTITY;
-      this.ingressReason = this.decide(true, de, identity, srcSlot, family, src, srcOffset, protocol, dstPort, de);
+      this.ingressReason = this.decide(true, de, dstSlot, identity, srcSlot, family, src, srcOffset, protocol, dstPort, de);
       this.ingressRule = this.decidedRule;
       this.ingressPassRule = this.decidedPass;
     }
@@ -157,10 +157,11 @@ export class FlowClassifier {
    * One direction at a pod endpoint, tier by tier (SEMANTICS.md §5.2): the Admin tier's first
    * matching rule (Allow/Deny final, Pass goes on), then the NetworkPolicy table when one
    * isolates the pod, else the Baseline tier, else not isolated. The remote is `identity` and
-   * the address at `offset` (`remoteSlot` its address-index slot, or -1). Leaves the deciding
-   * and the passing rule ids in `decidedRule` and `decidedPass`.
+   * the address at `offset` (`remoteSlot` its address-index slot, or -1); `subjectSlot` is the
+   * subject's own slot. Leaves the deciding and the passing rule ids in `decidedRule` and
+   * `decidedPass`.
    */
-  private decide(ingress: boolean, subject: number, identity: number, remoteSlot: number, family: number, words: Uint32Array, offset: number, protocol: number, dstPort: number, dstEndpoint: number): DirectionReason {
+  private decide(ingress: boolean, subject: number, subjectSlot: number, identity: number, remoteSlot: number, family: number, words: Uint32Array, offset: number, protocol: number, dstPort: number, dstEndpoint: number): DirectionReason {
     const t = this.tables;
     this.decidedRule = -1;
     this.decidedPass = -1;
@@ -189,7 +190,8 @@ export class FlowClassifier {
     if (table >= 0) {
       const records = t.addressRecords;
       const cidrClass = remoteSlot >= 0 ? (records[remoteSlot * ADDRESS_RECORD_WORDS + ADDRESS_RECORD.CIDR_CLASS] as number) : this.cidrClassIn(t, family, words, offset);
-      const rule = this.matchTable(t, table, identity, cidrClass, protocol, dstPort, dstEndpoint);
+      let rule = this.matchTable(t, table, identity, cidrClass, protocol, dstPort, dstEndpoint);
+      if (rule < 0 && (t.crossEntryStart[table] as number) < (t.crossEntryStart[table + 1] as number)) rule = this.matchCross(table, -1, subject, subjectSlot, identity, protocol, dstPort, dstEndpoint);
       this.decidedRule = rule;
       return rule >= 0 ? DirectionReason.RULE : DirectionReason.NO_RULE_MATCHED;
     }
@@ -240,12 +242,14 @@ export class FlowClassifier {
     if (this.egressReason === DirectionReason.RULE) {
       const identity = de >= 0 ? (t.endpointIdentity[de] as number) : WORLD_IDENTITY;
       this.listTableMatches(t.endpointEgressTable[se] as number, identity, this.slotOf(t, family, dst, dstOffset), family, dst, dstOffset, protocol, dstPort, de);
+      this.matchCross(t.endpointEgressTable[se] as number, 0, se, this.slotOf(t, family, src, srcOffset), identity, protocol, dstPort, de);
     } else if (this.egressReason === DirectionReason.ADMIN_ALLOW || this.egressReason === DirectionReason.BASELINE_ALLOW) {
       this.pushAllowRule(this.egressRule);
     }
     if (this.ingressReason === DirectionReason.RULE) {
       const identity = se >= 0 ? (t.endpointIdentity[se] as number) : WORLD_IDENTITY;
       this.listTableMatches(t.endpointIngressTable[de] as number, identity, this.slotOf(t, family, src, srcOffset), family, src, srcOffset, protocol, dstPort, de);
+      this.matchCross(t.endpointIngressTable[de] as number, 0, de, this.slotOf(t, family, dst, dstOffset), identity, protocol, dstPort, de);
     } else if (this.ingressReason === DirectionReason.ADMIN_ALLOW || this.ingressReason === DirectionReason.BASELINE_ALLOW) {
       this.pushAllowRule(this.ingressRule);
     }
@@ -348,6 +352,50 @@ export class FlowClassifier {
       }
     }
     return best;
+  }
+
+  /**
+   * The table's cross entries (bothTypesRules=both-directions, compiler/build-tables.ts): the
+   * peer is the table's own pod (`subject`, at address-index slot `subjectSlot`), the remote's
+   * `identity` must be among the entry's targets. With `list` -1, returns the first matching
+   * rule or -1; otherwise adds every matching rule to `allowRules` and returns -1.
+   */
+  private matchCross(table: number, list: number, subject: number, subjectSlot: number, identity: number, protocol: number, dstPort: number, dstEndpoint: number): number {
+    const t = this.tables;
+    if (identity < 0) return -1;
+    const end = t.crossEntryStart[table + 1] as number;
+    const slot = protocolSlot(protocol);
+    for (let e = t.crossEntryStart[table] as number; e < end; e++) {
+      const targets = t.crossTargets[e] as number;
+      if ((((t.selectorBits[targets * t.selectorWords + (identity >>> 5)] as number) >>> (identity & 31)) & 1) !== 1) continue;
+      const portSlot = t.crossPortSlot[e] as number;
+      if (portSlot !== CROSS_ANY_PORT) {
+        if (portSlot !== slot) continue;
+        const name = t.crossPortName[e] as number;
+        if (name >= 0) {
+          if (dstEndpoint < 0 || !this.hasNamedPort(t, dstEndpoint, name, protocol, dstPort)) continue;
+        } else if (dstPort < (t.crossPortLow[e] as number) || dstPort > (t.crossPortHigh[e] as number)) continue;
+      }
+      if (!this.subjectIsPeer(e, subject, subjectSlot)) continue;
+      const rule = t.crossRule[e] as number;
+      if (list < 0) return rule;
+      this.pushAllowRule(rule);
+    }
+    return -1;
+  }
+
+  private subjectIsPeer(e: number, subject: number, subjectSlot: number): boolean {
+    const t = this.tables;
+    const kind = t.crossPeerKind[e];
+    if (kind === PEER_KIND.ANY) return true;
+    const arg = t.crossPeerArg[e] as number;
+    if (kind === PEER_KIND.SELECTOR) {
+      const identity = t.endpointIdentity[subject] as number;
+      return (((t.selectorBits[arg * t.selectorWords + (identity >>> 5)] as number) >>> (identity & 31)) & 1) === 1;
+    }
+    const cidrClass = t.addressRecords[subjectSlot * ADDRESS_RECORD_WORDS + ADDRESS_RECORD.CIDR_CLASS] as number;
+    if (cidrClass < 0) return false;
+    return (((t.cidrSetBits[arg * t.cidrSetWords + (cidrClass >>> 5)] as number) >>> (cidrClass & 31)) & 1) === 1;
   }
 
   private peerMatches(t: CompiledTables, entry: number, identity: number, cidrClass: number): boolean {

@@ -85,6 +85,28 @@ describe('cni switches - concrete flows', () => {
     }
   });
 
+  it('kube-router (bothTypesRules, egressNamedPorts, unresolvedNamedPorts, ipBlockMatch) - the rules kube-router writes, in both engines; --cni-opt gives the spec back', async () => {
+    const KR = ['-f', 'test/fixtures/clusters/kube-router-rules'];
+    for (const engine of ['naive', 'compiled']) {
+      const run = (from: string, to: string, port: string, extra: string[] = []): Promise<number> => verdict(KR, from, to, port, ['--engine', engine, ...extra]).then((v) => v.code);
+      const cases: readonly (readonly [string, string, string, string, number, number])[] = [
+        // switch, from, to, port, spec (upstream), kube-router
+        ['bothTypesRules=own-direction', 'ns/web-1', 'ns/web-2', '8080', 1, 0],
+        ['egressNamedPorts=destination-pod', 'ns/batch', '192.0.2.1', '80', 1, 0],
+        ['egressNamedPorts=destination-pod', 'ns/batch', 'ns/api', '5432', 0, 1],
+        ['unresolvedNamedPorts=match-nothing', 'ns/api', 'ns/db', '6379', 1, 0],
+        ['ipBlockMatch=cidr-except', 'ns/batch', '192.168.1.5', '443', 0, 1],
+        ['ipBlockMatch=cidr-except', 'ns/batch', '192.168.2.1', '443', 0, 0],
+      ];
+      for (const [option, from, to, port, spec, kubeRouter] of cases) {
+        const label = `${engine}: ${from} -> ${to}:${port}`;
+        expect(await run(from, to, port), `${label} upstream`).toBe(spec);
+        expect(await run(from, to, port, ['--cni', 'kube-router']), `${label} kube-router`).toBe(kubeRouter);
+        expect(await run(from, to, port, ['--cni', 'kube-router', '--cni-opt', option]), `${label} kube-router with ${option}`).toBe(spec);
+      }
+    }
+  });
+
   it('profiles - unknown profile, switch or value is a usage error', async () => {
     const bad = await runCli(['query', ...EXAMPLE, '--from', '1.1.1.1', '--to', '2.2.2.2', '--port', '1', '--cni', 'weave']);
     expect(bad.code).toBe(2);

@@ -53,7 +53,7 @@ describe('diff --cni all', () => {
     expect(allCode).toBe(1);
     expect(all.reference).toBe('upstream');
     expect(all.profiles).toEqual(['upstream', 'calico', 'calico-ebpf', 'cilium', 'antrea', 'kube-router', 'ovn-kubernetes', 'kube-network-policies', 'flannel']);
-    expect(all.switches['kube-router']).toEqual(['ipBlockMatch=kube-router-ipset', 'denyAction=reject', 'icmpPolicy=allow-echo-errors']);
+    expect(all.switches['kube-router']).toEqual(['ipBlockMatch=kube-router-ipset', 'denyAction=reject', 'bothTypesRules=both-directions', 'unresolvedNamedPorts=all-ports', 'egressNamedPorts=kube-router', 'icmpPolicy=allow-echo-errors']);
     // kube-router supports SCTP (v2.8.0+, kube-router 39efb923): only cilium denies it.
     expect(causesOf('SCTP', '10.244.2.20', 3868)).toEqual({ cilium: 'denied — sctpSupported=false' });
     expect(causesOf('TCP', '10.244.2.20', 5432)).toEqual({ cilium: 'denied — namedPortConflict=skip-rule' });

@@ -5,7 +5,7 @@
  * recorded fixture capture (test/fixtures/captures: real RST and ICMP port-unreachable answers,
  * Ethernet, SLL, SLL2, pcapng) over a two-pod cluster that admits some of that traffic
  * (test/fixtures/kernel/npcap-cluster.yaml). The kernel must deliver exactly the frames
- * `replay --cni calico` forwards.
+ * `replay --cni PROFILE` forwards, for every shape of KERNEL_RENDERERS under its profile.
  */
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';

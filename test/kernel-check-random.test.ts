@@ -1,9 +1,10 @@
 /**
- * The kernel check on seeded random clusters: each one's Calico rendering is loaded into a lab of
+ * The kernel check on seeded random clusters: each one's rendering (every shape of
+ * KERNEL_RENDERERS: Calico iptables, nftables, kube-router) is loaded into a lab of
  * network namespaces and a capture of whole exchanges (test/helpers/kernel-random-capture.ts:
  * ipBlocks with except, named ports, endPort ranges, SCTP, ICMP errors, dual-stack, hostNetwork
  * pods, node-to-pod traffic, INVALID segments) is sent through it frame by frame; the kernel must
- * deliver exactly the frames `replay --cni calico` forwards.
+ * deliver exactly the frames `replay --cni PROFILE` forwards under the shape's profile.
  */
 import { describe, expect, it } from 'vitest';
 import { checkCapture } from '../scripts/kernel-check/check-capture.js';

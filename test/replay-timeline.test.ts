@@ -79,4 +79,14 @@ describe('replay - timeline', () => {
     expect(run.code).toBe(3);
     expect(run.stderr).toContain('no NetworkPolicy app1-ns/nope in the cluster');
   });
+
+  it('timeline - an AdminNetworkPolicy applied by the timeline is left out under a profile that implements none (kube-router), as in the loaded cluster', async () => {
+    const args = (cni: string): string[] => ['replay', '-f', 'examples/admin-tiers', '--flows-in', 'examples/admin-tiers/flows.jsonl', '--timeline', 'test/fixtures/timelines/admin-apply-delete.yaml', '--cni', cni];
+    const calico = await runCli(args('calico'));
+    expect(calico.code, calico.stderr).toBe(0);
+    expect(calico.stdout).toContain('drop-egress-admin-deny');
+    const kubeRouter = await runCli(args('kube-router'));
+    expect(kubeRouter.code, kubeRouter.stderr).toBe(0);
+    expect(kubeRouter.stdout).not.toMatch(/admin (deny|allow)|-admin-/);
+  });
 });

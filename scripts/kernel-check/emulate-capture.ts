@@ -84,7 +84,7 @@ export async function emulateCapture(cluster: Cluster, capture: string, profile:
     engine: 'compiled',
     semantics,
     dataplane: profileDataplaneOptions(profile),
-    ...(options.timeline ? { timeline: options.timeline } : {}),
+    ...(options.timeline ? { timeline: { ...options.timeline, profile: profile.name } } : {}),
     // A JSONL flow file (replay --flows-in) is replayed from the frames built from its lines.
     ...(capture.endsWith('.jsonl') ? { reader: readFlowsJsonl } : {}),
     onPacket: (record, category, dataplane) => {

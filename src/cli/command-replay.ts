@@ -223,7 +223,7 @@ export async function runReplay(args: readonly string[], io: CliIo): Promise<num
     ...(flowWriter ? { betweenChunks: flowWriter.betweenChunks } : {}),
     ...(progress ? { onProgress: (records: number, bytes: number) => io.stderr.write(`\r${records} packets, ${(bytes / 1e6).toFixed(1)} MB`) } : {}),
     ...(onPacket ? { onPacket } : {}),
-    ...(events ? { timeline: { events, objects } } : {}),
+    ...(events ? { timeline: { events, objects, profile: profile.name } } : {}),
     ...(readerName === 'pcap-parser' ? { reader: async (source, callback) => (await (await import('../capture/read-with-pcap-parser.js')).openCaptureWithPcapParser(source)).forEach(callback) } : {}),
     ...(flowsIn !== undefined ? { reader: hubble ? hubble.read : readFlowsJsonl } : {}),
     ...(recorded ? { recorded } : {}),

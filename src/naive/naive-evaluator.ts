@@ -100,17 +100,33 @@ const KUBE_ROUTER_WHOLE: Readonly<Record<4 | 6, readonly Cidr[]>> = {
 };
 
 /**
- * kube-router's ipBlock (ipBlockMatch=kube-router-ipset): the cidr and its excepts are entries of
- * one hash:net ipset, the excepts flagged nomatch, a /0 written as the entries above; the kernel
- * answers with the longest entry holding the address, and an except equal to the cidr wins.
+ * kube-router's ipBlocks (ipBlockMatch=kube-router-ipset): every ipBlock of a rule goes into one
+ * hash:net ipset, the cidrs as entries and the excepts flagged nomatch, a /0 written as the
+ * entries above, in order (policy.go buildNetworkPoliciesInfo, evalIPBlockPeer). The kernel
+ * answers with the longest entry holding the address; of equal ones (the same cidr written
+ * twice) the last written is the one the set keeps.
  */
-function kubeRouterIpsetContains(block: { readonly cidr: Cidr; readonly except: readonly Cidr[] }, ip: IpAddress): boolean {
+function kubeRouterIpsetContains(blocks: readonly { readonly cidr: Cidr; readonly except: readonly Cidr[] }[], ip: IpAddress): boolean {
   const entries = (cidr: Cidr): readonly Cidr[] => (cidr.prefixLength === 0 ? KUBE_ROUTER_WHOLE[cidr.family] : [cidr]);
-  let longestMatch = -1;
-  for (const cidr of entries(block.cidr)) if (cidrContains(cidr, ip)) longestMatch = Math.max(longestMatch, cidr.prefixLength);
-  let longestNomatch = -1;
-  for (const except of block.except) for (const cidr of entries(except)) if (cidrContains(cidr, ip)) longestNomatch = Math.max(longestNomatch, cidr.prefixLength);
-  return longestMatch >= 0 && longestMatch > longestNomatch;
+  let longest = -1;
+  let nomatch = true;
+  for (const block of blocks) {
+    for (const cidr of entries(block.cidr)) {
+      if (cidrContains(cidr, ip) && cidr.prefixLength >= longest) {
+        longest = cidr.prefixLength;
+        nomatch = false;
+      }
+    }
+    for (const except of block.except) {
+      for (const cidr of entries(except)) {
+        if (cidrContains(cidr, ip) && cidr.prefixLength >= longest) {
+          longest = cidr.prefixLength;
+          nomatch = true;
+        }
+      }
+    }
+  }
+  return longest >= 0 && !nomatch;
 }
 
 function isFinished(pod: Pod): boolean {
@@ -180,32 +196,84 @@ export class NaiveEvaluator implements FlowEngine {
         rules.push(...this.matchingRules(side.direction, side.pod, flow, verdict.dstPod));
       }
     }
-    return { verdict, rules };
+    // Under bothTypesRules=both-directions one rule can allow both directions: list it once.
+    const seen = new Set<string>();
+    const unique = rules.filter((rule) => {
+      const key = JSON.stringify(rule);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    return { verdict, rules: unique };
   }
 
-  /** Every (rule, peer, port) of the policies isolating `pod` in `direction` that matches the flow. */
+  /**
+   * Every (rule, peer, port) of the policies isolating `pod` in `direction` that matches the flow;
+   * under bothTypesRules=both-directions also those of the other direction's rules that match
+   * (the order of `evaluateDirection`).
+   */
   private matchingRules(direction: 'egress' | 'ingress', pod: Pod, flow: Flow, dstPod: Pod | null): RuleRef[] {
-    const policyType = direction === 'ingress' ? 'Ingress' : 'Egress';
-    const remote = direction === 'ingress' ? flow.src : flow.dst;
     const found: RuleRef[] = [];
-    for (const policy of this.cluster.policies) {
-      if (policy.namespace !== pod.namespace || !policy.policyTypes.includes(policyType) || !labelsMatch(policy.podSelector, pod.labels)) continue;
-      const rules = direction === 'ingress' ? policy.ingress : policy.egress;
+    for (const { policy, ruleDirection } of this.consultedRuleLists(direction, pod, flow)) {
+      const rules = ruleDirection === 'ingress' ? policy.ingress : policy.egress;
       for (let ruleIndex = 0; ruleIndex < rules.length; ruleIndex++) {
-        const rule = rules[ruleIndex] as PolicyRule;
-        if (direction === 'egress' && this.hasConflictingNamedPort(rule)) continue;
-        const peers: (number | null)[] = rule.peers.length === 0 ? [null] : rule.peers.map((_, i) => i);
-        const ports: (number | null)[] = rule.ports.length === 0 ? [null] : rule.ports.map((_, i) => i);
-        for (const peerIndex of peers) {
-          if (peerIndex !== null && !this.peerMatches(rule.peers[peerIndex] as PolicyPeer, remote, policy)) continue;
-          for (const portIndex of ports) {
-            if (portIndex !== null && !this.portMatches(rule.ports[portIndex] as PolicyPort, flow, dstPod)) continue;
-            found.push({ policyNamespace: policy.namespace, policyName: policy.name, direction, ruleIndex, peerIndex, portIndex });
-          }
+        for (const pair of this.matchingPairs(policy, ruleDirection, rules[ruleIndex] as PolicyRule, flow, dstPod, false)) {
+          found.push({ policyNamespace: policy.namespace, policyName: policy.name, direction: ruleDirection, ruleIndex, ...pair });
         }
       }
     }
     return found;
+  }
+
+  /**
+   * The rule lists consulted for `pod` in `direction`, in order: each isolating policy's own list;
+   * then, under bothTypesRules=both-directions (kube-router jumps to a policy with both types
+   * without an address match: pod.go setupPodNetpolRules), the other list of each isolating
+   * policy with both types whose pods include the flow's other end, since that list matches on
+   * its own ends (ingress rules: destination among the policy's pods; egress rules: source).
+   */
+  private consultedRuleLists(direction: 'egress' | 'ingress', pod: Pod, flow: Flow): { policy: NetworkPolicy; ruleDirection: 'egress' | 'ingress' }[] {
+    const policyType = direction === 'ingress' ? 'Ingress' : 'Egress';
+    const isolating = this.cluster.policies.filter((policy) => policy.namespace === pod.namespace && policy.policyTypes.includes(policyType) && labelsMatch(policy.podSelector, pod.labels));
+    const lists = isolating.map((policy) => ({ policy, ruleDirection: direction }));
+    if (this.semantics.bothTypesRules !== 'both-directions') return lists;
+    const other = direction === 'ingress' ? 'egress' : 'ingress';
+    const otherEnd = this.podByIp(direction === 'ingress' ? flow.src : flow.dst);
+    for (const policy of isolating) {
+      if (!policy.policyTypes.includes('Ingress') || !policy.policyTypes.includes('Egress')) continue;
+      if (otherEnd === null || otherEnd.namespace !== policy.namespace || !labelsMatch(policy.podSelector, otherEnd.labels)) continue;
+      lists.push({ policy, ruleDirection: other });
+    }
+    return lists;
+  }
+
+  /**
+   * The (peer, port) index pairs of one rule, read in its own direction, that match the flow, in
+   * order; with `firstOnly` at most one.
+   */
+  private matchingPairs(policy: NetworkPolicy, direction: 'egress' | 'ingress', rule: PolicyRule, flow: Flow, dstPod: Pod | null, firstOnly: boolean): { peerIndex: number | null; portIndex: number | null }[] {
+    const pairs: { peerIndex: number | null; portIndex: number | null }[] = [];
+    if (direction === 'egress' && this.hasConflictingNamedPort(rule)) return pairs;
+    const remote = direction === 'ingress' ? flow.src : flow.dst;
+    const peers: (number | null)[] = rule.peers.length === 0 ? [null] : rule.peers.map((_, i) => i);
+    const ports: (number | null)[] = rule.ports.length === 0 ? [null] : rule.ports.map((_, i) => i);
+    for (const peerIndex of peers) {
+      const peer = peerIndex === null ? null : (rule.peers[peerIndex] as PolicyPeer);
+      if (peer !== null && !this.peerMatches(peer, remote, policy, rule)) continue;
+      // kube-router writes a pod-peer rule whose named ports resolve on none of its pods with no
+      // port match at all (unresolvedNamedPorts=all-ports); the first port stands for it.
+      if (peer !== null && peer.ipBlock === null && this.namedPortsUnresolved(policy, direction, rule)) {
+        pairs.push({ peerIndex, portIndex: 0 });
+        if (firstOnly) return pairs;
+        continue;
+      }
+      for (const portIndex of ports) {
+        if (portIndex !== null && !this.portMatchesIn(rule.ports[portIndex] as PolicyPort, flow, dstPod, direction, peer, policy)) continue;
+        pairs.push({ peerIndex, portIndex });
+        if (firstOnly) return pairs;
+      }
+    }
+    return pairs;
   }
 
   private evaluateDirection(direction: 'egress' | 'ingress', pod: Pod | null, flow: Flow, dstPod: Pod | null): DirectionVerdict {
@@ -240,18 +308,13 @@ export class NaiveEvaluator implements FlowEngine {
       if (baseline !== null) passedBy = baseline;
       return { direction, pod, isolatedBy, reason: DirectionReason.NOT_ISOLATED, allowed: true, rule: null, ...passed() };
     }
-    const remote = direction === 'ingress' ? flow.src : flow.dst;
-    for (const policy of isolating) {
-      const rules = direction === 'ingress' ? policy.ingress : policy.egress;
+    for (const { policy, ruleDirection } of this.consultedRuleLists(direction, pod, flow)) {
+      const rules = ruleDirection === 'ingress' ? policy.ingress : policy.egress;
       for (let ruleIndex = 0; ruleIndex < rules.length; ruleIndex++) {
-        const rule = rules[ruleIndex] as PolicyRule;
-        if (direction === 'egress' && this.hasConflictingNamedPort(rule)) continue;
-        const peerIndex = this.firstMatchingPeer(rule.peers, remote, policy);
-        if (peerIndex === undefined) continue;
         // Named ports resolve on the destination pod in both directions (SEMANTICS.md §1.3).
-        const portIndex = this.firstMatchingPort(rule.ports, flow, dstPod, direction);
-        if (portIndex === undefined) continue;
-        const ref: RuleRef = { policyNamespace: policy.namespace, policyName: policy.name, direction, ruleIndex, peerIndex, portIndex };
+        const [pair] = this.matchingPairs(policy, ruleDirection, rules[ruleIndex] as PolicyRule, flow, dstPod, true);
+        if (pair === undefined) continue;
+        const ref: RuleRef = { policyNamespace: policy.namespace, policyName: policy.name, direction: ruleDirection, ruleIndex, ...pair };
         return { direction, pod, isolatedBy, reason: DirectionReason.RULE, allowed: true, rule: ref, ...passed() };
       }
     }
@@ -347,21 +410,13 @@ export class NaiveEvaluator implements FlowEngine {
     }
   }
 
-  /** Index of the first peer matching `address`; null when the rule has no peers (any); undefined when none matches. */
-  private firstMatchingPeer(peers: readonly PolicyPeer[], address: IpAddress, policy: NetworkPolicy): number | null | undefined {
-    if (peers.length === 0) return null;
-    for (let i = 0; i < peers.length; i++) {
-      if (this.peerMatches(peers[i] as PolicyPeer, address, policy)) return i;
-    }
-    return undefined;
-  }
-
-  private peerMatches(peer: PolicyPeer, address: IpAddress, policy: NetworkPolicy): boolean {
+  /** `rule`: the peer's rule, whose ipBlocks kube-router matches as one set (null: the peer alone). */
+  private peerMatches(peer: PolicyPeer, address: IpAddress, policy: NetworkPolicy, rule: PolicyRule | null = null): boolean {
     if (peer.ipBlock !== null) {
       // Profiles differ on whether ipBlock can name pod IPs (Cilium: no) and node IPs.
       if (!this.semantics.ipBlockMatchesPodIps && this.podByIp(address) !== null) return false;
       if (!this.semantics.ipBlockMatchesNodeIps && this.nodeIps.has(`${address.family}/${address.value}`)) return false;
-      if (this.semantics.ipBlockMatch === 'kube-router-ipset') return kubeRouterIpsetContains(peer.ipBlock, address);
+      if (this.semantics.ipBlockMatch === 'kube-router-ipset') return kubeRouterIpsetContains(rule === null ? [peer.ipBlock] : rule.peers.flatMap((p) => (p.ipBlock ? [p.ipBlock] : [])), address);
       return cidrContains(peer.ipBlock.cidr, address) && !peer.ipBlock.except.some((except) => cidrContains(except, address));
     }
     const pod = this.podByIp(address);
@@ -372,13 +427,44 @@ export class NaiveEvaluator implements FlowEngine {
     return namespace !== undefined && labelsMatch(peer.namespaceSelector, namespace.labels);
   }
 
-  /** Index of the first port entry matching; null when the rule has no ports (any); undefined when none matches. */
-  private firstMatchingPort(ports: readonly PolicyPort[], flow: Flow, dstPod: Pod | null, direction: 'ingress' | 'egress'): number | null | undefined {
-    if (ports.length === 0) return null;
-    for (let i = 0; i < ports.length; i++) {
-      if (this.portMatches(ports[i] as PolicyPort, flow, dstPod)) return i;
-    }
-    return undefined;
+  /**
+   * A port of a rule read in `direction`, whose peer (null: no `from`/`to`) matched. Under
+   * egressNamedPorts=kube-router an egress named port resolves as kube-router resolves it
+   * (policy.go buildNetworkPoliciesInfo, processEgressRules): without `to`, on every pod of the
+   * policy's namespace, any destination then matching on those numbers; with an ipBlock peer,
+   * never (only numeric ports are written for ipBlocks).
+   */
+  private portMatchesIn(port: PolicyPort, flow: Flow, dstPod: Pod | null, direction: 'ingress' | 'egress', peer: PolicyPeer | null, policy: NetworkPolicy): boolean {
+    if (typeof port.port !== 'string' || direction !== 'egress' || this.semantics.egressNamedPorts !== 'kube-router') return this.portMatches(port, flow, dstPod);
+    if (peer !== null && peer.ipBlock !== null) return false;
+    if (peer !== null) return this.portMatches(port, flow, dstPod);
+    if (port.protocol === 'SCTP' && !this.semantics.sctpSupported) return false;
+    if (POLICY_PROTOCOL_NUMBER[port.protocol] !== flow.protocol) return false;
+    const name = port.port;
+    return this.endpointPods().some((pod) => pod.namespace === policy.namespace && pod.containerPorts.some((c) => c.name === name && c.protocol === port.protocol && c.containerPort === flow.dstPort));
+  }
+
+  /**
+   * unresolvedNamedPorts=all-ports: the rule's ports are all named and none of them is declared
+   * by a pod the rule could name them on: for ingress the policy's pods, for egress the pods of
+   * its pod peers (policy.go buildNetworkPoliciesInfo, grabNamedPortFromPod). kube-router then
+   * writes its pod peers with "no ports and no named ports" (processIngressRules,
+   * processEgressRules): every port and protocol.
+   */
+  private namedPortsUnresolved(policy: NetworkPolicy, direction: 'ingress' | 'egress', rule: PolicyRule): boolean {
+    if (this.semantics.unresolvedNamedPorts !== 'all-ports') return false;
+    if (rule.ports.length === 0 || rule.ports.some((port) => typeof port.port !== 'string')) return false;
+    const candidates = this.endpointPods().filter((pod) =>
+      direction === 'ingress'
+        ? pod.namespace === policy.namespace && labelsMatch(policy.podSelector, pod.labels)
+        : rule.peers.some((peer) => peer.ipBlock === null && this.peerMatches(peer, pod.ips[0] as IpAddress, policy)),
+    );
+    return !rule.ports.some((port) => candidates.some((pod) => pod.containerPorts.some((c) => c.name === port.port && c.protocol === port.protocol)));
+  }
+
+  /** The pod endpoints: pods with an IP, not hostNetwork, not finished. */
+  private endpointPods(): Pod[] {
+    return [...new Set(this.podsByIp.values())];
   }
 
   private portMatches(port: PolicyPort, flow: Flow, dstPod: Pod | null): boolean {

@@ -5,6 +5,8 @@
  */
 import type { Readable } from 'node:stream';
 import type { Cluster } from '../../compiler/model.js';
+import { restrictToProfile } from '../../compiler/cni-admin-support.js';
+import type { CniProfileName } from '../../compiler/cni-profiles.js';
 import type { IncrementalCompiler } from '../../compiler/incremental-compile.js';
 import { UPSTREAM_SEMANTICS, type PolicySemantics } from '../../compiler/policy-semantics.js';
 import type { CompiledTables } from '../../compiler/tables.js';
@@ -35,7 +37,11 @@ export interface ReplayOptions {
   /** Called now and then (every 64K records) for a progress display. */
   readonly onProgress?: (records: number, bytes: number) => void;
   /** Cluster changes to apply as the capture's time reaches them (--timeline). */
-  readonly timeline?: { readonly events: readonly TimelineEvent[]; readonly objects: readonly RawObject[] };
+  /**
+   * Policy changes during the replay. `profile`: the `--cni` profile, whose unimplemented
+   * cluster-scoped policies each new version leaves out as the loaded cluster did (restrictToProfile).
+   */
+  readonly timeline?: { readonly events: readonly TimelineEvent[]; readonly objects: readonly RawObject[]; readonly profile?: CniProfileName };
   /** Read the capture with this function instead of the built-in reader (e.g. pcap-parser). */
   readonly reader?: (source: string | Readable, callback: (record: CaptureRecord) => void, options: OpenCaptureOptions) => Promise<CaptureEnd>;
   /**
@@ -84,6 +90,10 @@ export type ReplayMachineOptions = Pick<ReplayOptions, 'engine' | 'dataplane' | 
  * replay below and by each worker of a sharded one (src/parallel/replay-worker.ts), so both run
  * the same code on every packet.
  */
+function restrictTo(cluster: Cluster, profile: CniProfileName | undefined): Cluster {
+  return profile === undefined ? cluster : restrictToProfile(cluster, profile).cluster;
+}
+
 export class ReplayMachine {
   readonly dataplane: Dataplane;
   readonly provenances: FlowProvenance[];
@@ -132,7 +142,7 @@ export class ReplayMachine {
         }
       : report;
     this.timeline = options.timeline && builders
-      ? new builders.TimelineRunner(options.timeline.events, options.timeline.objects, cluster, semantics, (c, s) => builders.createEngine(c, options.engine, s, compiler), () => performance.now())
+      ? new builders.TimelineRunner(options.timeline.events, options.timeline.objects, cluster, semantics, (c, s) => builders.createEngine(restrictTo(c, options.timeline?.profile), options.engine, s, compiler), () => performance.now())
       : null;
   }
 

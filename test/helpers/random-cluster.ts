@@ -6,7 +6,8 @@
 import fc from 'fast-check';
 import type { JsonObject } from '../../src/load/object-reader.js';
 import type { RawObject } from '../../src/load/read-manifests.js';
-import { UPSTREAM_SEMANTICS, type PolicySemantics } from '../../compiler/policy-semantics.js';
+import { UPSTREAM_SEMANTICS, policySemantics, type PolicySemantics } from '../../compiler/policy-semantics.js';
+import { resolveProfile } from '../../compiler/cni-profiles.js';
 import type { Cluster } from '../../compiler/model.js';
 import { buildCluster } from '../../src/load/build-cluster.js';
 import { formatDiagnostic, type Diagnostic } from '../../src/diagnostics.js';
@@ -174,11 +175,50 @@ export function podObject(pod: PodShape, i: number): { object: JsonObject; ips: 
   };
 }
 
-export const clusterArb: fc.Arbitrary<RandomCluster> = fc
+const namedPortArb: fc.Arbitrary<JsonObject> = fc.record({ protocol: fc.constantFrom('TCP', 'TCP', 'UDP', 'SCTP'), port: fc.constantFrom('http', 'dns', 'sig', 'metrics', 'nope') }, { requiredKeys: ['port'] }) as fc.Arbitrary<JsonObject>;
+const podPeerArb: fc.Arbitrary<JsonObject> = fc.oneof(
+  fc.record({ podSelector: selectorArb(POD_LABELS) }),
+  fc.record({ namespaceSelector: selectorArb(NS_LABELS) }),
+  fc.record({ podSelector: selectorArb(POD_LABELS), namespaceSelector: selectorArb(NS_LABELS) }),
+) as fc.Arbitrary<JsonObject>;
+
+/**
+ * Policies shaped for the switches that deviate from the spec (kube-router's), which random
+ * policies rarely meet: both policy types; rules whose ports are all named (often a name no
+ * pod has); egress named ports without `to` or with ipBlock peers; ::/0 except fc00::/7.
+ */
+export const deviationPolicyArb = (index: number): fc.Arbitrary<JsonObject> =>
+  fc
+    .record({
+      namespace: fc.constantFrom('alpha', 'alpha', 'beta'),
+      podSelector: selectorArb(POD_LABELS),
+      policyTypes: fc.constantFrom<string[]>(['Ingress', 'Egress'], ['Ingress', 'Egress'], ['Egress'], ['Ingress']),
+      ingress: fc.array(
+        fc.oneof(
+          ruleArb('from'),
+          fc.record({ from: fc.array(podPeerArb, { minLength: 1, maxLength: 2 }), ports: fc.array(namedPortArb, { minLength: 1, maxLength: 2 }) }),
+          fc.constant({ from: [{ ipBlock: { cidr: '::/0', except: ['fc00::/7'] } }] }),
+        ),
+        { maxLength: 2 },
+      ),
+      egress: fc.array(
+        fc.oneof(
+          { arbitrary: ruleArb('to'), weight: 1 },
+          { arbitrary: fc.record({ to: fc.array(podPeerArb, { minLength: 1, maxLength: 2 }), ports: fc.array(namedPortArb, { minLength: 1, maxLength: 2 }) }), weight: 2 },
+          { arbitrary: fc.record({ ports: fc.array(fc.oneof(namedPortArb, portArb), { minLength: 1, maxLength: 2 }) }), weight: 3 },
+          { arbitrary: fc.record({ to: fc.array(fc.oneof(podPeerArb, fc.record({ ipBlock: ipBlockArb })), { minLength: 1, maxLength: 2 }), ports: fc.array(fc.oneof(namedPortArb, portArb), { minLength: 1, maxLength: 2 }) }), weight: 2 },
+          { arbitrary: fc.constant({ to: [{ ipBlock: { cidr: '::/0', except: ['fc00::/7'] } }] }), weight: 1 },
+        ),
+        { maxLength: 2 },
+      ),
+    })
+    .map(({ namespace, ...spec }) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: `np-${index}`, namespace }, spec: spec as JsonObject }));
+
+const clusterOf = (policy: (index: number) => fc.Arbitrary<JsonObject>, pod: fc.Arbitrary<PodShape> = podArb): fc.Arbitrary<RandomCluster> => fc
   .record({
     namespaces: fc.subarray(NAMESPACES).chain((names) => fc.tuple(...names.map((name) => labelsArb(NS_LABELS).map((labels) => ({ name, labels }))))),
-    pods: fc.array(podArb, { minLength: 2, maxLength: 8 }),
-    policies: fc.integer({ min: 0, max: 6 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => policyArb(i)))),
+    pods: fc.array(pod, { minLength: 2, maxLength: 8 }),
+    policies: fc.integer({ min: 0, max: 6 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => policy(i)))),
   })
   .map(({ namespaces, pods, policies }) => {
     const objects: RawObject[] = [];
@@ -194,6 +234,14 @@ export const clusterArb: fc.Arbitrary<RandomCluster> = fc
     for (const policy of policies) objects.push(raw(policy, doc++));
     return { objects, addresses: { 4: { pods: pods4, others: [...NODES, ...EXTERNAL_V4] }, 6: { pods: pods6, others: [...NODES_V6, ...EXTERNAL_V6] } } };
   });
+
+export const clusterArb: fc.Arbitrary<RandomCluster> = clusterOf(policyArb);
+/** Clusters whose policies are mostly shaped for the deviating switches (deviationPolicyArb). */
+export const deviationClusterArb: fc.Arbitrary<RandomCluster> = clusterOf(
+  (i) => fc.oneof({ arbitrary: deviationPolicyArb(i), weight: 3 }, { arbitrary: policyArb(i), weight: 1 }),
+  // Pods mostly where those policies are, so that they select both ends of flows.
+  podArb.chain((pod) => fc.constantFrom('alpha', 'alpha', 'beta', 'delta').map((namespace) => ({ ...pod, namespace }))),
+);
 
 export interface RandomFlow {
   readonly family: 4 | 6;
@@ -217,6 +265,17 @@ export const flowArb: fc.Arbitrary<RandomFlow> = fc.record({
   port: fc.constantFrom(...FLOW_PORTS),
 });
 
+/** Flows for deviationClusterArb: both families alike, mostly TCP, mostly the named ports' numbers. */
+export const deviationFlowArb: fc.Arbitrary<RandomFlow> = fc.record({
+  family: fc.constantFrom(4 as const, 6 as const),
+  srcIsPod: fc.constantFrom(true, true, true, false),
+  dstIsPod: fc.constantFrom(true, false),
+  src: fc.nat(),
+  dst: fc.nat(),
+  protocol: fc.constantFrom(6, 6, 6, 6, 17, 132, 1),
+  port: fc.constantFrom(53, 80, 80, 8080, 9090, 81),
+});
+
 /** The addresses of a random flow; pods fall back to other addresses when the family has none. */
 export function flowAddresses(cluster: RandomCluster, flow: RandomFlow): { src: string; dst: string } {
   const pick = (isPod: boolean, index: number): string => {
@@ -228,26 +287,36 @@ export function flowAddresses(cluster: RandomCluster, flow: RandomFlow): { src: 
   return { src: pick(flow.srcIsPod, flow.src), dst: pick(flow.dstIsPod, flow.src + flow.dst) };
 }
 
+const kubeRouter = resolveProfile('kube-router', []);
+if (!kubeRouter.ok) throw new Error(kubeRouter.error);
+/** kube-router's switches together: the profile that deviates from the spec the most. */
+export const KUBE_ROUTER_SEMANTICS = policySemantics(kubeRouter.profile.values);
+
+/** Every policy-level switch drawn at random. */
+export const randomSemanticsArb: fc.Arbitrary<PolicySemantics> = fc.record({
+  enforce: fc.constantFrom(true, true, true, false),
+  ipBlockMatchesPodIps: fc.boolean(),
+  ipBlockMatchesNodeIps: fc.boolean(),
+  ipBlockMatch: fc.constantFrom('cidr-except' as const, 'kube-router-ipset' as const),
+  localNodeToPodAllowed: fc.boolean(),
+  podToLocalNodeEgressPoliced: fc.boolean(),
+  sctpSupported: fc.boolean(),
+  endPortSupported: fc.boolean(),
+  namedPortConflict: fc.constantFrom('per-destination' as const, 'skip-rule' as const),
+  bothTypesRules: fc.constantFrom('own-direction' as const, 'both-directions' as const),
+  unresolvedNamedPorts: fc.constantFrom('match-nothing' as const, 'all-ports' as const),
+  egressNamedPorts: fc.constantFrom('destination-pod' as const, 'kube-router' as const),
+});
+
 /**
  * Policy-level CNI switches: the spec most of the time (so the baseline semantics get most
- * runs), otherwise a random combination, covering every switch the engines implement.
+ * runs), otherwise kube-router's (whose switches meet one another) or a random combination,
+ * covering every switch the engines implement.
  */
 export const semanticsArb: fc.Arbitrary<PolicySemantics> = fc.oneof(
   { arbitrary: fc.constant(UPSTREAM_SEMANTICS), weight: 3 },
-  {
-    arbitrary: fc.record({
-      enforce: fc.constantFrom(true, true, true, false),
-      ipBlockMatchesPodIps: fc.boolean(),
-      ipBlockMatchesNodeIps: fc.boolean(),
-      ipBlockMatch: fc.constantFrom('cidr-except' as const, 'kube-router-ipset' as const),
-      localNodeToPodAllowed: fc.boolean(),
-      podToLocalNodeEgressPoliced: fc.boolean(),
-      sctpSupported: fc.boolean(),
-      endPortSupported: fc.boolean(),
-      namedPortConflict: fc.constantFrom('per-destination' as const, 'skip-rule' as const),
-    }),
-    weight: 2,
-  },
+  { arbitrary: fc.constant(KUBE_ROUTER_SEMANTICS), weight: 1 },
+  { arbitrary: randomSemanticsArb, weight: 2 },
 );
 
 /** A random ClusterIP Service: selector, port 80 → a target port by number or container-port name. */
