@@ -6,21 +6,9 @@
  * header and the first 8 bytes of its payload (RFC 792 / RFC 4443), with valid checksums.
  */
 import type { PacketMeta } from './packet-meta.js';
+import { foldChecksum, sum16 } from './packet-bytes.js';
 
 const MAX_QUOTE_L4 = 8;
-
-function sum16(buf: Uint8Array, start: number, end: number, initial: number): number {
-  let sum = initial;
-  for (let i = start; i + 1 < end; i += 2) sum += ((buf[i] as number) << 8) | (buf[i + 1] as number);
-  if ((end - start) & 1) sum += (buf[end - 1] as number) << 8;
-  return sum;
-}
-
-function fold(sum: number): number {
-  let s = sum;
-  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-  return ~s & 0xffff;
-}
 
 function copyBytes(from: Uint8Array, start: number, end: number, to: Uint8Array, at: number): void {
   for (let i = start; i < end; i++) to[at + i - start] = from[i] as number;
@@ -74,13 +62,13 @@ export class RejectBuilder {
       out[l3 + 9] = 1;
       writeWords(out, l3 + 12, meta.dst, 1);
       writeWords(out, l3 + 16, meta.src, 1);
-      const ipSum = fold(sum16(out, l3, l3 + 20, 0));
+      const ipSum = foldChecksum(sum16(out, l3, l3 + 20, 0));
       out[l3 + 10] = ipSum >>> 8;
       out[l3 + 11] = ipSum & 0xff;
       out[icmp] = 3; // destination unreachable
       out[icmp + 1] = 3; // port unreachable
       copyBytes(frame, meta.l3Offset, meta.l3Offset + quoteLength, out, icmp + 8);
-      const icmpSum = fold(sum16(out, icmp, icmp + 8 + quoteLength, 0));
+      const icmpSum = foldChecksum(sum16(out, icmp, icmp + 8 + quoteLength, 0));
       out[icmp + 2] = icmpSum >>> 8;
       out[icmp + 3] = icmpSum & 0xff;
       this.length = icmp + 8 + quoteLength;
@@ -102,7 +90,7 @@ export class RejectBuilder {
     // ICMPv6 checksum covers the pseudo-header: addresses, length, next header.
     let pseudo = sum16(out, l3 + 8, l3 + 40, 0) + payload + 58;
     pseudo = sum16(out, icmp, icmp + payload, pseudo);
-    const icmpSum = fold(pseudo);
+    const icmpSum = foldChecksum(pseudo);
     out[icmp + 2] = icmpSum >>> 8;
     out[icmp + 3] = icmpSum & 0xff;
     this.length = icmp + payload;

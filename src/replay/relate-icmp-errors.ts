@@ -28,6 +28,7 @@
  * count as NO_CONNECTION), a pair with more live connections than it holds is AMBIGUOUS.
  */
 import { CT_TIMEOUTS_LINUX } from '../../dataplane/conntrack/ct-timeouts.js';
+import { foldChecksum, put16, put32, sum16 } from '../../dataplane/packet-bytes.js';
 
 export const IcmpRelation = {
   /** Exactly one live connection: the quoted packet is written. */
@@ -241,32 +242,6 @@ export function quotedLength(family: number): number {
   return family === 4 ? 28 : 48;
 }
 
-function put16(b: Uint8Array, at: number, v: number): void {
-  b[at] = (v >>> 8) & 0xff;
-  b[at + 1] = v & 0xff;
-}
-
-function put32(b: Uint8Array, at: number, v: number): void {
-  b[at] = (v >>> 24) & 0xff;
-  b[at + 1] = (v >>> 16) & 0xff;
-  b[at + 2] = (v >>> 8) & 0xff;
-  b[at + 3] = v & 0xff;
-}
-
-function sum16(b: Uint8Array, from: number, to: number, initial: number): number {
-  let s = initial;
-  let i = from;
-  for (; i + 1 < to; i += 2) s += ((b[i] as number) << 8) | (b[i + 1] as number);
-  if (i < to) s += (b[i] as number) << 8;
-  return s;
-}
-
-function fold(s: number): number {
-  let x = s;
-  while (x > 0xffff) x = (x & 0xffff) + Math.floor(x / 0x10000);
-  return ~x & 0xffff;
-}
-
 /**
  * Writes `q` as the payload of the ICMP error whose ICMP header is at `icmpAt` (the frame was
  * built with `quotedLength` payload bytes) and sets the ICMP checksum again. `outerSrc`/`outerDst`
@@ -286,7 +261,7 @@ export function writeQuotedPacket(buf: Uint8Array, icmpAt: number, family: numbe
     put16(buf, at + 10, 0);
     put32(buf, at + 12, q.src[0] as number);
     put32(buf, at + 16, q.dst[0] as number);
-    put16(buf, at + 10, fold(sum16(buf, at, at + 20, 0)));
+    put16(buf, at + 10, foldChecksum(sum16(buf, at, at + 20, 0)));
     l4 = at + 20;
   } else {
     put32(buf, at, 0x60000000);
@@ -313,5 +288,5 @@ export function writeQuotedPacket(buf: Uint8Array, icmpAt: number, family: numbe
     for (let w = 0; w < 4; w++) pseudo += ((outerSrc[w] as number) >>> 16) + ((outerSrc[w] as number) & 0xffff) + ((outerDst[w] as number) >>> 16) + ((outerDst[w] as number) & 0xffff);
     pseudo += 58 + (end - icmpAt);
   }
-  put16(buf, icmpAt + 2, fold(sum16(buf, icmpAt, end, pseudo)));
+  put16(buf, icmpAt + 2, foldChecksum(sum16(buf, icmpAt, end, pseudo)));
 }

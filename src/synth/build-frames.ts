@@ -12,6 +12,7 @@
  * locally administered range Docker also uses), so the same packet always gives the same bytes.
  */
 import { TcpFlag } from '../../dataplane/packet-meta.js';
+import { foldChecksum, put16, put32, sum16 } from '../../dataplane/packet-bytes.js';
 
 export const SYNTH_LINK_TYPES = [1, 113, 276, 101] as const;
 export type SynthLinkType = (typeof SYNTH_LINK_TYPES)[number];
@@ -110,38 +111,11 @@ export function frameLength(linkType: number, f: FrameFields): number {
   return linkHeaderBytes(linkType) + (f.ipVersion === 4 ? 20 : 40) + l4HeaderBytes(f) + f.payloadLength;
 }
 
-function put16(b: Uint8Array, at: number, v: number): void {
-  b[at] = (v >>> 8) & 0xff;
-  b[at + 1] = v & 0xff;
-}
-
-function put32(b: Uint8Array, at: number, v: number): void {
-  b[at] = (v >>> 24) & 0xff;
-  b[at + 1] = (v >>> 16) & 0xff;
-  b[at + 2] = (v >>> 8) & 0xff;
-  b[at + 3] = v & 0xff;
-}
-
 /** 02:42 + the last 4 bytes of the address. */
 function putMac(b: Uint8Array, at: number, words: Uint32Array, v6: boolean): void {
   b[at] = 0x02;
   b[at + 1] = 0x42;
   put32(b, at + 2, (v6 ? words[3] : words[0]) as number);
-}
-
-/** One's-complement sum of 16-bit words over [from, to) (odd tail padded with zero). */
-function sum16(b: Uint8Array, from: number, to: number, initial: number): number {
-  let s = initial;
-  let i = from;
-  for (; i + 1 < to; i += 2) s += ((b[i] as number) << 8) | (b[i + 1] as number);
-  if (i < to) s += (b[i] as number) << 8;
-  return s;
-}
-
-function fold(s: number): number {
-  let x = s;
-  while (x > 0xffff) x = (x & 0xffff) + Math.floor(x / 0x10000);
-  return ~x & 0xffff;
 }
 
 function addressSum(words: Uint32Array, v6: boolean): number {
@@ -210,7 +184,7 @@ export function buildFrame(buf: Uint8Array, offset: number, linkType: number, f:
     put16(buf, l3 + 10, 0);
     put32(buf, l3 + 12, f.src[0] as number);
     put32(buf, l3 + 16, f.dst[0] as number);
-    put16(buf, l3 + 10, fold(sum16(buf, l3, l3 + 20, 0)));
+    put16(buf, l3 + 10, foldChecksum(sum16(buf, l3, l3 + 20, 0)));
     l4 = l3 + 20;
   } else {
     put32(buf, l3, 0x60000000);
@@ -258,7 +232,7 @@ export function buildFrame(buf: Uint8Array, offset: number, linkType: number, f:
   // Pseudo-header for TCP, UDP and ICMPv6 (RFC 793, 768, 4443 §2.3); plain ICMP has none. Past
   // the tag (2-byte aligned: the headers are 8 or 20 bytes) the zero payload adds nothing.
   const pseudo = proto === PROTO_ICMP ? 0 : addressSum(f.src, v6) + addressSum(f.dst, v6) + proto + l4Length;
-  let checksum = fold(sum16(buf, l4, payload, pseudo + tag));
+  let checksum = foldChecksum(sum16(buf, l4, payload, pseudo + tag));
   if (proto === PROTO_UDP && checksum === 0) checksum = 0xffff;
   put16(buf, checksumAt, checksum);
   return length;
