@@ -12,12 +12,15 @@
  * - speedup-vs-workers.svg — bench/results/scaling.json (`npm run bench:scaling`).
  *
  * A missing or older results file skips its chart with a note (exit 0); the machine and date
- * each file records go into the chart's subtitle.
+ * each file records go into the chart's subtitle. Then the Markdown tables of README.md and
+ * docs/*.md marked `<!-- results: FILE FIELD -->` are rewritten from the same files
+ * (write-result-tables.ts): one command regenerates every chart and table.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { barChart, lineChart, type LineSeries } from './draw-svg-chart.js';
+import { writeResultTables } from './write-result-tables.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RESULTS = join(ROOT, 'bench/results');
@@ -130,3 +133,5 @@ throughputChart();
 marginalChart();
 memoryChart();
 scalingChart();
+// The tables next to the charts, from the same files (bench/write-result-tables.ts).
+writeResultTables(ROOT);
