@@ -214,7 +214,9 @@ export class NaiveEvaluator implements FlowEngine {
    */
   private matchingRules(direction: 'egress' | 'ingress', pod: Pod, flow: Flow, dstPod: Pod | null): RuleRef[] {
     const found: RuleRef[] = [];
-    for (const { policy, ruleDirection } of this.consultedRuleLists(direction, pod, flow)) {
+    const policyType = direction === 'ingress' ? 'Ingress' : 'Egress';
+    const isolating = this.cluster.policies.filter((policy) => policy.namespace === pod.namespace && policy.policyTypes.includes(policyType) && labelsMatch(policy.podSelector, pod.labels));
+    for (const { policy, ruleDirection } of this.consultedRuleLists(direction, isolating, flow)) {
       const rules = ruleDirection === 'ingress' ? policy.ingress : policy.egress;
       for (let ruleIndex = 0; ruleIndex < rules.length; ruleIndex++) {
         for (const pair of this.matchingPairs(policy, ruleDirection, rules[ruleIndex] as PolicyRule, flow, dstPod, false)) {
@@ -232,9 +234,7 @@ export class NaiveEvaluator implements FlowEngine {
    * policy with both types whose pods include the flow's other end, since that list matches on
    * its own ends (ingress rules: destination among the policy's pods; egress rules: source).
    */
-  private consultedRuleLists(direction: 'egress' | 'ingress', pod: Pod, flow: Flow): { policy: NetworkPolicy; ruleDirection: 'egress' | 'ingress' }[] {
-    const policyType = direction === 'ingress' ? 'Ingress' : 'Egress';
-    const isolating = this.cluster.policies.filter((policy) => policy.namespace === pod.namespace && policy.policyTypes.includes(policyType) && labelsMatch(policy.podSelector, pod.labels));
+  private consultedRuleLists(direction: 'egress' | 'ingress', isolating: readonly NetworkPolicy[], flow: Flow): { policy: NetworkPolicy; ruleDirection: 'egress' | 'ingress' }[] {
     const lists = isolating.map((policy) => ({ policy, ruleDirection: direction }));
     if (this.semantics.bothTypesRules !== 'both-directions') return lists;
     const other = direction === 'ingress' ? 'egress' : 'ingress';
@@ -308,7 +308,7 @@ export class NaiveEvaluator implements FlowEngine {
       if (baseline !== null) passedBy = baseline;
       return { direction, pod, isolatedBy, reason: DirectionReason.NOT_ISOLATED, allowed: true, rule: null, ...passed() };
     }
-    for (const { policy, ruleDirection } of this.consultedRuleLists(direction, pod, flow)) {
+    for (const { policy, ruleDirection } of this.consultedRuleLists(direction, isolating, flow)) {
       const rules = ruleDirection === 'ingress' ? policy.ingress : policy.egress;
       for (let ruleIndex = 0; ruleIndex < rules.length; ruleIndex++) {
         // Named ports resolve on the destination pod in both directions (SEMANTICS.md §1.3).
